@@ -1,0 +1,16 @@
+//! The business data a checkout carries from step to step.
+
+/// One order.
+#[derive(Debug, Clone, Default)]
+pub struct Order {
+    /// The customer's order number.
+    pub number: u32,
+    /// Items ordered.
+    pub quantity: u32,
+    /// Amount to charge, in cents.
+    pub amount_cents: u64,
+    /// Whether the address can be delivered to.
+    pub deliverable: bool,
+    /// What happened to the outside world, in order (stands in for real systems).
+    pub effects: Vec<String>,
+}

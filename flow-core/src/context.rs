@@ -1,0 +1,168 @@
+//! The context an action works on: business data plus what the engine knows of the instance.
+
+use std::fmt;
+
+use uuid::Uuid;
+
+/// The identity of one instance of a flow: a time-ordered UUID (v7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct InstanceId(Uuid);
+
+impl InstanceId {
+    /// A new, time-ordered id.
+    pub fn new() -> Self {
+        Self(Uuid::now_v7())
+    }
+
+    /// The id as a UUID.
+    pub fn as_uuid(&self) -> Uuid {
+        self.0
+    }
+
+    /// A stable 64-bit digest of the id, for seeding jitter and hashing.
+    pub fn seed(&self) -> u64 {
+        let (high, low) = self.0.as_u64_pair();
+        high ^ low
+    }
+}
+
+impl Default for InstanceId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl From<Uuid> for InstanceId {
+    fn from(uuid: Uuid) -> Self {
+        Self(uuid)
+    }
+}
+
+impl fmt::Display for InstanceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The key an action uses to make its side effect happen once: the same for every attempt of
+/// one step of one instance, including re-runs after a crash, different for every other step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct IdempotencyKey {
+    /// The instance.
+    pub instance: InstanceId,
+    /// The step's position in the instance's history (0 for the first step).
+    pub step: u64,
+}
+
+impl fmt::Display for IdempotencyKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.instance, self.step)
+    }
+}
+
+/// What every action receives: the typed business data `D` and the instance's bookkeeping.
+///
+/// Actions read and change `data`; the engine keeps the rest and commits both after each step.
+#[derive(Debug, Clone)]
+pub struct Context<D> {
+    /// The business data of the instance.
+    pub data: D,
+    instance: InstanceId,
+    flow: &'static str,
+    version: u32,
+    state: &'static str,
+    step: u64,
+    attempt: u32,
+    labels: Vec<(String, String)>,
+}
+
+impl<D> Context<D> {
+    /// A context for a new instance of `flow` version `version`, starting in `state`.
+    pub fn new(
+        instance: InstanceId,
+        flow: &'static str,
+        version: u32,
+        state: &'static str,
+        data: D,
+    ) -> Self {
+        Self {
+            data,
+            instance,
+            flow,
+            version,
+            state,
+            step: 0,
+            attempt: 1,
+            labels: Vec::new(),
+        }
+    }
+
+    /// The instance's id.
+    pub fn instance(&self) -> InstanceId {
+        self.instance
+    }
+
+    /// The flow's name.
+    pub fn flow(&self) -> &'static str {
+        self.flow
+    }
+
+    /// The flow's version this instance runs on.
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+
+    /// The state the instance is in (the state whose action is running).
+    pub fn state(&self) -> &'static str {
+        self.state
+    }
+
+    /// How many steps the instance has completed.
+    pub fn step(&self) -> u64 {
+        self.step
+    }
+
+    /// The attempt of the running step, 1 for the first.
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    /// The idempotency key of the running step: stable across its retries and re-runs.
+    pub fn idempotency_key(&self) -> IdempotencyKey {
+        IdempotencyKey {
+            instance: self.instance,
+            step: self.step,
+        }
+    }
+
+    /// The routing labels (tenant, channel, variant ...) given when the instance started.
+    pub fn labels(&self) -> &[(String, String)] {
+        &self.labels
+    }
+
+    /// The value of routing label `key`.
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.labels
+            .iter()
+            .find(|(name, _)| name == key)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// Sets routing label `key` (used by the engine and routers when an instance starts).
+    pub fn set_label(&mut self, key: impl Into<String>, value: impl Into<String>) {
+        let key = key.into();
+        let value = value.into();
+        match self.labels.iter_mut().find(|(name, _)| *name == key) {
+            Some((_, existing)) => *existing = value,
+            None => self.labels.push((key, value)),
+        }
+    }
+
+    /// Engine bookkeeping: the instance entered `state` after `step` completed steps and
+    /// runs its action for the `attempt`th time.
+    pub fn enter(&mut self, state: &'static str, step: u64, attempt: u32) {
+        self.state = state;
+        self.step = step;
+        self.attempt = attempt;
+    }
+}

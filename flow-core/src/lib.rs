@@ -1,0 +1,37 @@
+//! The core of compile-time checked business flows: the model, its validator and the traits
+//! that `flow!`, `#[action]` and `#[derive(Instruction)]` implement.
+//!
+//! Users depend on `flow-runtime`, which re-exports all of this.
+
+pub mod action;
+pub mod context;
+pub mod diagnostic;
+pub mod error;
+pub mod flow;
+pub mod instruction;
+pub mod mermaid;
+pub mod retry;
+pub mod saga_rules;
+pub mod spec;
+pub mod state;
+pub mod suggest;
+pub mod table;
+pub mod validate;
+
+pub use action::Action;
+pub use context::{Context, IdempotencyKey, InstanceId};
+pub use diagnostic::{Diagnostic, DiagnosticCode, Element};
+pub use error::{ActionError, ErrorKind};
+pub use flow::{Flow, SignalError, StepError, Transition};
+pub use instruction::Instruction;
+pub use mermaid::render_mermaid;
+pub use retry::{Backoff, RetryPolicy};
+pub use saga_rules::states_after_pivot;
+pub use spec::{
+    ActionCatalog, ActionSpec, Deadline, Edge, Effect, FlowSpec, StateKind, StateSpec, StepSpec,
+    WaitSpec,
+};
+pub use state::{FlowState, UnknownState};
+pub use suggest::did_you_mean;
+pub use table::{EdgeEntry, FlowTable, StateEntry, StateEntryKind, StepPolicy};
+pub use validate::validate;

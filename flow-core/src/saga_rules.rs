@@ -1,0 +1,70 @@
+//! Saga rules evaluated by rustc: `flow!` cannot see `#[action]` arguments, so it emits
+//! `const` assertions that call this function with the actions' associated consts.
+
+/// For each state of a graph, whether some pivot state can run before it: `pivots[i]` says
+/// whether state `i` runs a pivot action, `successors[i]` lists the states `i` can move to.
+///
+/// A `const fn` so that rustc evaluates it at compile time; linear in states plus edges.
+pub const fn states_after_pivot<const N: usize>(
+    pivots: &[bool; N],
+    successors: &[&[u32]; N],
+) -> [bool; N] {
+    let mut after = [false; N];
+    // Each state is pushed at most once, so N slots suffice.
+    let mut pending = [0u32; N];
+    let mut pending_len = 0;
+    let mut state = 0;
+    while state < N {
+        if pivots[state] {
+            let next = successors[state];
+            let mut k = 0;
+            while k < next.len() {
+                let target = next[k] as usize;
+                if !after[target] {
+                    after[target] = true;
+                    pending[pending_len] = target as u32;
+                    pending_len += 1;
+                }
+                k += 1;
+            }
+        }
+        state += 1;
+    }
+    while pending_len > 0 {
+        pending_len -= 1;
+        let current = pending[pending_len] as usize;
+        let next = successors[current];
+        let mut k = 0;
+        while k < next.len() {
+            let target = next[k] as usize;
+            if !after[target] {
+                after[target] = true;
+                pending[pending_len] = target as u32;
+                pending_len += 1;
+            }
+            k += 1;
+        }
+    }
+    after
+}
+
+#[cfg(test)]
+mod tests {
+    use super::states_after_pivot;
+
+    #[test]
+    fn states_reachable_from_a_pivot_are_after_it() {
+        // 0 -> 1 (pivot) -> 2 -> 3, and 0 -> 4
+        let after = states_after_pivot(
+            &[false, true, false, false, false],
+            &[&[1, 4], &[2], &[3], &[], &[]],
+        );
+        assert_eq!(after, [false, false, true, true, false]);
+    }
+
+    #[test]
+    fn a_pivot_in_a_cycle_is_after_itself() {
+        let after = states_after_pivot(&[true, false], &[&[1], &[0]]);
+        assert_eq!(after, [true, true]);
+    }
+}

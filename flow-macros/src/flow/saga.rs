@@ -1,0 +1,97 @@
+//! Saga rules for flows declared in code. The flow cannot see `#[action]` arguments (another
+//! macro call), so it emits `const` assertions over the actions' associated consts, spanned on
+//! the action's name in the flow; rustc evaluates them and reports failures there.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+
+use super::ast::{FlowInput, Item, StepNext, path_span, path_text};
+use super::expand::qualified_action;
+use super::state_enum::StateVariant;
+
+/// The const items checking every step's saga properties.
+pub(crate) fn assertions(
+    input: &FlowInput,
+    variants: &[StateVariant],
+    data: &syn::Type,
+    private: &TokenStream,
+) -> TokenStream {
+    let flow = &input.name;
+    let index_of = |name: &syn::Ident| {
+        variants
+            .iter()
+            .position(|variant| variant.ident == *name)
+            .expect("a valid flow's targets are declared states") as u32
+    };
+    let count = variants.len();
+    let mut pivots = vec![quote!(false); count];
+    let mut successors = vec![Vec::new(); count];
+    for item in &input.items {
+        match item {
+            Item::Step(step) => {
+                let index = index_of(&step.state) as usize;
+                let action = qualified_action(&step.action, data, private);
+                pivots[index] = quote!(#action::PIVOT);
+                successors[index] = match &step.next {
+                    StepNext::Arms(arms) => arms.iter().map(|arm| index_of(&arm.target)).collect(),
+                    StepNext::Direct(target) => vec![index_of(target)],
+                };
+            }
+            Item::Wait(wait) => {
+                let index = index_of(&wait.state) as usize;
+                successors[index] = wait
+                    .arms
+                    .iter()
+                    .map(|arm| index_of(&arm.target))
+                    .chain(wait.deadline.as_ref().map(|d| index_of(&d.target)))
+                    .collect();
+            }
+            Item::Start(_) | Item::End { .. } => {}
+        }
+    }
+    let successor_lists = successors.iter().map(|list| quote!(&[#(#list),*]));
+
+    let checks = input.items.iter().filter_map(|item| {
+        let Item::Step(step) = item else { return None };
+        let span = path_span(&step.action);
+        let action = qualified_action(&step.action, data, private);
+        let index = index_of(&step.state) as usize;
+        let action_name = path_text(&step.action);
+        let state = step.state.to_string();
+        let missing_compensation = format!(
+            "action `{action_name}` has side effects but no compensation\n\n= help: add `compensate = <undo action>` to its `#[action]`, or mark it `pivot` (the point of no return) or `readonly` (changes nothing)"
+        );
+        let compensable_after_pivot = format!(
+            "step `{state}` runs compensable action `{action_name}` after a pivot, where the flow can no longer be undone\n\n= help: move the step before the pivot, or make `{action_name}` a forward step without `compensate`"
+        );
+        let no_retry_after_pivot = format!(
+            "step `{state}` runs `{action_name}` after a pivot without a retry policy\n\n= help: after the pivot the flow must reach its end: add `retry(attempts = ..)` to `{action_name}`"
+        );
+        Some(quote_spanned! {span=>
+            const _: () = ::core::assert!(
+                #action::COMPENSABLE || #action::PIVOT || #action::READONLY,
+                #missing_compensation
+            );
+            const _: () = ::core::assert!(
+                !(#flow::__AFTER_PIVOT[#index] && #action::COMPENSABLE),
+                #compensable_after_pivot
+            );
+            const _: () = ::core::assert!(
+                !#flow::__AFTER_PIVOT[#index] || #action::RETRY.is_some(),
+                #no_retry_after_pivot
+            );
+        })
+    });
+    quote! {
+        impl #flow {
+            /// For each state, whether a pivot step can run before it.
+            #[doc(hidden)]
+            const __AFTER_PIVOT: [bool; #count] = #private::states_after_pivot::<#count>(
+                &[#(#pivots),*],
+                &[#(#successor_lists),*],
+            );
+        }
+
+        #(#checks)*
+    }
+}

@@ -1,0 +1,85 @@
+//! Runs compile-time checked business flows.
+//!
+//! Declare actions with `#[action]`, their outcomes with `#[derive(Instruction)]` and flows
+//! with `flow!`; build an [`Engine`], and run instances:
+//!
+//! ```
+//! use flow_runtime::prelude::*;
+//!
+//! #[derive(Debug, Default)]
+//! struct Order { reserved: bool }
+//!
+//! #[derive(Instruction)]
+//! enum Stock { Reserved, OutOfStock }
+//!
+//! #[action(compensate = release_stock)]
+//! async fn reserve_stock(ctx: &mut Context<Order>) -> Result<Stock, ActionError> {
+//!     ctx.data.reserved = true;
+//!     Ok(Stock::Reserved)
+//! }
+//!
+//! async fn release_stock(ctx: &mut Context<Order>) -> Result<(), ActionError> {
+//!     ctx.data.reserved = false;
+//!     Ok(())
+//! }
+//!
+//! flow! {
+//!     pub flow Reserve: Order {
+//!         start Created;
+//!         Created => reserve_stock { Reserved => Done, OutOfStock => Rejected }
+//!         success Done;
+//!         failure Rejected;
+//!     }
+//! }
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let engine = Engine::builder().build();
+//! let outcome = engine.run::<Reserve>(Order::default()).await?;
+//! assert_eq!(outcome.state, ReserveState::Done);
+//! assert!(outcome.data.reserved);
+//! # Ok::<(), EngineError>(())
+//! # }).unwrap();
+//! ```
+
+// Generated code names this crate `::flow_runtime`; this makes that path work inside it too.
+extern crate self as flow_runtime;
+
+mod engine;
+mod journal;
+mod outcome;
+mod store;
+
+pub use engine::{Engine, EngineBuilder, EngineError};
+pub use flow_core::{
+    Action, ActionError, Backoff, Context, Diagnostic, DiagnosticCode, Effect, ErrorKind, Flow,
+    FlowSpec, FlowState, IdempotencyKey, Instruction, InstanceId, RetryPolicy, SignalError,
+    StepError, Transition, render_mermaid, validate,
+};
+pub use flow_macros::{Instruction, action, flow};
+pub use journal::{JournalEntry, JournalKind};
+pub use outcome::{Outcome, Status};
+
+/// The core model (flow specs, diagnostics, tables) for tools that inspect flows.
+pub mod model {
+    pub use flow_core::*;
+}
+
+/// Everything a flow file and an action file need.
+pub mod prelude {
+    pub use crate::{
+        Action, ActionError, Context, Engine, EngineError, Flow, FlowState, Instruction,
+        Outcome, Status, action, flow,
+    };
+}
+
+/// What generated code names. Not a public API: it changes without notice.
+#[doc(hidden)]
+pub mod __private {
+    pub use flow_core::{
+        Action, ActionError, Backoff, Context, EdgeEntry, Effect, Flow, FlowState, FlowTable,
+        Instruction, RetryPolicy, SignalError, StateEntry, StateEntryKind, StepError, StepPolicy,
+        Transition, UnknownState, states_after_pivot,
+        state::{deserialize_state, serialize_state},
+    };
+    pub use serde;
+}

@@ -1,0 +1,49 @@
+//! What a run returns to a request/response caller.
+
+use flow_core::{Flow, InstanceId};
+
+use crate::journal::JournalEntry;
+
+/// Where an instance is, apart from its business state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Steps are running.
+    Running,
+    /// Waiting for a signal or a deadline.
+    Waiting,
+    /// Stopped by an operator; resumes on request.
+    Paused,
+    /// Needs a person: compensation kept failing.
+    Manual,
+    /// Reached a success end.
+    Completed,
+    /// Undoing completed steps.
+    Compensating,
+    /// Reached a failure end or failed a step, and every completed step was compensated.
+    Failed,
+    /// Cancelled by an operator, completed steps compensated.
+    Cancelled,
+}
+
+impl Status {
+    /// Whether the instance will not move again on its own or on a signal.
+    pub fn is_final(self) -> bool {
+        matches!(self, Status::Completed | Status::Failed | Status::Cancelled)
+    }
+}
+
+/// The result of driving an instance until it ends or waits.
+#[derive(Debug)]
+pub struct Outcome<F: Flow> {
+    /// The instance.
+    pub instance: InstanceId,
+    /// The business state it is in.
+    pub state: F::State,
+    /// Where it is apart from that.
+    pub status: Status,
+    /// Its business data.
+    pub data: F::Data,
+    /// What happened, in order.
+    pub journal: Vec<JournalEntry>,
+}

@@ -1,0 +1,1 @@
+//! trybuild cases live in the category folders; the driver is `tests/ui.rs`.
