@@ -6,7 +6,7 @@
 //! action catalog, each step's compensation (or its being the pivot) is a note beside it.
 //! The output depends only on the spec, so it can be compared and committed.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
 use std::time::Duration;
 
@@ -14,8 +14,9 @@ use crate::spec::{ActionCatalog, Effect, FlowSpec, StateKind};
 
 /// The Mermaid `stateDiagram-v2` source of `spec`, one statement a line.
 pub fn render_mermaid(spec: &FlowSpec) -> String {
-    let mut diagram = Diagram::default();
-    diagram.line("stateDiagram-v2");
+    let mut diagram = Diagram {
+        text: String::from("stateDiagram-v2\n"),
+    };
     let mut starts = HashSet::new();
     for start in spec.start.iter().filter(|start| starts.insert(*start)) {
         diagram.indented(format_args!("[*] --> {start}"));
@@ -54,13 +55,18 @@ pub fn render_mermaid(spec: &FlowSpec) -> String {
     }
 
     let mut pivots = Vec::new();
-    if let ActionCatalog::Known(_) = &spec.actions {
+    if let ActionCatalog::Known(catalog) = &spec.actions {
+        let mut actions = HashMap::with_capacity(catalog.len());
+        for action in catalog {
+            // The first of two entries of one name wins, as in the validator.
+            actions.entry(action.name.as_str()).or_insert(action);
+        }
         let mut noted = HashSet::new();
         for state in &spec.states {
             let StateKind::Step(step) = &state.kind else {
                 continue;
             };
-            let Some(action) = spec.actions.get(&step.action) else {
+            let Some(action) = actions.get(step.action.as_str()) else {
                 continue;
             };
             if !noted.insert(&state.name) {
@@ -117,17 +123,13 @@ pub fn render_mermaid(spec: &FlowSpec) -> String {
     diagram.text
 }
 
-#[derive(Default)]
+/// The diagram's source as it is written.
 struct Diagram {
     text: String,
 }
 
 impl Diagram {
-    fn line(&mut self, line: &str) {
-        self.text.push_str(line);
-        self.text.push('\n');
-    }
-
+    /// Appends one statement on its own indented line.
     fn indented(&mut self, statement: std::fmt::Arguments<'_>) {
         // Writing to a `String` cannot fail.
         let _ = writeln!(self.text, "    {statement}");

@@ -114,7 +114,6 @@ fn source_position(element: Element) -> (usize, usize, usize) {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Instant;
 
     use super::fixtures::*;
     use super::*;
@@ -193,16 +192,9 @@ mod tests {
     }
 
     #[test]
-    fn a_flow_of_500_states_is_checked_quickly() {
-        let spec = large_flow(500);
-        let started = Instant::now();
-        assert_eq!(validate(&spec), []);
-        // Generous for a debug build on a loaded machine; a quadratic pass would take far longer.
-        assert!(
-            started.elapsed().as_millis() < 200,
-            "{:?}",
-            started.elapsed()
-        );
+    fn a_valid_flow_of_500_states_has_no_diagnostics() {
+        // Its speed is measured by the macro-expansion benchmark, not here.
+        assert_eq!(validate(&large_flow(500)), []);
     }
 
     #[test]

@@ -15,8 +15,8 @@ use syn::spanned::Spanned;
 use crate::crate_path::runtime_path;
 use crate::duration::duration_tokens;
 use crate::errors::Errors;
-use attr::{ActionArgs, BackoffArgs, DeclaredEffect, RetryArgs, parse_action_args};
 pub(crate) use attr::suggestion_or_list;
+use attr::{ActionArgs, BackoffArgs, DeclaredEffect, RetryArgs, parse_action_args};
 use signature::check_signature;
 
 /// Expands `#[action(args)] function`.
@@ -68,7 +68,11 @@ fn action_impl(
         Some((DeclaredEffect::ReadOnly, _)) => quote!(#private::Effect::ReadOnly),
         None => quote!(#private::Effect::SideEffect),
     };
-    let retry = optional(args.retry.as_ref().map(|retry| retry_tokens(retry, &private)));
+    let retry = optional(
+        args.retry
+            .as_ref()
+            .map(|retry| retry_tokens(retry, &private)),
+    );
     let compensation_retry = optional(
         args.compensate_retry
             .as_ref()

@@ -37,9 +37,9 @@ pub(crate) fn parse_duration(literal: &Lit) -> syn::Result<Duration> {
             ));
         }
     };
-    let value: f64 = digits.parse().map_err(|_| {
-        syn::Error::new_spanned(literal, format!("`{digits}` is not a number"))
-    })?;
+    let value: f64 = digits
+        .parse()
+        .map_err(|_| syn::Error::new_spanned(literal, format!("`{digits}` is not a number")))?;
     let millis = value * unit_millis;
     if !millis.is_finite() || millis > u64::MAX as f64 / 2.0 {
         return Err(syn::Error::new_spanned(literal, "duration is too long"));

@@ -84,13 +84,19 @@ pub(crate) fn derive(input: DeriveInput) -> TokenStream {
 /// Reads `#[instruction(crate = path)]`.
 fn crate_override(input: &DeriveInput) -> syn::Result<Option<syn::Path>> {
     let mut path = None;
-    for attribute in input.attrs.iter().filter(|a| a.path().is_ident("instruction")) {
+    for attribute in input
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("instruction"))
+    {
         attribute.parse_nested_meta(|meta| {
             if meta.path.is_ident("crate") {
                 path = Some(meta.value()?.parse::<syn::Path>()?);
                 Ok(())
             } else {
-                Err(meta.error("unknown `instruction` attribute key\n\n= help: the only key is `crate = path`"))
+                Err(meta.error(
+                    "unknown `instruction` attribute key\n\n= help: the only key is `crate = path`",
+                ))
             }
         })?;
     }

@@ -52,7 +52,7 @@ mod store;
 pub use engine::{Engine, EngineBuilder, EngineError};
 pub use flow_core::{
     Action, ActionError, Backoff, Context, Diagnostic, DiagnosticCode, Effect, ErrorKind, Flow,
-    FlowSpec, FlowState, IdempotencyKey, Instruction, InstanceId, RetryPolicy, SignalError,
+    FlowSpec, FlowState, IdempotencyKey, InstanceId, Instruction, RetryPolicy, SignalError,
     StepError, Transition, render_mermaid, validate,
 };
 pub use flow_macros::{Instruction, action, flow};
@@ -67,8 +67,8 @@ pub mod model {
 /// Everything a flow file and an action file need.
 pub mod prelude {
     pub use crate::{
-        Action, ActionError, Context, Engine, EngineError, Flow, FlowState, Instruction,
-        Outcome, Status, action, flow,
+        Action, ActionError, Context, Engine, EngineError, Flow, FlowState, Instruction, Outcome,
+        Status, action, flow,
     };
 }
 
@@ -78,8 +78,9 @@ pub mod __private {
     pub use flow_core::{
         Action, ActionError, Backoff, Context, EdgeEntry, Effect, Flow, FlowState, FlowTable,
         Instruction, RetryPolicy, SignalError, StateEntry, StateEntryKind, StepError, StepPolicy,
-        Transition, UnknownState, states_after_pivot,
+        Transition, UnknownState,
         state::{deserialize_state, serialize_state},
+        states_after_pivot,
     };
     pub use serde;
 }

@@ -75,19 +75,21 @@ fn check_unreachable(index: &FlowIndex<'_>, start: usize, reachable: &[bool], re
 /// Every reachable state can reach an end; traps are reported once each.
 fn check_traps(index: &FlowIndex<'_>, reachable: &[bool], report: &mut Report) {
     let nodes = index.node_count();
-    // States whose problem, if any, is reported elsewhere: ends, dead ends, and states with a
-    // transition to an unknown state. Whatever reaches one of them is not trapped.
     let mut predecessors = vec![Vec::new(); nodes];
     for (node, successors) in index.successors.iter().enumerate() {
         for &next in successors {
             predecessors[next].push(node);
         }
     }
+    // States whose problem, if any, is reported elsewhere: ends, dead ends, and states with a
+    // transition to an unknown state. Whatever reaches one of them is not trapped.
     let settled = (0..nodes)
         .filter(|&node| index.is_end[node] || !index.has_exit[node] || index.leads_nowhere[node]);
     let finishes = search(settled, &predecessors);
     // Successors of a trapped state are trapped too (else it would finish through them), so the
-    // trapped states form a closed part of the graph whose bottom components are the traps.
+    // trapped states form a closed part of the graph whose bottom components are the traps. A
+    // bottom component of one state loops on itself: without a transition it would be a dead
+    // end, hence settled.
     let trapped: Vec<bool> = (0..nodes)
         .map(|node| reachable[node] && !finishes[node])
         .collect();

@@ -114,16 +114,20 @@ fn parse_action_key(meta: &ParseNestedMeta<'_>, args: &mut ActionArgs, errors: &
             args.effect = Some((effect, meta.path.segments[0].ident.span()));
             Ok(())
         }
-        "timeout" => meta.value().and_then(|value| value.parse::<Lit>()).map(|literal| {
-            match parse_duration(&literal) {
+        "timeout" => meta
+            .value()
+            .and_then(|value| value.parse::<Lit>())
+            .map(|literal| match parse_duration(&literal) {
                 Ok(duration) if duration.is_zero() => errors.at(
                     &literal,
-                    with_help("a timeout of zero would fail every attempt", "give a positive duration such as `2s`"),
+                    with_help(
+                        "a timeout of zero would fail every attempt",
+                        "give a positive duration such as `2s`",
+                    ),
                 ),
                 Ok(duration) => args.timeout = Some(duration),
                 Err(error) => errors.push(error),
-            }
-        }),
+            }),
         "crate" => meta
             .value()
             .and_then(|value| value.parse::<syn::Path>())
@@ -188,7 +192,10 @@ fn parse_retry(meta: &ParseNestedMeta<'_>, errors: &mut Errors) -> syn::Result<O
         if valid {
             errors.at(
                 &meta.path,
-                with_help("`retry(..)` needs `attempts`", "write `retry(attempts = 3)`"),
+                with_help(
+                    "`retry(..)` needs `attempts`",
+                    "write `retry(attempts = 3)`",
+                ),
             );
         }
         return Ok(None);

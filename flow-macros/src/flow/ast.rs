@@ -187,8 +187,7 @@ impl Parse for Item {
             }
             keyword @ ("success" | "failure") if is_keyword => {
                 input.parse::<Ident>()?;
-                let states =
-                    Punctuated::<Ident, Token![,]>::parse_separated_nonempty(input)?;
+                let states = Punctuated::<Ident, Token![,]>::parse_separated_nonempty(input)?;
                 input.parse::<Token![;]>()?;
                 Ok(Item::End {
                     success: keyword == "success",
@@ -295,7 +294,10 @@ impl Parse for StepItem {
             return Err(syn::Error::new(
                 input.span(),
                 with_help(
-                    format!("expected where the instructions of `{}` lead", path_text(&action)),
+                    format!(
+                        "expected where the instructions of `{}` lead",
+                        path_text(&action)
+                    ),
                     "write `{ Instruction => NextState, .. }`, or `=> NextState;` for an action with one outcome",
                 ),
             ));

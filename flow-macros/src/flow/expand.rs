@@ -203,7 +203,11 @@ pub(crate) fn expand(
 }
 
 /// `<path as Action<Data>>`, spanned on the user's path so trait errors land there.
-pub(crate) fn qualified_action(path: &Path, data: &syn::Type, private: &TokenStream) -> TokenStream {
+pub(crate) fn qualified_action(
+    path: &Path,
+    data: &syn::Type,
+    private: &TokenStream,
+) -> TokenStream {
     quote_spanned!(path_span(path)=> <#path as #private::Action<#data>>)
 }
 
@@ -216,10 +220,10 @@ fn instruction_arms(
 ) -> Vec<TokenStream> {
     arms.iter()
         .map(|arm| {
-        let variant = &arm.instruction;
-        let target = &arm.target;
-        let pattern = quote_spanned!(variant.span()=> #instruction_type::#variant);
-        quote!(#pattern => #states::#target,)
+            let variant = &arm.instruction;
+            let target = &arm.target;
+            let pattern = quote_spanned!(variant.span()=> #instruction_type::#variant);
+            quote!(#pattern => #states::#target,)
         })
         .collect()
 }

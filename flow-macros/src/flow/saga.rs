@@ -68,8 +68,12 @@ pub(crate) fn assertions(
             "step `{state}` runs `{action_name}` after a pivot without a retry policy\n\n= help: after the pivot the flow must reach its end: add `retry(attempts = ..)` to `{action_name}`"
         );
         Some(quote_spanned! {span=>
+            // After a pivot nothing is undone, so there a step needs no compensation.
             const _: () = ::core::assert!(
-                #action::COMPENSABLE || #action::PIVOT || #action::READONLY,
+                #action::COMPENSABLE
+                    || #action::PIVOT
+                    || #action::READONLY
+                    || #flow::__AFTER_PIVOT[#index],
                 #missing_compensation
             );
             const _: () = ::core::assert!(
