@@ -14,7 +14,7 @@ pub(crate) fn parse_duration(literal: &Lit) -> syn::Result<Duration> {
         _ => {
             return Err(syn::Error::new_spanned(
                 literal,
-                format!("expected a duration such as `2s`\n\n= help: {UNITS}"),
+                format!("expected a duration such as `2s`\n= help: {UNITS}"),
             ));
         }
     };
@@ -27,13 +27,13 @@ pub(crate) fn parse_duration(literal: &Lit) -> syn::Result<Duration> {
         "" => {
             return Err(syn::Error::new_spanned(
                 literal,
-                format!("duration `{digits}` has no unit\n\n= help: {UNITS}"),
+                format!("duration `{digits}` has no unit\n= help: {UNITS}"),
             ));
         }
         other => {
             return Err(syn::Error::new_spanned(
                 literal,
-                format!("unknown duration unit `{other}`\n\n= help: {UNITS}"),
+                format!("unknown duration unit `{other}`\n= help: {UNITS}"),
             ));
         }
     };

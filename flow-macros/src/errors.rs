@@ -40,5 +40,5 @@ impl Errors {
 
 /// Formats a message with its help line the way rustc prints notes.
 pub(crate) fn with_help(message: impl std::fmt::Display, help: impl std::fmt::Display) -> String {
-    format!("{message}\n\n= help: {help}")
+    format!("{message}\n= help: {help}")
 }

@@ -19,7 +19,7 @@ pub(crate) fn derive(input: DeriveInput) -> TokenStream {
         Data::Struct(data) => {
             return syn::Error::new_spanned(
                 data.struct_token,
-                "`Instruction` can only be derived for an enum\n\n= help: list the outcomes as variants: `enum Payment { Charged, Declined }`",
+                "`Instruction` can only be derived for an enum\n= help: list the outcomes as variants: `enum Payment { Charged, Declined }`",
             )
             .to_compile_error();
         }
@@ -34,13 +34,13 @@ pub(crate) fn derive(input: DeriveInput) -> TokenStream {
     if !input.generics.params.is_empty() {
         errors.at(
             &input.generics,
-            "an instruction enum cannot be generic\n\n= help: instructions are plain names of outcomes",
+            "an instruction enum cannot be generic\n= help: instructions are plain names of outcomes",
         );
     }
     if enum_data.variants.is_empty() {
         errors.at(
             &input.ident,
-            "an instruction enum needs at least one variant\n\n= help: an action with one outcome can return `()`",
+            "an instruction enum needs at least one variant\n= help: an action with one outcome can return `()`",
         );
     }
     for variant in &enum_data.variants {
@@ -48,7 +48,7 @@ pub(crate) fn derive(input: DeriveInput) -> TokenStream {
             errors.at(
                 &variant.fields,
                 format!(
-                    "instruction variant `{}` carries data\n\n= help: instructions are names the flow maps to states; keep data in the context",
+                    "instruction variant `{}` carries data\n= help: instructions are names the flow maps to states; keep data in the context",
                     variant.ident
                 ),
             );
@@ -95,7 +95,7 @@ fn crate_override(input: &DeriveInput) -> syn::Result<Option<syn::Path>> {
                 Ok(())
             } else {
                 Err(meta.error(
-                    "unknown `instruction` attribute key\n\n= help: the only key is `crate = path`",
+                    "unknown `instruction` attribute key\n= help: the only key is `crate = path`",
                 ))
             }
         })?;

@@ -76,7 +76,7 @@ pub(crate) fn expand(
     let compensate_arms = steps.iter().map(|step| {
         let state = &step.state;
         let action = qualified_action(&step.action, data, private);
-        quote! {
+        quote_spanned! {path_span(&step.action)=>
             #states::#state => #action::compensate(ctx)
                 .await
                 .map_err(#private::StepError::from),
@@ -297,7 +297,8 @@ fn table_tokens(input: &FlowInput, data: &syn::Type, private: &TokenStream) -> T
                     StepNext::Arms(arms) => arm_edges(arms),
                     StepNext::Direct(target) => vec![edge(None, target.to_string())],
                 };
-                vec![quote! {
+                // Spanned on the action so that a bad action is reported once, there.
+                vec![quote_spanned! {path_span(&step.action)=>
                     #private::StateEntry {
                         name: #name,
                         kind: #private::StateEntryKind::Step {

@@ -59,13 +59,13 @@ pub(crate) fn assertions(
         let action_name = path_text(&step.action);
         let state = step.state.to_string();
         let missing_compensation = format!(
-            "action `{action_name}` has side effects but no compensation\n\n= help: add `compensate = <undo action>` to its `#[action]`, or mark it `pivot` (the point of no return) or `readonly` (changes nothing)"
+            "action `{action_name}` has side effects but no compensation\n= help: add `compensate = <undo action>` to its `#[action]`, or mark it `pivot` (the point of no return) or `readonly` (changes nothing)"
         );
         let compensable_after_pivot = format!(
-            "step `{state}` runs compensable action `{action_name}` after a pivot, where the flow can no longer be undone\n\n= help: move the step before the pivot, or make `{action_name}` a forward step without `compensate`"
+            "step `{state}` runs compensable action `{action_name}` after a pivot, where the flow can no longer be undone\n= help: move the step before the pivot, or make `{action_name}` a forward step without `compensate`"
         );
         let no_retry_after_pivot = format!(
-            "step `{state}` runs `{action_name}` after a pivot without a retry policy\n\n= help: after the pivot the flow must reach its end: add `retry(attempts = ..)` to `{action_name}`"
+            "step `{state}` runs `{action_name}` after a pivot without a retry policy\n= help: after the pivot the flow must reach its end: add `retry(attempts = ..)` to `{action_name}`"
         );
         Some(quote_spanned! {span=>
             // After a pivot nothing is undone, so there a step needs no compensation.

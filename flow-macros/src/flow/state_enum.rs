@@ -82,6 +82,17 @@ pub(crate) fn expand_state_enum(
         .filter(|v| v.terminal)
         .map(|v| &v.ident)
         .collect();
+    let is_terminal = if terminal.is_empty() {
+        quote!(false)
+    } else {
+        quote! {
+            #[allow(unreachable_patterns)]
+            match self {
+                #(#name::#terminal)|* => true,
+                _ => false,
+            }
+        }
+    };
     quote! {
         #[doc = #enum_doc]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -99,11 +110,7 @@ pub(crate) fn expand_state_enum(
 
             /// Whether the state ends the flow.
             pub const fn is_terminal(self) -> bool {
-                #[allow(unreachable_patterns)]
-                match self {
-                    #(#name::#terminal)|* => true,
-                    _ => false,
-                }
+                #is_terminal
             }
         }
 

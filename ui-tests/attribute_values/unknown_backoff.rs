@@ -1,0 +1,11 @@
+use flow_runtime::prelude::*;
+
+#[derive(Debug, Clone, Default)]
+pub struct Order;
+
+#[action(readonly, retry(attempts = 3, backoff = linear(1s)))]
+async fn check(_ctx: &mut Context<Order>) -> Result<(), ActionError> {
+    Ok(())
+}
+
+fn main() {}
