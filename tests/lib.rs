@@ -1,1 +1,1 @@
-//! Integration tests live in `tests/`.
+//! Integration tests across the flow crates live in `tests/tests/`.

@@ -22,10 +22,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         for entry in &outcome.journal {
             match entry.kind {
                 JournalKind::Compensation => {
-                    println!(
-                        "  undo {:<14} {} -> {}",
-                        entry.from, entry.action, "compensated"
-                    )
+                    println!("  undo {:<14} {} done", entry.from, entry.action)
                 }
                 _ => println!(
                     "  {:<14} --{} / {}--> {}",

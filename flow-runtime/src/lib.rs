@@ -6,11 +6,11 @@
 //! ```
 //! use flow_runtime::prelude::*;
 //!
-//! #[derive(Debug, Default)]
-//! struct Order { reserved: bool }
+//! #[derive(Debug, Clone, Default)]
+//! pub struct Order { reserved: bool }
 //!
 //! #[derive(Instruction)]
-//! enum Stock { Reserved, OutOfStock }
+//! pub enum Stock { Reserved, OutOfStock }
 //!
 //! #[action(compensate = release_stock)]
 //! async fn reserve_stock(ctx: &mut Context<Order>) -> Result<Stock, ActionError> {
@@ -33,7 +33,7 @@
 //! }
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-//! let engine = Engine::builder().build();
+//! let engine = Engine::builder().register::<Reserve>().build()?;
 //! let outcome = engine.run::<Reserve>(Order::default()).await?;
 //! assert_eq!(outcome.state, ReserveState::Done);
 //! assert!(outcome.data.reserved);
@@ -84,3 +84,8 @@ pub mod __private {
     };
     pub use serde;
 }
+
+/// The README's quick start, compiled and run as a doc test so it stays true.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeQuickStart;
