@@ -179,9 +179,13 @@ fn derived_instructions_know_their_names() {
 
 #[test]
 fn action_attributes_become_associated_consts() {
-    assert!(<check_credit as Action<Application>>::READONLY);
-    assert!(!<check_credit as Action<Application>>::COMPENSABLE);
-    assert!(<open_account as Action<Application>>::COMPENSABLE);
+    let flags = [
+        <check_credit as Action<Application>>::READONLY,
+        <check_credit as Action<Application>>::COMPENSABLE,
+        <open_account as Action<Application>>::COMPENSABLE,
+        <open_account as Action<Application>>::PIVOT,
+    ];
+    assert_eq!(flags, [true, false, true, false]);
     assert_eq!(<open_account as Action<Application>>::NAME, "open_account");
     let retry = <open_account as Action<Application>>::RETRY.unwrap();
     assert_eq!(
