@@ -24,6 +24,8 @@ fn ui() {
         "instruction_derive",
         "syntax",
         "multiple_errors",
+        "fallback",
+        "unknown_action",
     ] {
         cases.compile_fail(format!("{category}/*.rs"));
     }
