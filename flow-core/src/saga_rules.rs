@@ -16,36 +16,37 @@ pub const fn states_after_pivot<const N: usize>(
     let mut state = 0;
     while state < N {
         if pivots[state] {
-            let next = successors[state];
-            let mut k = 0;
-            while k < next.len() {
-                let target = next[k] as usize;
-                if !after[target] {
-                    after[target] = true;
-                    pending[pending_len] = target as u32;
-                    pending_len += 1;
-                }
-                k += 1;
-            }
+            pending_len = mark_after(successors[state], &mut after, &mut pending, pending_len);
         }
         state += 1;
     }
     while pending_len > 0 {
         pending_len -= 1;
         let current = pending[pending_len] as usize;
-        let next = successors[current];
-        let mut k = 0;
-        while k < next.len() {
-            let target = next[k] as usize;
-            if !after[target] {
-                after[target] = true;
-                pending[pending_len] = target as u32;
-                pending_len += 1;
-            }
-            k += 1;
-        }
+        pending_len = mark_after(successors[current], &mut after, &mut pending, pending_len);
     }
     after
+}
+
+/// Marks `targets` as after a pivot and queues those not marked before; returns the new
+/// queue length.
+const fn mark_after(
+    targets: &[u32],
+    after: &mut [bool],
+    pending: &mut [u32],
+    mut pending_len: usize,
+) -> usize {
+    let mut k = 0;
+    while k < targets.len() {
+        let target = targets[k] as usize;
+        if !after[target] {
+            after[target] = true;
+            pending[pending_len] = target as u32;
+            pending_len += 1;
+        }
+        k += 1;
+    }
+    pending_len
 }
 
 #[cfg(test)]
