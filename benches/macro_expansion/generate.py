@@ -2,13 +2,14 @@
 """Writes two throwaway crates for the `flow!` compile-time benchmark.
 
     python3 generate.py [--out /tmp/flow-bench] [--states 500] [--transitions 1000]
-                        [--actions N] [--runtime /work/main/flow-runtime]
+                        [--actions N] [--flow-root /work/main]
 
 `<out>/with_flow` holds the actions, instruction enums and data type *and* one `flow!` with
 `--states` states and `--transitions` transitions; `<out>/without_flow` is byte-for-byte the
 same crate minus the `flow!` invocation, so the difference in `cargo check` time between the
-two is what the flow costs. Both depend on flow-runtime by path and carry a copy of the
-workspace's Cargo.lock and rust-toolchain.toml, so they resolve the same dependency versions
+two is what the flow costs. Both depend on `<flow-root>/flow-runtime` by path (flow-root is
+the flow workspace: this repository, or a snapshot of one of its commits, see run.sh) and
+carry a copy of that workspace's Cargo.lock and rust-toolchain.toml, so they resolve the same dependency versions
 with the same compiler and share one warm target directory (see run.sh).
 
 Shape of the flow (defaults):
@@ -47,7 +48,11 @@ def parse_args():
         default=0,
         help="size of a pool of reused two-variant actions (default 0: one action per step)",
     )
-    parser.add_argument("--runtime", default=os.path.join(REPO, "flow-runtime"))
+    parser.add_argument(
+        "--flow-root",
+        default=REPO,
+        help="the flow workspace whose flow-runtime the crates depend on (default: this repository)",
+    )
     return parser.parse_args()
 
 
@@ -157,7 +162,8 @@ def actions_source(actions):
     return "\n".join(out)
 
 
-def write_crate(root, name, runtime, body):
+def write_crate(root, name, flow_root, body):
+    runtime = os.path.join(flow_root, "flow-runtime")
     src = os.path.join(root, "src")
     os.makedirs(src, exist_ok=True)
     with open(os.path.join(root, "Cargo.toml"), "w") as f:
@@ -168,12 +174,10 @@ def write_crate(root, name, runtime, body):
             "# The same profile as the flow workspace, so dependency builds are the same.\n"
             '[profile.dev.package."*"]\ndebug = false\n'
         )
-    # Same dependency versions and compiler as the workspace. Cargo.lock is copied only once
-    # so that later runs keep the resolution; cargo adds this crate's own entry to it.
-    lock = os.path.join(root, "Cargo.lock")
-    if not os.path.exists(lock):
-        shutil.copyfile(os.path.join(REPO, "Cargo.lock"), lock)
-    shutil.copyfile(os.path.join(REPO, "rust-toolchain.toml"), os.path.join(root, "rust-toolchain.toml"))
+    # Same dependency versions and compiler as the workspace; cargo adds this crate's own
+    # entry to the lock file and drops the workspace members it does not use.
+    for name in ("Cargo.lock", "rust-toolchain.toml"):
+        shutil.copyfile(os.path.join(flow_root, name), os.path.join(root, name))
     path = os.path.join(src, "lib.rs")
     with open(path, "w") as f:
         f.write(body)
@@ -191,9 +195,9 @@ def main():
         "pub struct Case {\n    pub counter: u64,\n    pub log: Vec<String>,\n}\n\n"
     )
     common = header + actions_source(actions)
-    runtime = os.path.abspath(args.runtime)
-    write_crate(os.path.join(args.out, "with_flow"), "with_flow", runtime, common + "\n" + flow)
-    write_crate(os.path.join(args.out, "without_flow"), "without_flow", runtime, common)
+    flow_root = os.path.abspath(args.flow_root)
+    write_crate(os.path.join(args.out, "with_flow"), "with_flow", flow_root, common + "\n" + flow)
+    write_crate(os.path.join(args.out, "without_flow"), "without_flow", flow_root, common)
     print(
         f"wrote {args.out}/with_flow and {args.out}/without_flow: "
         f"{steps + 2} states ({steps} steps + 2 ends), {edges} transitions, "

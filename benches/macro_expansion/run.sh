@@ -4,7 +4,10 @@
 #   bash benches/macro_expansion/run.sh [RUNS]        # RUNS defaults to 5
 #
 # Environment: BENCH_DIR (default /tmp/flow-bench), GENERATE_ARGS (passed to generate.py,
-# e.g. "--actions 40"), SKIP_ZFLAGS=1 to skip the -Z time-passes / expansion-size part.
+# e.g. "--actions 40"), SKIP_ZFLAGS=1 to skip the -Z time-passes / expansion-size part,
+# FLOW_SOURCE: `head` (default) measures the committed macros: `git archive HEAD` is unpacked
+# into $BENCH_DIR/snapshot-<commit> and the crates depend on that copy, so edits in progress
+# in the work tree neither break nor disturb the run; `worktree` depends on the work tree.
 #
 # 1. generate.py writes $BENCH_DIR/with_flow and $BENCH_DIR/without_flow (same crate minus
 #    the flow! invocation);
@@ -29,7 +32,25 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 BENCH_DIR=${BENCH_DIR:-/tmp/flow-bench}
 CRATES=(with_flow without_flow)
 
-python3 "$HERE/generate.py" --out "$BENCH_DIR" ${GENERATE_ARGS:-}
+REPO=$(cd "$HERE/../.." && pwd)
+case "${FLOW_SOURCE:-head}" in
+    head)
+        commit=$(git -C "$REPO" rev-parse --short=12 HEAD)
+        FLOW_ROOT="$BENCH_DIR/snapshot-$commit"
+        if [ ! -f "$FLOW_ROOT/Cargo.toml" ]; then
+            mkdir -p "$FLOW_ROOT"
+            git -C "$REPO" archive HEAD | tar -x -C "$FLOW_ROOT"
+        fi
+        echo "== flow crates: commit $commit of $REPO (snapshot in $FLOW_ROOT)"
+        ;;
+    worktree)
+        FLOW_ROOT=$REPO
+        echo "== flow crates: the work tree $REPO (commit $(git -C "$REPO" rev-parse --short=12 HEAD) plus uncommitted changes)"
+        ;;
+    *) echo "FLOW_SOURCE must be head or worktree" >&2; exit 2 ;;
+esac
+echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(rustc --version), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 "$HERE/generate.py" --out "$BENCH_DIR" --flow-root "$FLOW_ROOT" ${GENERATE_ARGS:-}
 
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 

@@ -1,7 +1,7 @@
 //! The business data a checkout carries from step to step.
 
 /// One order.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Order {
     /// The customer's order number.
     pub number: u32,

@@ -42,6 +42,10 @@ pub trait Action<D>: Send + Sync + 'static {
     /// How long one attempt may take.
     const TIMEOUT: Option<Duration> = None;
 
+    /// The name of the fn that asks for the outcome of an earlier run whose result was
+    /// unknown, if the action has one.
+    const QUERY: Option<&'static str> = None;
+
     /// Whether the action can be undone.
     const COMPENSABLE: bool = Self::COMPENSATION.is_some();
 
@@ -55,6 +59,15 @@ pub trait Action<D>: Send + Sync + 'static {
     fn run(
         ctx: &mut Context<D>,
     ) -> impl Future<Output = Result<Self::Instruction, ActionError>> + Send;
+
+    /// Asks for the outcome of an earlier run whose result was unknown
+    /// ([`ActionError::unknown`]), with the same idempotency key. The default runs the action
+    /// again, which the idempotency key makes safe for a well-behaved remote side.
+    fn query(
+        ctx: &mut Context<D>,
+    ) -> impl Future<Output = Result<Self::Instruction, ActionError>> + Send {
+        Self::run(ctx)
+    }
 
     /// Undoes a completed run. The default does nothing, for actions without compensation.
     fn compensate(ctx: &mut Context<D>) -> impl Future<Output = Result<(), ActionError>> + Send {

@@ -5,7 +5,10 @@ use std::fmt;
 use uuid::Uuid;
 
 /// The identity of one instance of a flow: a time-ordered UUID (v7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct InstanceId(Uuid);
 
 impl InstanceId {
@@ -46,7 +49,7 @@ impl fmt::Display for InstanceId {
 
 /// The key an action uses to make its side effect happen once: the same for every attempt of
 /// one step of one instance, including re-runs after a crash, different for every other step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct IdempotencyKey {
     /// The instance.
     pub instance: InstanceId,

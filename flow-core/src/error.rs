@@ -12,6 +12,9 @@ pub enum ErrorKind {
     /// A definite refusal (invalid card, closed account): retrying cannot help; the flow
     /// compensates.
     Permanent,
+    /// The outcome is not known (a gateway timed out after the request left): the engine
+    /// asks again with the action's query until the answer is definite. Never a failure.
+    Unknown,
 }
 
 impl fmt::Display for ErrorKind {
@@ -19,6 +22,7 @@ impl fmt::Display for ErrorKind {
         f.write_str(match self {
             ErrorKind::Retryable => "retryable",
             ErrorKind::Permanent => "permanent",
+            ErrorKind::Unknown => "unknown-outcome",
         })
     }
 }
@@ -50,6 +54,16 @@ impl ActionError {
     pub fn permanent(message: impl Into<Cow<'static, str>>) -> Self {
         Self {
             kind: ErrorKind::Permanent,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// The outcome is unknown: the engine queries it (see `#[action(query = ..)]`) with
+    /// backoff until it is definite; it does not count as a failed attempt.
+    pub fn unknown(message: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            kind: ErrorKind::Unknown,
             message: message.into(),
             source: None,
         }

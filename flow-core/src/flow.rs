@@ -81,6 +81,13 @@ pub trait Flow: Send + Sync + 'static {
         ctx: &mut Context<Self::Data>,
     ) -> impl Future<Output = Result<Transition<Self::State>, StepError>> + Send;
 
+    /// Asks for the outcome of the action of `state` whose earlier run had an unknown result,
+    /// and maps it like [`Flow::step`].
+    fn query(
+        state: Self::State,
+        ctx: &mut Context<Self::Data>,
+    ) -> impl Future<Output = Result<Transition<Self::State>, StepError>> + Send;
+
     /// Runs the compensation of the action of `state` (a no-op for actions without one).
     fn compensate(
         state: Self::State,

@@ -82,6 +82,8 @@ pub struct StepPolicy {
     pub compensation_retry: Option<RetryPolicy>,
     /// How long one attempt may take.
     pub timeout: Option<Duration>,
+    /// The query fn of a remote step, if it has one.
+    pub query: Option<&'static str>,
 }
 
 impl StepPolicy {

@@ -102,6 +102,29 @@ fn action_impl(
         }
         None => (quote!(::core::option::Option::None), TokenStream::new()),
     };
+    let (query_name, query_fn) = match &args.query {
+        Some(path) => {
+            let query_text = path
+                .segments
+                .last()
+                .map(|segment| segment.ident.to_string())
+                .unwrap_or_default();
+            let call = quote_spanned!(path.span()=> #path(ctx));
+            (
+                quote!(::core::option::Option::Some(#query_text)),
+                quote! {
+                    fn query(
+                        ctx: &mut #private::Context<#data>,
+                    ) -> impl ::core::future::Future<
+                        Output = ::core::result::Result<Self::Instruction, #private::ActionError>,
+                    > + ::core::marker::Send {
+                        #call
+                    }
+                },
+            )
+        }
+        None => (quote!(::core::option::Option::None), TokenStream::new()),
+    };
     let run_call = quote_spanned!(name.span()=> #name(ctx));
     let instruction_type = quote_spanned!(instruction.span()=> #instruction);
     quote! {
@@ -116,6 +139,7 @@ fn action_impl(
             const COMPENSATION_RETRY: ::core::option::Option<#private::RetryPolicy> =
                 #compensation_retry;
             const TIMEOUT: ::core::option::Option<::core::time::Duration> = #timeout;
+            const QUERY: ::core::option::Option<&'static str> = #query_name;
 
             fn run(
                 ctx: &mut #private::Context<#data>,
@@ -124,6 +148,8 @@ fn action_impl(
             > + ::core::marker::Send {
                 #run_call
             }
+
+            #query_fn
 
             #compensate_fn
         }

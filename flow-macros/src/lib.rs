@@ -40,7 +40,8 @@ pub fn flow(input: TokenStream) -> TokenStream {
 
 /// Makes `async fn name(ctx: &mut Context<D>) -> Result<I, ActionError>` an action.
 ///
-/// Arguments: `compensate = undo_fn`, `pivot` or `readonly`, `retry(attempts = 3,
+/// Arguments: `compensate = undo_fn`, `pivot` or `readonly`, `query = status_fn` (asks for
+/// the outcome after an `ActionError::unknown`), `retry(attempts = 3,
 /// backoff = exponential(50ms, 2s), jitter = true)`, `compensate_retry(..)`, `timeout = 2s`,
 /// `crate = path`.
 #[proc_macro_attribute]

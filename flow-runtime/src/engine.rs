@@ -1,338 +1,518 @@
-//! The engine: drives instances of registered flows step by step to an end or a wait, with
-//! per-action retries and timeouts, and compensates completed steps when a flow fails.
+//! The engine: runs instances of registered flows on a [`Store`], step by step, with retries,
+//! timeouts, waits, saga compensation, operator instructions, plugins and statistics.
+//!
+//! Callers drive instances in their own task (`run`, `signal`); a worker task picks up what
+//! became due later (retries, deadlines, queries, started and resumed instances). No task is
+//! spawned per step.
+
+mod activation;
+mod config;
+mod drive;
+mod error;
+mod inner;
+mod operator;
+mod saga;
+mod worker;
 
 use std::any::TypeId;
 use std::collections::HashMap;
-use std::time::{Duration, SystemTime};
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::SystemTime;
 
-use flow_core::{
-    ActionError, Context, Diagnostic, Flow, FlowState, InstanceId, RetryPolicy, SignalError,
-    StateEntryKind, StepError, StepPolicy,
-};
+use flow_core::{Flow, FlowState, InstanceId, StateEntryKind};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::Instrument;
+
+pub use activation::FlowData;
+pub use config::EngineConfig;
+pub use error::EngineError;
+pub use operator::Operator;
+
+use activation::{Activation, outcome_from_record};
+use inner::{Inner, Registered, Resume};
 
 use crate::journal::{JournalEntry, JournalKind};
 use crate::outcome::{Outcome, Status};
-use crate::store::{MemoryStore, ParkedInstance};
+use crate::plugin::{Plugin, Plugins};
+use crate::stats::{StateShape, Stats};
+use crate::store::{Commit, InstanceRecord, InstanceSummary, Lease, MemoryStore, Store};
 
-/// Retry policy of compensations that declare none: compensation must try hard before it
-/// parks an instance for a person.
-const DEFAULT_COMPENSATION_RETRY: RetryPolicy =
-    RetryPolicy::exponential(5, Duration::from_millis(50), Duration::from_secs(2));
-
-/// Why the engine refused a request.
-#[derive(Debug, thiserror::Error)]
-pub enum EngineError {
-    /// The flow failed validation when it was registered.
-    #[error("flow `{flow}` is invalid:\n{}", render_diagnostics(.diagnostics))]
-    InvalidFlow {
-        /// The flow.
-        flow: &'static str,
-        /// What is wrong with it.
-        diagnostics: Vec<Diagnostic>,
-    },
-    /// The flow was not registered with the engine.
-    #[error("flow `{flow}` is not registered: call `Engine::builder().register::<{flow}>()`")]
-    UnregisteredFlow {
-        /// The flow.
-        flow: &'static str,
-    },
-    /// No waiting instance of the flow has this id.
-    #[error("no waiting instance `{instance}` of flow `{flow}`")]
-    NoSuchInstance {
-        /// The flow.
-        flow: &'static str,
-        /// The id given.
-        instance: InstanceId,
-    },
-    /// The signal does not fit the instance's state.
-    #[error(transparent)]
-    Signal(#[from] SignalError),
+/// Builds an [`Engine`]: choose a store, register flows, install plugins, then `build`.
+pub struct EngineBuilder<S: Store = MemoryStore> {
+    store: S,
+    config: EngineConfig,
+    plugins: Vec<Arc<dyn Plugin>>,
+    stats: Option<Stats>,
+    flows: Vec<Box<dyn FnOnce(&Option<Stats>) -> Result<(TypeId, Registered<S>), EngineError>>>,
 }
 
-fn render_diagnostics(diagnostics: &[Diagnostic]) -> String {
-    diagnostics
-        .iter()
-        .map(|diagnostic| format!("- {diagnostic}"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// Builds an [`Engine`]: register flows, then `build`.
-#[derive(Default)]
-pub struct EngineBuilder {
-    flows: HashMap<TypeId, &'static str>,
-    errors: Vec<EngineError>,
-}
-
-impl EngineBuilder {
-    /// Registers flow `F`, checking it again with its actions' declared metadata.
-    pub fn register<F: Flow>(mut self) -> Self {
-        let diagnostics = flow_core::validate(&F::spec());
-        if diagnostics.is_empty() {
-            self.flows.insert(TypeId::of::<F>(), F::NAME);
-        } else {
-            self.errors.push(EngineError::InvalidFlow {
-                flow: F::NAME,
-                diagnostics,
-            });
+impl EngineBuilder<MemoryStore> {
+    fn new() -> Self {
+        Self {
+            store: MemoryStore::new(),
+            config: EngineConfig::default(),
+            plugins: Vec::new(),
+            stats: None,
+            flows: Vec::new(),
         }
+    }
+}
+
+impl<S: Store> EngineBuilder<S> {
+    /// Keeps instances in `store` instead of memory.
+    pub fn store<T: Store>(self, store: T) -> EngineBuilder<T> {
+        assert!(
+            self.flows.is_empty(),
+            "choose the store before registering flows"
+        );
+        EngineBuilder {
+            store,
+            config: self.config,
+            plugins: self.plugins,
+            stats: self.stats,
+            flows: Vec::new(),
+        }
+    }
+
+    /// Replaces the engine-wide defaults.
+    pub fn config(mut self, config: EngineConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Installs a plugin; plugins run in installation order.
+    pub fn plugin(mut self, plugin: impl Plugin) -> Self {
+        self.plugins.push(Arc::new(plugin));
+        self
+    }
+
+    /// Keeps statistics in `stats` (clone it first to read it later).
+    pub fn statistics(mut self, stats: Stats) -> Self {
+        self.stats = Some(stats);
+        self
+    }
+
+    /// Registers flow `F`; it is validated again, with its actions' metadata, at `build`.
+    pub fn register<F: Flow>(mut self) -> Self
+    where
+        F::Data: FlowData,
+    {
+        self.flows.push(Box::new(|stats: &Option<Stats>| {
+            let diagnostics = flow_core::validate(&F::spec());
+            if !diagnostics.is_empty() {
+                return Err(EngineError::InvalidFlow {
+                    flow: F::NAME,
+                    diagnostics,
+                });
+            }
+            let stats = stats
+                .as_ref()
+                .map(|stats| stats.register_flow(F::NAME, F::VERSION, &state_shapes::<F>()));
+            Ok((
+                TypeId::of::<F>(),
+                Registered {
+                    name: F::NAME,
+                    version: F::VERSION,
+                    stats,
+                    resume: Arc::new(TypedResume::<F>(PhantomData)),
+                },
+            ))
+        }));
         self
     }
 
     /// The engine, or the first flow that failed validation.
-    pub fn build(mut self) -> Result<Engine, EngineError> {
-        if !self.errors.is_empty() {
-            return Err(self.errors.remove(0));
+    pub fn build(self) -> Result<Engine<S>, EngineError> {
+        let mut flows = HashMap::new();
+        for register in self.flows {
+            let (type_id, registered) = register(&self.stats)?;
+            flows.insert(type_id, registered);
         }
         Ok(Engine {
-            flows: self.flows,
-            store: MemoryStore::default(),
+            inner: Arc::new(Inner {
+                store: self.store,
+                config: self.config,
+                plugins: Plugins::new(self.plugins),
+                stats: self.stats,
+                flows,
+                worker_id: InstanceId::new().seed(),
+                shutdown: CancellationToken::new(),
+                tasks: TaskTracker::new(),
+                rested: Notify::new(),
+                due_soon: Arc::new(Notify::new()),
+                worker_started: AtomicBool::new(false),
+            }),
         })
     }
 }
 
-/// Runs instances of registered flows.
-pub struct Engine {
-    flows: HashMap<TypeId, &'static str>,
-    store: MemoryStore,
+/// The shape statistics need of a flow: states in index order and their edges.
+fn state_shapes<F: Flow>() -> Vec<StateShape> {
+    F::TABLE
+        .states
+        .iter()
+        .map(|state| {
+            let edges = match &state.kind {
+                StateEntryKind::Step { edges, .. } | StateEntryKind::Wait { edges, .. } => edges,
+                _ => &[][..],
+            };
+            let mut shape: Vec<(Option<&'static str>, usize)> = edges
+                .iter()
+                .filter_map(|edge| {
+                    let target = F::TABLE.states.iter().position(|s| s.name == edge.target)?;
+                    Some((edge.instruction, target))
+                })
+                .collect();
+            if let StateEntryKind::Wait {
+                deadline: Some((_, target)),
+                ..
+            } = &state.kind
+                && let Some(index) = F::TABLE.states.iter().position(|s| s.name == *target)
+            {
+                shape.push((Some("Deadline"), index));
+            }
+            StateShape {
+                name: state.name,
+                edges: shape,
+            }
+        })
+        .collect()
 }
 
-impl Engine {
-    /// A builder to register flows with.
-    pub fn builder() -> EngineBuilder {
-        EngineBuilder::default()
+/// Runs instances of registered flows. Cheap to clone: clones share one engine.
+pub struct Engine<S: Store = MemoryStore> {
+    inner: Arc<Inner<S>>,
+}
+
+impl<S: Store> Clone for Engine<S> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl Engine<MemoryStore> {
+    /// A builder with the in-memory store.
+    pub fn builder() -> EngineBuilder<MemoryStore> {
+        EngineBuilder::new()
+    }
+}
+
+/// Options for a new instance.
+#[derive(Debug, Clone, Default)]
+pub struct StartOptions {
+    /// Routing labels (tenant, channel, variant ...): in the context and in statistics.
+    pub labels: Vec<(String, String)>,
+}
+
+impl StartOptions {
+    /// Adds routing label `key` = `value`.
+    pub fn label(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.labels.push((key.into(), value.into()));
+        self
+    }
+}
+
+impl<S: Store> Engine<S> {
+    /// The store instances live in.
+    pub fn store(&self) -> &S {
+        &self.inner.store
     }
 
-    /// Starts an instance of `F` with `data` and drives it until it ends or waits.
+    /// The statistics, when the engine keeps them.
+    pub fn statistics(&self) -> Option<&Stats> {
+        self.inner.stats.as_ref()
+    }
+
+    /// Starts an instance of `F` with `data` and drives it, in the caller's task, until it
+    /// ends, waits, pauses or needs a person; retries that wait run on the engine's worker
+    /// meanwhile.
     pub async fn run<F: Flow>(&self, data: F::Data) -> Result<Outcome<F>, EngineError>
     where
-        F::Data: Clone,
+        F::Data: FlowData,
     {
-        self.ensure_registered::<F>()?;
-        let instance = InstanceId::new();
-        let start = F::START;
-        let context = Context::new(instance, F::NAME, F::VERSION, start.name(), data);
-        let _span = tracing::info_span!("flow", flow = F::NAME, %instance).entered();
-        Ok(self.drive::<F>(start, context, Vec::new()).await)
+        self.run_with::<F>(data, StartOptions::default()).await
     }
 
-    /// Delivers `event` to the waiting instance `instance` of `F` and drives it on.
+    /// [`Engine::run`] with routing labels.
+    pub async fn run_with<F: Flow>(
+        &self,
+        data: F::Data,
+        options: StartOptions,
+    ) -> Result<Outcome<F>, EngineError>
+    where
+        F::Data: FlowData,
+    {
+        let mut activation = self.create::<F>(data, options, false).await?;
+        let id = activation.id();
+        let span = tracing::info_span!("flow", flow = F::NAME, instance = %id);
+        drive::drive(&self.inner, &mut activation)
+            .instrument(span)
+            .await?;
+        if is_resting(activation.status, activation.due_at) {
+            return Ok(activation.into_outcome());
+        }
+        self.wait::<F>(id).await
+    }
+
+    /// Starts an instance of `F` and returns at once; the engine's worker drives it.
+    pub async fn start<F: Flow>(&self, data: F::Data) -> Result<InstanceId, EngineError>
+    where
+        F::Data: FlowData,
+    {
+        self.start_with::<F>(data, StartOptions::default()).await
+    }
+
+    /// [`Engine::start`] with routing labels.
+    pub async fn start_with<F: Flow>(
+        &self,
+        data: F::Data,
+        options: StartOptions,
+    ) -> Result<InstanceId, EngineError>
+    where
+        F::Data: FlowData,
+    {
+        let activation = self.create::<F>(data, options, true).await?;
+        Ok(activation.id())
+    }
+
+    /// Stores a new instance; leased to this engine unless `queued` for the worker.
+    async fn create<F: Flow>(
+        &self,
+        data: F::Data,
+        options: StartOptions,
+        queued: bool,
+    ) -> Result<Activation<F>, EngineError>
+    where
+        F::Data: FlowData,
+    {
+        if self.inner.shutdown.is_cancelled() {
+            return Err(EngineError::ShuttingDown);
+        }
+        let registered = self.registered::<F>()?;
+        self.ensure_worker();
+        let id = InstanceId::new();
+        let (mut activation, mut record) =
+            Activation::<F>::start(id, data, options.labels, registered.stats.clone())?;
+        if queued {
+            record.due_at = Some(SystemTime::now());
+        }
+        let lease_to = (!queued).then_some((self.inner.worker_id, self.inner.config.lease_ttl));
+        if let Some(lease) = self.inner.store.insert(record, lease_to).await? {
+            activation.lease = lease;
+        }
+        if let Some((stats, slot)) = &activation.stats {
+            stats.entered(*slot, F::START.index());
+        }
+        if !self.inner.plugins.is_empty() {
+            let event = activation.event();
+            self.inner
+                .plugins
+                .each(|plugin| plugin.on_flow_start(&event));
+        }
+        if queued {
+            self.inner.due_soon.notify_one();
+        }
+        Ok(activation)
+    }
+
+    /// Delivers `event` (a variant name of the wait state's event type) to the waiting
+    /// instance `instance` of `F`, and drives it on in the caller's task.
     pub async fn signal<F: Flow>(
         &self,
         instance: InstanceId,
         event: &str,
     ) -> Result<Outcome<F>, EngineError>
     where
-        F::Data: Clone,
+        F::Data: FlowData,
     {
-        self.ensure_registered::<F>()?;
-        let parked = self
-            .store
-            .take::<F>(instance)
-            .ok_or(EngineError::NoSuchInstance {
-                flow: F::NAME,
-                instance,
-            })?;
-        let transition = match F::signal(parked.state, event) {
-            Ok(transition) => transition,
+        let registered = self.registered::<F>()?;
+        let (record, lease) = self.acquire(instance).await?;
+        check_flow::<F>(&record)?;
+        let mut activation = match Activation::<F>::load(record, lease, registered.stats.clone()) {
+            Ok(activation) => activation,
             Err(error) => {
-                self.store.park::<F>(instance, parked);
+                let _ = self.inner.store.release(instance, lease).await;
+                return Err(error);
+            }
+        };
+        let transition = match (activation.status, F::signal(activation.state, event)) {
+            (Status::Waiting, Ok(transition)) => transition,
+            (Status::Waiting, Err(error)) => {
+                let _ = self.inner.store.release(instance, lease).await;
                 return Err(error.into());
             }
+            (status, _) => {
+                let _ = self.inner.store.release(instance, lease).await;
+                return Err(EngineError::InvalidStatus {
+                    instance,
+                    operation: "signal",
+                    status,
+                });
+            }
         };
-        let ParkedInstance {
-            state,
-            context,
-            mut journal,
-        } = parked;
-        journal.push(JournalEntry {
+        let from = activation.state;
+        if let Some((stats, slot)) = &activation.stats {
+            stats.moved(
+                *slot,
+                from.index(),
+                transition.instruction,
+                transition.next.index(),
+            );
+        }
+        if !self.inner.plugins.is_empty() {
+            let event = activation.event();
+            self.inner.plugins.each(|plugin| {
+                plugin.on_transition(&event, transition.instruction, transition.next.name())
+            });
+        }
+        let now = SystemTime::now();
+        let entry = JournalEntry {
+            step: activation.step,
             kind: JournalKind::Signal,
-            action: wait_event::<F>(state),
-            instruction: transition.instruction,
-            from: state.name(),
-            to: transition.next.name(),
+            action: std::borrow::Cow::Borrowed(wait_event::<F>(from)),
+            instruction: std::borrow::Cow::Borrowed(transition.instruction),
+            from: std::borrow::Cow::Borrowed(from.name()),
+            to: std::borrow::Cow::Borrowed(transition.next.name()),
             attempt: 1,
-            at: SystemTime::now(),
-        });
-        Ok(self.drive::<F>(transition.next, context, journal).await)
-    }
-
-    fn ensure_registered<F: Flow>(&self) -> Result<(), EngineError> {
-        if self.flows.contains_key(&TypeId::of::<F>()) {
-            Ok(())
-        } else {
-            Err(EngineError::UnregisteredFlow { flow: F::NAME })
+            compensable: false,
+            at: now,
+        };
+        drive::arrive(&mut activation, transition.next, now);
+        let release = !matches!(activation.status, Status::Running | Status::Compensating);
+        let request = activation
+            .commit(&self.inner, Some(entry), release, false)
+            .await?;
+        if let Some((stats, slot)) = &activation.stats {
+            stats.entered(*slot, transition.next.index());
         }
+        let span = tracing::info_span!("flow", flow = F::NAME, %instance);
+        if drive::after_commit(&self.inner, &mut activation, request).await? {
+            drive::drive(&self.inner, &mut activation)
+                .instrument(span)
+                .await?;
+        }
+        if is_resting(activation.status, activation.due_at) {
+            return Ok(activation.into_outcome());
+        }
+        self.wait::<F>(instance).await
     }
 
-    /// Runs steps from `state` until the instance ends, waits or fails.
-    async fn drive<F: Flow>(
-        &self,
-        mut state: F::State,
-        mut context: Context<F::Data>,
-        mut journal: Vec<JournalEntry>,
-    ) -> Outcome<F>
+    /// Waits until instance `instance` of `F` rests (ends, waits, pauses or needs a person)
+    /// and returns its outcome.
+    pub async fn wait<F: Flow>(&self, instance: InstanceId) -> Result<Outcome<F>, EngineError>
     where
-        F::Data: Clone,
+        F::Data: FlowData,
     {
-        let status = loop {
-            let entry = &F::TABLE.states[state.index()];
-            match &entry.kind {
-                StateEntryKind::Success => break Status::Completed,
-                StateEntryKind::Failure => {
-                    // The step whose instruction chose the failure end (`OutOfStock`,
-                    // `Declined`) reported that it did not do its job: nothing of it to undo.
-                    let undo_up_to = journal.len().saturating_sub(1);
-                    break compensate::<F>(&mut context, &mut journal, undo_up_to).await;
-                }
-                StateEntryKind::Wait { .. } => {
-                    let instance = context.instance();
-                    let outcome = Outcome {
-                        instance,
-                        state,
-                        status: Status::Waiting,
-                        data: context.data.clone(),
-                        journal: journal.clone(),
-                    };
-                    self.store.park::<F>(
-                        instance,
-                        ParkedInstance {
-                            state,
-                            context,
-                            journal,
-                        },
-                    );
-                    return outcome;
-                }
-                StateEntryKind::Step { action, .. } => {
-                    let step = journal.len() as u64;
-                    match run_step::<F>(state, action, step, &mut context).await {
-                        Ok((transition, attempt)) => {
-                            tracing::debug!(
-                                from = state.name(),
-                                instruction = transition.instruction,
-                                to = transition.next.name(),
-                                "step"
-                            );
-                            journal.push(JournalEntry {
-                                kind: JournalKind::Step,
-                                action: action.action,
-                                instruction: transition.instruction,
-                                from: state.name(),
-                                to: transition.next.name(),
-                                attempt,
-                                at: SystemTime::now(),
-                            });
-                            state = transition.next;
-                        }
-                        Err(error) => {
-                            tracing::warn!(state = state.name(), %error, "step failed");
-                            let undo_up_to = journal.len();
-                            break compensate::<F>(&mut context, &mut journal, undo_up_to).await;
-                        }
-                    }
-                }
-            }
-        };
-        Outcome {
-            instance: context.instance(),
-            state,
-            status,
-            data: context.data,
-            journal,
-        }
-    }
-}
-
-/// Runs the action of `state` under its timeout and retry policy; returns the transition and
-/// the attempt that produced it.
-async fn run_step<F: Flow>(
-    state: F::State,
-    policy: &StepPolicy,
-    step: u64,
-    context: &mut Context<F::Data>,
-) -> Result<(flow_core::Transition<F::State>, u32), StepError> {
-    let mut attempt = 1;
-    loop {
-        context.enter(state.name(), step, attempt);
-        let result = match policy.timeout {
-            Some(limit) => match tokio::time::timeout(limit, F::step(state, context)).await {
-                Ok(result) => result,
-                Err(_) => Err(ActionError::retryable(format!(
-                    "`{}` took longer than {limit:?}",
-                    policy.action
-                ))
-                .into()),
-            },
-            None => F::step(state, context).await,
-        };
-        match result {
-            Ok(transition) => return Ok((transition, attempt)),
-            Err(StepError::Action(error)) if error.is_retryable() => {
-                let Some(retry) = policy.retry.filter(|r| r.allows_retry_after(attempt)) else {
-                    return Err(error.into());
-                };
-                let delay = retry.delay(attempt, context.instance().seed());
-                tracing::debug!(action = policy.action, attempt, ?delay, %error, "retrying");
-                tokio::time::sleep(delay).await;
-                attempt += 1;
-            }
-            Err(error) => return Err(error),
-        }
-    }
-}
-
-/// Undoes the compensable steps among the first `undo_up_to` journal entries in reverse
-/// order, each under its own retry policy. Returns `Failed` when all were undone, `Manual`
-/// when one kept failing.
-async fn compensate<F: Flow>(
-    context: &mut Context<F::Data>,
-    journal: &mut Vec<JournalEntry>,
-    undo_up_to: usize,
-) -> Status {
-    let done: Vec<(F::State, u64)> = journal[..undo_up_to]
-        .iter()
-        .enumerate()
-        .filter(|(_, entry)| entry.kind == JournalKind::Step)
-        .filter_map(|(step, entry)| Some((entry.from.parse::<F::State>().ok()?, step as u64)))
-        .collect();
-    for &(state, step) in done.iter().rev() {
-        let Some(policy) = F::policy(state) else {
-            continue;
-        };
-        let Some(compensation) = policy.compensation else {
-            continue;
-        };
-        let retry = policy
-            .compensation_retry
-            .unwrap_or(DEFAULT_COMPENSATION_RETRY);
-        let mut attempt = 1;
         loop {
-            context.enter(state.name(), step, attempt);
-            match F::compensate(state, context).await {
-                Ok(()) => break,
-                Err(error) if retry.allows_retry_after(attempt) => {
-                    tracing::debug!(compensation, attempt, %error, "retrying compensation");
-                    tokio::time::sleep(retry.delay(attempt, context.instance().seed())).await;
-                    attempt += 1;
-                }
-                Err(error) => {
-                    tracing::error!(compensation, attempt, %error, "compensation failed; instance needs a person");
-                    return Status::Manual;
-                }
+            let rested = self.inner.rested.notified();
+            tokio::pin!(rested);
+            rested.as_mut().enable();
+            let record = self
+                .inner
+                .store
+                .load(instance)
+                .await?
+                .ok_or(EngineError::NoSuchInstance(instance))?;
+            check_flow::<F>(&record)?;
+            if is_resting(record.status, record.due_at) && record.lease.is_none() {
+                return outcome_from_record::<F>(record);
+            }
+            // A poll as well as the notice: the instance may rest in another process.
+            let poll = self.inner.config.poll_interval;
+            tokio::select! {
+                () = rested => {}
+                () = tokio::time::sleep(poll) => {}
             }
         }
-        journal.push(JournalEntry {
-            kind: JournalKind::Compensation,
-            action: compensation,
-            instruction: "Compensated",
-            from: state.name(),
-            to: state.name(),
-            attempt,
-            at: SystemTime::now(),
-        });
     }
-    Status::Failed
+
+    /// The stored record of `instance`.
+    pub async fn record(&self, instance: InstanceId) -> Result<InstanceRecord, EngineError> {
+        self.inner
+            .store
+            .load(instance)
+            .await?
+            .ok_or(EngineError::NoSuchInstance(instance))
+    }
+
+    /// Up to `limit` instances in `status`.
+    pub async fn list(
+        &self,
+        status: Status,
+        limit: usize,
+    ) -> Result<Vec<InstanceSummary>, EngineError> {
+        Ok(self.inner.store.list(status, limit).await?)
+    }
+
+    /// Operator instructions (pause, resume, cancel, retry, skip), recorded as `actor`'s.
+    pub fn operator<'a>(&'a self, actor: &'a str) -> Operator<'a, S> {
+        Operator::new(self, actor)
+    }
+
+    /// Stops taking work, lets in-flight steps finish and commit, and waits for them.
+    /// Instances in flight are handed back due at once, for the next engine to go on.
+    pub async fn shutdown(&self) {
+        self.inner.shutdown.cancel();
+        self.inner.tasks.close();
+        self.inner.tasks.wait().await;
+    }
+
+    fn registered<F: Flow>(&self) -> Result<&Registered<S>, EngineError> {
+        self.inner
+            .flows
+            .get(&TypeId::of::<F>())
+            .ok_or(EngineError::UnregisteredFlow { flow: F::NAME })
+    }
+
+    fn ensure_worker(&self) {
+        if self.inner.claim_worker_start() {
+            let weak = Arc::downgrade(&self.inner);
+            self.inner.tasks.spawn(worker::run_worker(weak));
+        }
+    }
+
+    async fn acquire(&self, instance: InstanceId) -> Result<(InstanceRecord, Lease), EngineError> {
+        match self
+            .inner
+            .store
+            .acquire(instance, self.inner.worker_id, self.inner.config.lease_ttl)
+            .await
+        {
+            Ok(Some(found)) => Ok(found),
+            Ok(None) => Err(EngineError::Busy(instance)),
+            Err(crate::store::StoreError::NotFound(id)) => Err(EngineError::NoSuchInstance(id)),
+            Err(error) => Err(error.into()),
+        }
+    }
+}
+
+/// Whether an instance in `status` with timer `due_at` waits for nothing in this engine.
+fn is_resting(status: Status, due_at: Option<SystemTime>) -> bool {
+    match status {
+        Status::Running | Status::Compensating => false,
+        Status::Waiting => true,
+        _ => due_at.is_none() || status == Status::Paused || status.is_final(),
+    }
+}
+
+fn check_flow<F: Flow>(record: &InstanceRecord) -> Result<(), EngineError> {
+    if record.flow == F::NAME {
+        Ok(())
+    } else {
+        Err(EngineError::WrongFlow {
+            instance: record.id,
+            expected: F::NAME,
+            actual: record.flow.to_string(),
+        })
+    }
 }
 
 /// The event type a wait state waits for.
@@ -341,4 +521,86 @@ fn wait_event<F: Flow>(state: F::State) -> &'static str {
         StateEntryKind::Wait { event, .. } => event,
         _ => "",
     }
+}
+
+/// Resumes stored instances of `F` for the worker.
+struct TypedResume<F>(PhantomData<fn() -> F>);
+
+impl<F: Flow, S: Store> Resume<S> for TypedResume<F>
+where
+    F::Data: FlowData,
+{
+    fn resume(
+        &self,
+        inner: Arc<Inner<S>>,
+        record: InstanceRecord,
+        lease: Lease,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(async move {
+            let id = record.id;
+            let span = tracing::info_span!("flow", flow = F::NAME, instance = %id);
+            let stats = inner
+                .flows
+                .get(&TypeId::of::<F>())
+                .and_then(|registered| registered.stats.clone());
+            let mut activation = match Activation::<F>::load(record.clone(), lease, stats) {
+                Ok(activation) => activation,
+                Err(error) => {
+                    quarantine(&inner, F::NAME, record, lease, error.to_string()).await;
+                    return;
+                }
+            };
+            if let Err(error) = drive::drive(&inner, &mut activation).instrument(span).await {
+                tracing::warn!(flow = F::NAME, instance = %id, %error, "activation stopped; the instance stays in the store");
+            }
+        })
+    }
+}
+
+/// An instance whose record cannot be read is parked for a person, its record kept as is.
+async fn quarantine<S: Store>(
+    inner: &Inner<S>,
+    flow: &'static str,
+    record: InstanceRecord,
+    lease: Lease,
+    reason: String,
+) {
+    tracing::error!(flow = %record.flow, instance = %record.id, %reason, "record cannot be decoded; quarantined");
+    let commit = Commit {
+        id: record.id,
+        expected_revision: record.revision,
+        lease_token: lease.token,
+        state: record.state.clone(),
+        status: Status::Manual,
+        attempt: record.attempt,
+        step: record.step,
+        context: None,
+        journal: None,
+        journal_cap: inner.config.journal_cap,
+        due_at: None,
+        compensation_boundary: record.compensation_boundary,
+        paused_from: record.paused_from,
+        cancelled: record.cancelled,
+        queries: record.queries,
+        error: Some(format!("quarantined: {reason}")),
+        clear_request: true,
+        release_lease: true,
+        lease_expires_at: SystemTime::now(),
+    };
+    if let Err(error) = inner.store.commit(commit).await {
+        tracing::error!(instance = %record.id, %error, "quarantine failed");
+    }
+    if !inner.plugins.is_empty() {
+        let event = crate::plugin::FlowEvent {
+            flow,
+            version: record.flow_version,
+            instance: record.id,
+            state: &record.state,
+            labels: &[],
+        };
+        inner
+            .plugins
+            .each(|plugin| plugin.on_manual(&event, &reason));
+    }
+    inner.instance_rested(None);
 }

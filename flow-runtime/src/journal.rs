@@ -1,33 +1,121 @@
-//! The journal: the ordered record of what an instance did; drives compensation and audit.
+//! The journal: the ordered record of what an instance did. It drives compensation and audit,
+//! and it is bounded: past its cap, entries compensation no longer needs are dropped first.
 
+use std::borrow::Cow;
 use std::time::SystemTime;
 
 /// What a journal entry records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum JournalKind {
     /// An action ran and its instruction moved the instance.
     Step,
-    /// A signal moved a waiting instance.
+    /// A signal or a deadline moved a waiting instance.
     Signal,
     /// A completed step was undone.
     Compensation,
+    /// An operator changed the instance (pause, resume, cancel, retry, skip).
+    Operator,
 }
 
 /// One thing an instance did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct JournalEntry {
+    /// The instance's step counter when this happened; a compensation names the step it undid.
+    pub step: u64,
     /// What kind of entry this is.
     pub kind: JournalKind,
-    /// The action (or, for a signal, the event type; for a compensation, the undone action).
-    pub action: &'static str,
-    /// The instruction returned, or the event received.
-    pub instruction: &'static str,
+    /// The action (for a signal the event type, for a compensation the undo action, for an
+    /// operator entry the instruction given).
+    pub action: Cow<'static, str>,
+    /// The instruction returned, the event received, or who acted.
+    pub instruction: Cow<'static, str>,
     /// The state the instance was in.
-    pub from: &'static str,
+    pub from: Cow<'static, str>,
     /// The state the instance moved to.
-    pub to: &'static str,
+    pub to: Cow<'static, str>,
     /// The attempt that succeeded.
     pub attempt: u32,
+    /// Whether the step's action has a compensation (what compaction must keep).
+    pub compensable: bool,
     /// When it was recorded.
     pub at: SystemTime,
+}
+
+/// Keeps `journal` within `cap` entries, dropping the oldest entries that compensation does
+/// not need: compensable steps not yet undone are kept whatever the cap, so a saga can always
+/// undo what it did.
+pub fn compact(journal: &mut Vec<JournalEntry>, cap: usize) {
+    if journal.len() <= cap {
+        return;
+    }
+    let mut excess = journal.len() - cap;
+    let undone: Vec<u64> = journal
+        .iter()
+        .filter(|entry| entry.kind == JournalKind::Compensation)
+        .map(|entry| entry.step)
+        .collect();
+    let needed =
+        |entry: &JournalEntry| is_pending_compensation(entry) && !undone.contains(&entry.step);
+    journal.retain(|entry| {
+        if excess > 0 && !needed(entry) {
+            excess -= 1;
+            false
+        } else {
+            true
+        }
+    });
+}
+
+fn is_pending_compensation(entry: &JournalEntry) -> bool {
+    entry.kind == JournalKind::Step && entry.compensable
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(step: u64, compensable: bool) -> JournalEntry {
+        JournalEntry {
+            step,
+            kind: JournalKind::Step,
+            action: "a".into(),
+            instruction: "Done".into(),
+            from: "A".into(),
+            to: "B".into(),
+            attempt: 1,
+            compensable,
+            at: SystemTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn compaction_drops_the_oldest_entries_compensation_does_not_need() {
+        let mut journal: Vec<_> = (0..10).map(|i| step(i, i % 3 == 0)).collect();
+        compact(&mut journal, 6);
+        let kept: Vec<u64> = journal.iter().map(|e| e.step).collect();
+        assert_eq!(kept, [0, 3, 6, 7, 8, 9]);
+    }
+
+    #[test]
+    fn compensable_steps_survive_even_past_the_cap() {
+        let mut journal: Vec<_> = (0..5).map(|i| step(i, true)).collect();
+        compact(&mut journal, 2);
+        assert_eq!(journal.len(), 5);
+    }
+
+    #[test]
+    fn undone_steps_may_go() {
+        let mut journal = vec![step(0, true), step(1, true)];
+        journal.push(JournalEntry {
+            kind: JournalKind::Compensation,
+            ..step(1, false)
+        });
+        compact(&mut journal, 2);
+        let kept: Vec<(u64, JournalKind)> = journal.iter().map(|e| (e.step, e.kind)).collect();
+        assert_eq!(
+            kept,
+            [(0, JournalKind::Step), (1, JournalKind::Compensation)]
+        );
+    }
 }

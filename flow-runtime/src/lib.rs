@@ -6,7 +6,7 @@
 //! ```
 //! use flow_runtime::prelude::*;
 //!
-//! #[derive(Debug, Clone, Default)]
+//! #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 //! pub struct Order { reserved: bool }
 //!
 //! #[derive(Instruction)]
@@ -45,11 +45,15 @@
 extern crate self as flow_runtime;
 
 mod engine;
-mod journal;
+pub mod journal;
 mod outcome;
-mod store;
+pub mod plugin;
+pub mod stats;
+pub mod store;
 
-pub use engine::{Engine, EngineBuilder, EngineError};
+pub use engine::{
+    Engine, EngineBuilder, EngineConfig, EngineError, FlowData, Operator, StartOptions,
+};
 pub use flow_core::{
     Action, ActionError, Backoff, Context, Diagnostic, DiagnosticCode, Effect, ErrorKind, Flow,
     FlowSpec, FlowState, IdempotencyKey, InstanceId, Instruction, RetryPolicy, SignalError,
@@ -58,6 +62,9 @@ pub use flow_core::{
 pub use flow_macros::{Instruction, action, flow};
 pub use journal::{JournalEntry, JournalKind};
 pub use outcome::{Outcome, Status};
+pub use plugin::{AuditPlugin, Plugin, TracingPlugin};
+pub use stats::{Stats, StatsConfig};
+pub use store::{MemoryStore, Store};
 
 /// The core model (flow specs, diagnostics, tables) for tools that inspect flows.
 pub mod model {

@@ -1,51 +1,123 @@
-//! Where instances that wait for a signal are kept between calls. In memory for now; the
-//! `Store` trait with SQL and Redis implementations replaces it.
+//! Where instances live between steps. One [`Store`] trait, one semantics, several backends;
+//! [`MemoryStore`] is the default.
+//!
+//! The engine commits each step as one atomic compare-and-set of the instance record and its
+//! journal entry ([`Store::commit`]), so SQL (one transaction) and Redis (one Lua script) can
+//! do it in one round trip. Instances are worked on under a [`Lease`] whose fencing token the
+//! store checks on every commit: a process whose lease was taken over cannot write.
 
-use std::any::Any;
-use std::collections::HashMap;
-use std::sync::Mutex;
+mod memory;
+mod record;
 
-use flow_core::{Context, Flow, InstanceId};
+use std::future::Future;
+use std::time::{Duration, SystemTime};
 
-use crate::journal::JournalEntry;
+use flow_core::InstanceId;
 
-/// An instance at rest: everything needed to go on from where it stopped.
-pub(crate) struct ParkedInstance<F: Flow> {
-    pub(crate) state: F::State,
-    pub(crate) context: Context<F::Data>,
-    pub(crate) journal: Vec<JournalEntry>,
+pub use memory::MemoryStore;
+pub use record::{Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, OperatorRequest};
+
+use crate::outcome::Status;
+
+/// Why a store refused or failed an operation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// No instance has this id.
+    #[error("no instance `{0}`")]
+    NotFound(InstanceId),
+    /// An instance with this id already exists.
+    #[error("instance `{0}` already exists")]
+    AlreadyExists(InstanceId),
+    /// The record changed since it was read (compare-and-set failed).
+    #[error("instance `{instance}` changed: expected revision {expected}, found {found}")]
+    Conflict {
+        /// The instance.
+        instance: InstanceId,
+        /// The revision the writer read.
+        expected: u64,
+        /// The revision in the store.
+        found: u64,
+    },
+    /// The writer's lease was taken over: its fencing token is stale.
+    #[error("instance `{instance}` is leased with token {current}, not {given}")]
+    Fenced {
+        /// The instance.
+        instance: InstanceId,
+        /// The token the writer gave.
+        given: u64,
+        /// The token of the current lease, 0 when none.
+        current: u64,
+    },
+    /// The backend failed (connection lost, disk full ...).
+    #[error("store backend failed: {0}")]
+    Backend(String),
 }
 
-/// Parked instances of every flow, by id.
-#[derive(Default)]
-pub(crate) struct MemoryStore {
-    parked: Mutex<HashMap<InstanceId, Box<dyn Any + Send>>>,
-}
+/// The storage of instances, their journals, leases and due times.
+///
+/// Every method is one round trip for a networked store.
+pub trait Store: Send + Sync + 'static {
+    /// Whether the store keeps the context of running instances after every step (durable
+    /// stores, which must survive a crash) or only when an instance comes to rest (waiting,
+    /// paused, scheduled for later, ended), which is all an in-process store needs.
+    const KEEPS_RUNNING_CONTEXT: bool;
 
-impl MemoryStore {
-    /// Keeps `instance` until it is taken back.
-    pub(crate) fn park<F: Flow>(&self, id: InstanceId, instance: ParkedInstance<F>) {
-        self.lock().insert(id, Box::new(instance));
-    }
+    /// Stores a new instance; when `lease_to` names an owner and a time to live, the
+    /// instance is leased to it in the same round trip.
+    fn insert(
+        &self,
+        record: InstanceRecord,
+        lease_to: Option<(u64, Duration)>,
+    ) -> impl Future<Output = Result<Option<Lease>, StoreError>> + Send;
 
-    /// Takes the parked instance `id` of flow `F`, if there is one.
-    pub(crate) fn take<F: Flow>(&self, id: InstanceId) -> Option<ParkedInstance<F>> {
-        let mut parked = self.lock();
-        // Leave an instance of another flow where it is.
-        if !parked.get(&id)?.is::<ParkedInstance<F>>() {
-            return None;
-        }
-        parked
-            .remove(&id)
-            .and_then(|boxed| boxed.downcast::<ParkedInstance<F>>().ok())
-            .map(|boxed| *boxed)
-    }
+    /// The instance `id`, if it exists.
+    fn load(
+        &self,
+        id: InstanceId,
+    ) -> impl Future<Output = Result<Option<InstanceRecord>, StoreError>> + Send;
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<InstanceId, Box<dyn Any + Send>>> {
-        // A panic while holding the lock cannot leave the map half-updated: every operation
-        // is a single insert or remove.
-        self.parked
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
+    /// Atomically checks the commit's revision and lease token, applies it (revision + 1),
+    /// appends its journal entry, and returns any operator request waiting for the instance.
+    fn commit(&self, commit: Commit) -> impl Future<Output = Result<CommitAck, StoreError>> + Send;
+
+    /// Leases `id` to `owner` for `ttl` if no live lease holds it, with a new fencing token.
+    fn acquire(
+        &self,
+        id: InstanceId,
+        owner: u64,
+        ttl: Duration,
+    ) -> impl Future<Output = Result<Option<(InstanceRecord, Lease)>, StoreError>> + Send;
+
+    /// Ends `lease` on `id` (no-op when it is no longer the current lease).
+    fn release(
+        &self,
+        id: InstanceId,
+        lease: Lease,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Leases up to `limit` instances due at `now`, not leased and not paused, to `owner`.
+    fn claim_due(
+        &self,
+        now: SystemTime,
+        owner: u64,
+        ttl: Duration,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<(InstanceRecord, Lease)>, StoreError>> + Send;
+
+    /// The earliest due time, if any: lets a worker sleep until then.
+    fn next_due(&self) -> impl Future<Output = Result<Option<SystemTime>, StoreError>> + Send;
+
+    /// Leaves `request` for the engine working on `id`; it sees it in its next commit.
+    fn request(
+        &self,
+        id: InstanceId,
+        request: OperatorRequest,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Up to `limit` instances in `status`.
+    fn list(
+        &self,
+        status: Status,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<InstanceSummary>, StoreError>> + Send;
 }

@@ -4,7 +4,7 @@ use flow_runtime::model::{ActionCatalog, StateEntryKind};
 use flow_runtime::prelude::*;
 use flow_runtime::{Effect, SignalError, StepError};
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Application {
     pub score: u32,
 }

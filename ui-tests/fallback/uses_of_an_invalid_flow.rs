@@ -1,7 +1,7 @@
 //! Code that uses a flow with a mistake reports only the mistake, nothing downstream.
 use flow_runtime::prelude::*;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Order;
 
 #[action(readonly)]

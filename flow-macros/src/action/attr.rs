@@ -16,6 +16,7 @@ const ACTION_KEYS: &[&str] = &[
     "compensate",
     "compensate_retry",
     "pivot",
+    "query",
     "readonly",
     "retry",
     "timeout",
@@ -41,6 +42,7 @@ pub(crate) struct ActionArgs {
     pub(crate) compensate: Option<syn::Path>,
     pub(crate) compensate_retry: Option<RetryArgs>,
     pub(crate) effect: Option<(DeclaredEffect, Span)>,
+    pub(crate) query: Option<syn::Path>,
     pub(crate) retry: Option<RetryArgs>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) krate: Option<syn::Path>,
@@ -92,6 +94,10 @@ fn parse_action_key(meta: &ParseNestedMeta<'_>, args: &mut ActionArgs, errors: &
             .value()
             .and_then(|value| value.parse::<syn::Path>())
             .map(|path| args.compensate = Some(path)),
+        "query" => meta
+            .value()
+            .and_then(|value| value.parse::<syn::Path>())
+            .map(|path| args.query = Some(path)),
         "compensate_retry" => parse_retry(meta, errors).map(|retry| args.compensate_retry = retry),
         "retry" => parse_retry(meta, errors).map(|retry| args.retry = retry),
         "pivot" | "readonly" => {

@@ -52,27 +52,8 @@ pub(crate) fn expand(
         })
         .collect();
 
-    let step_arms = steps.iter().map(|step| {
-        let state = &step.state;
-        let action = qualified_action(&step.action, data, private);
-        let run = quote_spanned!(path_span(&step.action)=> #action::run(ctx).await?);
-        let instruction = Ident::new("instruction", path_span(&step.action));
-        let next = match &step.next {
-            StepNext::Arms(arms) => {
-                let patterns = instruction_arms(arms, &quote!(#action::Instruction), &states);
-                quote!(match #instruction { #(#patterns)* })
-            }
-            StepNext::Direct(target) => quote!(#states::#target),
-        };
-        quote! {
-            #states::#state => {
-                let #instruction = #run;
-                let name = #private::Instruction::name(&#instruction);
-                let next = #next;
-                ::core::result::Result::Ok(#private::Transition { instruction: name, next })
-            }
-        }
-    });
+    let step_arms = dispatch_arms(&steps, &states, data, private, "run");
+    let query_arms = dispatch_arms(&steps, &states, data, private, "query");
     let compensate_arms = steps.iter().map(|step| {
         let state = &step.state;
         let action = qualified_action(&step.action, data, private);
@@ -157,6 +138,23 @@ pub(crate) fn expand(
                 }
             }
 
+            fn query(
+                state: #states,
+                ctx: &mut #private::Context<#data>,
+            ) -> impl ::core::future::Future<
+                Output = ::core::result::Result<#private::Transition<#states>, #private::StepError>,
+            > + ::core::marker::Send {
+                async move {
+                    #[allow(unreachable_patterns)]
+                    match state {
+                        #(#query_arms)*
+                        other => ::core::result::Result::Err(#private::StepError::NoAction {
+                            state: #states::name(other),
+                        }),
+                    }
+                }
+            }
+
             fn compensate(
                 state: #states,
                 ctx: &mut #private::Context<#data>,
@@ -200,6 +198,42 @@ pub(crate) fn expand(
 
         #saga_checks
     }
+}
+
+/// The arms of the `match` that runs (or queries) the action of each step and maps its
+/// instruction to the next state.
+fn dispatch_arms(
+    steps: &[&super::ast::StepItem],
+    states: &Ident,
+    data: &syn::Type,
+    private: &TokenStream,
+    method: &str,
+) -> Vec<TokenStream> {
+    let method = Ident::new(method, proc_macro2::Span::call_site());
+    steps
+        .iter()
+        .map(|step| {
+            let state = &step.state;
+            let action = qualified_action(&step.action, data, private);
+            let call = quote_spanned!(path_span(&step.action)=> #action::#method(ctx).await?);
+            let instruction = Ident::new("instruction", path_span(&step.action));
+            let next = match &step.next {
+                StepNext::Arms(arms) => {
+                    let patterns = instruction_arms(arms, &quote!(#action::Instruction), states);
+                    quote!(match #instruction { #(#patterns)* })
+                }
+                StepNext::Direct(target) => quote!(#states::#target),
+            };
+            quote! {
+                #states::#state => {
+                    let #instruction = #call;
+                    let name = #private::Instruction::name(&#instruction);
+                    let next = #next;
+                    ::core::result::Result::Ok(#private::Transition { instruction: name, next })
+                }
+            }
+        })
+        .collect()
 }
 
 /// `<path as Action<Data>>`, spanned on the user's path so trait errors land there.
@@ -311,6 +345,7 @@ fn table_tokens(input: &FlowInput, data: &syn::Type, private: &TokenStream) -> T
                                 retry: #action::RETRY,
                                 compensation_retry: #action::COMPENSATION_RETRY,
                                 timeout: #action::TIMEOUT,
+                                query: #action::QUERY,
                             },
                             edges: &[#(#edges),*],
                         },

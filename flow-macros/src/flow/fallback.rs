@@ -66,6 +66,15 @@ pub(crate) fn fallback(
                 async { ::core::unreachable!("flow `{}` did not compile", #flow_name) }
             }
 
+            fn query(
+                _: #states,
+                _: &mut #private::Context<#data>,
+            ) -> impl ::core::future::Future<
+                Output = ::core::result::Result<#private::Transition<#states>, #private::StepError>,
+            > + ::core::marker::Send {
+                async { ::core::unreachable!("flow `{}` did not compile", #flow_name) }
+            }
+
             fn compensate(
                 _: #states,
                 _: &mut #private::Context<#data>,

@@ -4,7 +4,7 @@
 use engine::{ActionError, Context, Instruction, action, flow};
 
 /// A support ticket.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Ticket {
     /// Whether the ticket is hard.
     pub hard: bool,

@@ -1,0 +1,293 @@
+//! An instance in the engine's hands: its typed state and context, its lease and revision,
+//! and the commit that writes one step to the store.
+
+use std::borrow::Cow;
+use std::time::SystemTime;
+
+use flow_core::{Context, Flow, FlowState, InstanceId};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::error::EngineError;
+use super::inner::Inner;
+use crate::journal::{JournalEntry, compact};
+use crate::outcome::{Outcome, Status};
+use crate::plugin::FlowEvent;
+use crate::stats::{FlowStats, LabelSlot};
+use crate::store::{Commit, InstanceRecord, Lease, OperatorRequest, Store};
+
+/// Business data the engine can store: serde both ways, movable between threads.
+pub trait FlowData: Serialize + DeserializeOwned + Send + 'static {}
+
+impl<T: Serialize + DeserializeOwned + Send + 'static> FlowData for T {}
+
+/// How the context is stored: the data and the routing labels.
+#[derive(Serialize)]
+struct StoredContext<'a, D> {
+    data: &'a D,
+    labels: &'a [(String, String)],
+}
+
+#[derive(serde::Deserialize)]
+struct LoadedContext<D> {
+    data: D,
+    labels: Vec<(String, String)>,
+}
+
+/// One instance being driven.
+pub(crate) struct Activation<F: Flow> {
+    pub(crate) state: F::State,
+    pub(crate) status: Status,
+    pub(crate) context: Context<F::Data>,
+    pub(crate) revision: u64,
+    pub(crate) lease: Lease,
+    pub(crate) attempt: u32,
+    pub(crate) step: u64,
+    pub(crate) journal: Vec<JournalEntry>,
+    pub(crate) due_at: Option<SystemTime>,
+    pub(crate) compensation_boundary: Option<u64>,
+    pub(crate) paused_from: Option<Status>,
+    pub(crate) cancelled: bool,
+    pub(crate) queries: u32,
+    pub(crate) error: Option<String>,
+    pub(crate) stats: Option<(FlowStats, LabelSlot)>,
+}
+
+impl<F: Flow> Activation<F>
+where
+    F::Data: FlowData,
+{
+    /// A new instance in its start state, with the record to insert.
+    pub(crate) fn start(
+        id: InstanceId,
+        data: F::Data,
+        labels: Vec<(String, String)>,
+        stats: Option<FlowStats>,
+    ) -> Result<(Self, InstanceRecord), EngineError> {
+        let mut context = Context::new(id, F::NAME, F::VERSION, F::START.name(), data);
+        for (key, value) in labels {
+            context.set_label(key, value);
+        }
+        let stats = stats.map(|stats| {
+            let slot = stats.slot(context.labels());
+            (stats, slot)
+        });
+        let record = InstanceRecord {
+            id,
+            flow: Cow::Borrowed(F::NAME),
+            flow_version: F::VERSION,
+            state: Cow::Borrowed(F::START.name()),
+            status: Status::Running,
+            attempt: 1,
+            step: 0,
+            revision: 0,
+            context: encode(&context)?,
+            journal: Vec::new(),
+            due_at: None,
+            compensation_boundary: None,
+            paused_from: None,
+            cancelled: false,
+            queries: 0,
+            request: None,
+            error: None,
+            lease: None,
+        };
+        let activation = Self {
+            state: F::START,
+            status: Status::Running,
+            context,
+            revision: 0,
+            // Replaced by the lease the store grants on insert.
+            lease: Lease {
+                token: 0,
+                owner: 0,
+                expires_at: SystemTime::UNIX_EPOCH,
+            },
+            attempt: 1,
+            step: 0,
+            journal: Vec::new(),
+            due_at: None,
+            compensation_boundary: None,
+            paused_from: None,
+            cancelled: false,
+            queries: 0,
+            error: None,
+            stats,
+        };
+        Ok((activation, record))
+    }
+
+    /// The instance stored in `record`, leased with `lease`.
+    pub(crate) fn load(
+        record: InstanceRecord,
+        lease: Lease,
+        stats: Option<FlowStats>,
+    ) -> Result<Self, EngineError> {
+        let state = record
+            .state
+            .parse::<F::State>()
+            .map_err(|error| EngineError::Codec {
+                instance: record.id,
+                operation: "decoded",
+                message: error.to_string(),
+            })?;
+        let loaded: LoadedContext<F::Data> =
+            serde_json::from_slice(&record.context).map_err(|error| EngineError::Codec {
+                instance: record.id,
+                operation: "decoded",
+                message: error.to_string(),
+            })?;
+        let mut context = Context::new(
+            record.id,
+            F::NAME,
+            record.flow_version,
+            state.name(),
+            loaded.data,
+        );
+        for (key, value) in loaded.labels {
+            context.set_label(key, value);
+        }
+        context.enter(state.name(), record.step, record.attempt);
+        let stats = stats.map(|stats| {
+            let slot = stats.slot(context.labels());
+            (stats, slot)
+        });
+        Ok(Self {
+            state,
+            status: record.status,
+            context,
+            revision: record.revision,
+            lease,
+            attempt: record.attempt,
+            step: record.step,
+            journal: record.journal,
+            due_at: record.due_at,
+            compensation_boundary: record.compensation_boundary,
+            paused_from: record.paused_from,
+            cancelled: record.cancelled,
+            queries: record.queries,
+            error: record.error,
+            stats,
+        })
+    }
+
+    /// Writes the activation's fields and `entry` to the store in one commit. With
+    /// `release`, the instance comes to rest: its context is stored and its lease ends.
+    /// Returns an operator request left for the instance.
+    pub(crate) async fn commit<S: Store>(
+        &mut self,
+        inner: &Inner<S>,
+        entry: Option<JournalEntry>,
+        release: bool,
+        clear_request: bool,
+    ) -> Result<Option<OperatorRequest>, EngineError> {
+        let context = if S::KEEPS_RUNNING_CONTEXT || release {
+            Some(encode(&self.context)?)
+        } else {
+            None
+        };
+        let ack = inner
+            .store
+            .commit(Commit {
+                id: self.id(),
+                expected_revision: self.revision,
+                lease_token: self.lease.token,
+                state: Cow::Borrowed(self.state.name()),
+                status: self.status,
+                attempt: self.attempt,
+                step: self.step,
+                context,
+                journal: entry.clone(),
+                journal_cap: inner.config.journal_cap,
+                due_at: self.due_at,
+                compensation_boundary: self.compensation_boundary,
+                paused_from: self.paused_from,
+                cancelled: self.cancelled,
+                queries: self.queries,
+                error: self.error.clone(),
+                clear_request,
+                release_lease: release,
+                lease_expires_at: SystemTime::now() + inner.config.lease_ttl,
+            })
+            .await?;
+        self.revision = ack.revision;
+        if let Some(entry) = entry {
+            self.journal.push(entry);
+            compact(&mut self.journal, inner.config.journal_cap);
+        }
+        if release {
+            inner.instance_rested(self.due_at);
+        }
+        Ok(ack.request)
+    }
+}
+
+impl<F: Flow> Activation<F> {
+    pub(crate) fn id(&self) -> InstanceId {
+        self.context.instance()
+    }
+
+    /// The event plugins see for this instance.
+    pub(crate) fn event(&self) -> FlowEvent<'_> {
+        FlowEvent {
+            flow: F::NAME,
+            version: F::VERSION,
+            instance: self.id(),
+            state: self.state.name(),
+            labels: self.context.labels(),
+        }
+    }
+
+    /// The outcome a caller sees.
+    pub(crate) fn into_outcome(self) -> Outcome<F> {
+        Outcome {
+            instance: self.context.instance(),
+            state: self.state,
+            status: self.status,
+            data: self.context.data,
+            journal: self.journal,
+        }
+    }
+}
+
+/// The outcome stored in `record` (an instance at rest).
+pub(crate) fn outcome_from_record<F: Flow>(
+    record: InstanceRecord,
+) -> Result<Outcome<F>, EngineError>
+where
+    F::Data: FlowData,
+{
+    let state = record
+        .state
+        .parse::<F::State>()
+        .map_err(|error| EngineError::Codec {
+            instance: record.id,
+            operation: "decoded",
+            message: error.to_string(),
+        })?;
+    let loaded: LoadedContext<F::Data> =
+        serde_json::from_slice(&record.context).map_err(|error| EngineError::Codec {
+            instance: record.id,
+            operation: "decoded",
+            message: error.to_string(),
+        })?;
+    Ok(Outcome {
+        instance: record.id,
+        state,
+        status: record.status,
+        data: loaded.data,
+        journal: record.journal,
+    })
+}
+
+fn encode<D: Serialize>(context: &Context<D>) -> Result<Vec<u8>, EngineError> {
+    serde_json::to_vec(&StoredContext {
+        data: &context.data,
+        labels: context.labels(),
+    })
+    .map_err(|error| EngineError::Codec {
+        instance: context.instance(),
+        operation: "encoded",
+        message: error.to_string(),
+    })
+}

@@ -1,0 +1,385 @@
+//! The per-step loop: pick the state's action, run it under its timeout, map its instruction,
+//! commit, go on. Waits, retries and unknown outcomes end the activation with a timer in the
+//! store; failures hand over to the saga.
+//!
+//! This is the hot path: it allocates nothing per step beyond the journal entry, spawns no
+//! task, and skips plugins and statistics behind one branch each when they are off.
+
+use std::borrow::Cow;
+use std::time::{Instant, SystemTime};
+
+use flow_core::{ActionError, ErrorKind, Flow, FlowState, StateEntryKind, StepError, StepPolicy};
+
+use super::activation::{Activation, FlowData};
+use super::error::EngineError;
+use super::inner::Inner;
+use super::saga;
+use crate::journal::{JournalEntry, JournalKind};
+use crate::outcome::Status;
+use crate::plugin::StepEvent;
+use crate::store::{OperatorRequest, Store};
+
+/// Drives `activation` until it rests (ends, waits, pauses, needs a person, or has a timer).
+pub(crate) async fn drive<F: Flow, S: Store>(
+    inner: &Inner<S>,
+    activation: &mut Activation<F>,
+) -> Result<(), EngineError>
+where
+    F::Data: FlowData,
+{
+    loop {
+        match activation.status {
+            Status::Running => {
+                if inner.shutdown.is_cancelled() {
+                    // Hand the instance back, due at once, for whoever runs next.
+                    activation.due_at = Some(SystemTime::now());
+                    activation.commit(inner, None, true, false).await?;
+                    return Ok(());
+                }
+                if !run_state(inner, activation).await? {
+                    return Ok(());
+                }
+            }
+            Status::Waiting => {
+                if !take_deadline(inner, activation).await? {
+                    return Ok(());
+                }
+            }
+            Status::Compensating => {
+                if !saga::compensate_next(inner, activation).await? {
+                    return Ok(());
+                }
+            }
+            Status::Paused
+            | Status::Manual
+            | Status::Completed
+            | Status::Failed
+            | Status::Cancelled => return Ok(()),
+        }
+    }
+}
+
+/// Does what the current state asks; returns whether to go on.
+async fn run_state<F: Flow, S: Store>(
+    inner: &Inner<S>,
+    activation: &mut Activation<F>,
+) -> Result<bool, EngineError>
+where
+    F::Data: FlowData,
+{
+    let entry = &F::TABLE.states[activation.state.index()];
+    match &entry.kind {
+        StateEntryKind::Step { action, .. } => run_step(inner, activation, action).await,
+        // Reached without a step commit (a skip, or a start state that ends at once).
+        _ => {
+            arrive(activation, activation.state, SystemTime::now());
+            let release = activation.status != Status::Compensating;
+            let request = activation.commit(inner, None, release, false).await?;
+            after_commit(inner, activation, request).await
+        }
+    }
+}
+
+/// Runs one attempt of the state's action and commits what came of it.
+async fn run_step<F: Flow, S: Store>(
+    inner: &Inner<S>,
+    activation: &mut Activation<F>,
+    policy: &'static StepPolicy,
+) -> Result<bool, EngineError>
+where
+    F::Data: FlowData,
+{
+    let state = activation.state;
+    let querying = activation.queries > 0;
+    activation
+        .context
+        .enter(state.name(), activation.step, activation.attempt);
+    if !inner.plugins.is_empty() {
+        let event = step_event(activation, policy.action);
+        inner.plugins.each(|plugin| plugin.before_action(&event));
+    }
+    let started = Instant::now();
+    let result = attempt(activation, policy, querying).await;
+    let latency = started.elapsed();
+
+    match result {
+        Ok(transition) => {
+            if let Some((stats, slot)) = &activation.stats {
+                stats.succeeded(
+                    *slot,
+                    state.index(),
+                    transition.instruction,
+                    transition.next.index(),
+                    latency,
+                );
+            }
+            if !inner.plugins.is_empty() {
+                let event = step_event(activation, policy.action);
+                inner.plugins.each(|plugin| {
+                    plugin.after_action(&event, Ok(transition.instruction), latency);
+                    plugin.on_transition(
+                        &event.flow,
+                        transition.instruction,
+                        transition.next.name(),
+                    );
+                });
+            }
+            let now = SystemTime::now();
+            let entry = JournalEntry {
+                step: activation.step,
+                kind: JournalKind::Step,
+                action: Cow::Borrowed(policy.action),
+                instruction: Cow::Borrowed(transition.instruction),
+                from: Cow::Borrowed(state.name()),
+                to: Cow::Borrowed(transition.next.name()),
+                attempt: activation.attempt,
+                compensable: policy.compensation.is_some(),
+                at: now,
+            };
+            // Arrive before counting the step: a failure end undoes the steps before this one.
+            arrive(activation, transition.next, now);
+            activation.step += 1;
+            activation.attempt = 1;
+            activation.queries = 0;
+            let release = !matches!(activation.status, Status::Running | Status::Compensating);
+            let request = activation
+                .commit(inner, Some(entry), release, false)
+                .await?;
+            if let Some((stats, slot)) = &activation.stats {
+                stats.entered(*slot, transition.next.index());
+            }
+            after_commit(inner, activation, request).await
+        }
+        Err(StepError::Action(error)) => {
+            if let Some((stats, slot)) = &activation.stats {
+                stats.failed(*slot, state.index(), latency);
+            }
+            if !inner.plugins.is_empty() {
+                let event = step_event(activation, policy.action);
+                inner
+                    .plugins
+                    .each(|plugin| plugin.after_action(&event, Err(&error), latency));
+            }
+            handle_error(inner, activation, policy, error).await
+        }
+        Err(error @ StepError::NoAction { .. }) => {
+            // The table said this state runs an action and the dispatch disagrees: a bug in
+            // generated code, not in the instance. Hand the instance to a person.
+            saga::park_manual(inner, activation, error.to_string()).await?;
+            Ok(false)
+        }
+    }
+}
+
+/// One attempt under the action's timeout. A timeout is retryable, or an unknown outcome
+/// when the action can be queried (the request may have gone through).
+async fn attempt<F: Flow>(
+    activation: &mut Activation<F>,
+    policy: &StepPolicy,
+    querying: bool,
+) -> Result<flow_core::Transition<F::State>, StepError> {
+    let state = activation.state;
+    let context = &mut activation.context;
+    let call = async {
+        if querying {
+            F::query(state, context).await
+        } else {
+            F::step(state, context).await
+        }
+    };
+    let Some(limit) = policy.timeout else {
+        return call.await;
+    };
+    match tokio::time::timeout(limit, call).await {
+        Ok(result) => result,
+        Err(_) => {
+            let message = format!("`{}` took longer than {limit:?}", policy.action);
+            Err(if policy.query.is_some() {
+                ActionError::unknown(message)
+            } else {
+                ActionError::retryable(message)
+            }
+            .into())
+        }
+    }
+}
+
+/// Retries, queries or fails the step after `error`.
+async fn handle_error<F: Flow, S: Store>(
+    inner: &Inner<S>,
+    activation: &mut Activation<F>,
+    policy: &'static StepPolicy,
+    error: ActionError,
+) -> Result<bool, EngineError>
+where
+    F::Data: FlowData,
+{
+    let seed = activation.id().seed();
+    let (retry_at, gave_up) = match error.kind() {
+        ErrorKind::Unknown => {
+            let queries = inner.config.unknown_outcome_queries;
+            if queries.allows_retry_after(activation.queries + 1) {
+                activation.queries += 1;
+                (Some(queries.delay(activation.queries, seed)), None)
+            } else {
+                (
+                    None,
+                    Some(format!(
+                        "outcome of `{}` still unknown after {} queries: {error}",
+                        policy.action, activation.queries
+                    )),
+                )
+            }
+        }
+        ErrorKind::Retryable => match policy.retry {
+            Some(retry) if retry.allows_retry_after(activation.attempt) => {
+                let delay = retry.delay(activation.attempt, seed);
+                activation.attempt += 1;
+                (Some(delay), None)
+            }
+            _ => (None, None),
+        },
+        ErrorKind::Permanent => (None, None),
+    };
+    if !inner.plugins.is_empty() {
+        let event = step_event(activation, policy.action);
+        inner
+            .plugins
+            .each(|plugin| plugin.on_error(&event, &error, retry_at.is_some()));
+    }
+    if let Some(delay) = retry_at {
+        if let Some((stats, slot)) = &activation.stats
+            && error.kind() == ErrorKind::Retryable
+        {
+            stats.retried(*slot, activation.state.index());
+        }
+        tracing::debug!(action = policy.action, attempt = activation.attempt, ?delay, %error, "scheduled another attempt");
+        activation.due_at = Some(SystemTime::now() + delay);
+        let request = activation.commit(inner, None, true, false).await?;
+        return after_commit(inner, activation, request).await;
+    }
+    if let Some(reason) = gave_up {
+        saga::park_manual(inner, activation, reason).await?;
+        return Ok(false);
+    }
+    tracing::warn!(action = policy.action, attempt = activation.attempt, %error, "step failed; compensating");
+    activation.error = Some(error.to_string());
+    saga::begin(activation);
+    activation.commit(inner, None, false, false).await?;
+    Ok(true)
+}
+
+/// Sets the status that arriving in `next` gives: ends complete or compensate, waits park
+/// with their deadline, steps run on.
+pub(crate) fn arrive<F: Flow>(activation: &mut Activation<F>, next: F::State, now: SystemTime) {
+    activation.state = next;
+    activation.due_at = None;
+    match &F::TABLE.states[next.index()].kind {
+        StateEntryKind::Success => activation.status = Status::Completed,
+        StateEntryKind::Failure => saga::begin(activation),
+        StateEntryKind::Wait { deadline, .. } => {
+            activation.status = Status::Waiting;
+            activation.due_at = deadline.map(|(after, _)| now + after);
+        }
+        StateEntryKind::Step { .. } => activation.status = Status::Running,
+    }
+}
+
+/// Acts on what an operator asked while the instance ran, and tells plugins of ends.
+/// Returns whether to go on.
+pub(crate) async fn after_commit<F: Flow, S: Store>(
+    inner: &Inner<S>,
+    activation: &mut Activation<F>,
+    request: Option<OperatorRequest>,
+) -> Result<bool, EngineError>
+where
+    F::Data: FlowData,
+{
+    match request {
+        Some(OperatorRequest::Pause) if !activation.status.is_final() => {
+            activation.paused_from = Some(activation.status);
+            if activation.status == Status::Running && activation.due_at.is_none() {
+                activation.due_at = Some(SystemTime::now());
+            }
+            activation.status = Status::Paused;
+            activation.commit(inner, None, true, true).await?;
+            return Ok(false);
+        }
+        Some(OperatorRequest::Cancel)
+            if matches!(activation.status, Status::Running | Status::Waiting) =>
+        {
+            activation.cancelled = true;
+            saga::begin(activation);
+            activation.commit(inner, None, false, true).await?;
+            return Ok(true);
+        }
+        _ => {}
+    }
+    if activation.status.is_final() && !inner.plugins.is_empty() {
+        let event = activation.event();
+        let status = activation.status;
+        inner
+            .plugins
+            .each(|plugin| plugin.on_flow_end(&event, status));
+    }
+    Ok(
+        matches!(activation.status, Status::Running | Status::Compensating)
+            && activation.due_at.is_none(),
+    )
+}
+
+/// A waiting instance whose deadline passed takes the deadline edge.
+async fn take_deadline<F: Flow, S: Store>(
+    inner: &Inner<S>,
+    activation: &mut Activation<F>,
+) -> Result<bool, EngineError>
+where
+    F::Data: FlowData,
+{
+    let Some((_, target)) = F::deadline(activation.state) else {
+        return Ok(false);
+    };
+    let now = SystemTime::now();
+    let from = activation.state;
+    if let Some((stats, slot)) = &activation.stats {
+        stats.moved(*slot, from.index(), "Deadline", target.index());
+    }
+    if !inner.plugins.is_empty() {
+        let event = activation.event();
+        inner
+            .plugins
+            .each(|plugin| plugin.on_transition(&event, "Deadline", target.name()));
+    }
+    let entry = JournalEntry {
+        step: activation.step,
+        kind: JournalKind::Signal,
+        action: Cow::Borrowed("deadline"),
+        instruction: Cow::Borrowed("Deadline"),
+        from: Cow::Borrowed(from.name()),
+        to: Cow::Borrowed(target.name()),
+        attempt: 1,
+        compensable: false,
+        at: now,
+    };
+    arrive(activation, target, now);
+    let release = !matches!(activation.status, Status::Running | Status::Compensating);
+    let request = activation
+        .commit(inner, Some(entry), release, false)
+        .await?;
+    if let Some((stats, slot)) = &activation.stats {
+        stats.entered(*slot, target.index());
+    }
+    after_commit(inner, activation, request).await
+}
+
+pub(crate) fn step_event<'a, F: Flow>(
+    activation: &'a Activation<F>,
+    action: &'static str,
+) -> StepEvent<'a> {
+    StepEvent {
+        flow: activation.event(),
+        action,
+        step: activation.step,
+        attempt: activation.attempt,
+    }
+}

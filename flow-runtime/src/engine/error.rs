@@ -1,0 +1,95 @@
+//! Why the engine refused a request.
+
+use flow_core::{Diagnostic, InstanceId, SignalError};
+
+use crate::outcome::Status;
+use crate::store::StoreError;
+
+/// Why the engine refused a request.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The flow failed validation when it was registered.
+    #[error("flow `{flow}` is invalid:\n{}", render_diagnostics(.diagnostics))]
+    InvalidFlow {
+        /// The flow.
+        flow: &'static str,
+        /// What is wrong with it.
+        diagnostics: Vec<Diagnostic>,
+    },
+    /// The flow was not registered with the engine.
+    #[error("flow `{flow}` is not registered: call `Engine::builder().register::<{flow}>()`")]
+    UnregisteredFlow {
+        /// The flow.
+        flow: &'static str,
+    },
+    /// No instance has this id.
+    #[error("no instance `{0}`")]
+    NoSuchInstance(InstanceId),
+    /// The instance belongs to another flow than the one named.
+    #[error("instance `{instance}` runs flow `{actual}`, not `{expected}`")]
+    WrongFlow {
+        /// The instance.
+        instance: InstanceId,
+        /// The flow named by the caller.
+        expected: &'static str,
+        /// The instance's flow.
+        actual: String,
+    },
+    /// The instance is being worked on; try again when it rests.
+    #[error("instance `{0}` is busy: another worker holds its lease")]
+    Busy(InstanceId),
+    /// The request does not fit the instance's status.
+    #[error("cannot {operation} instance `{instance}`: it is {status:?}")]
+    InvalidStatus {
+        /// The instance.
+        instance: InstanceId,
+        /// What was asked.
+        operation: &'static str,
+        /// Where the instance is.
+        status: Status,
+    },
+    /// `skip` named a state the flow does not have.
+    #[error("flow `{flow}` has no state `{state}`{}", did_you_mean_suffix(.suggestion))]
+    UnknownState {
+        /// The flow.
+        flow: &'static str,
+        /// The name given.
+        state: String,
+        /// The closest state name, if one is close.
+        suggestion: Option<&'static str>,
+    },
+    /// The signal does not fit the instance's state.
+    #[error(transparent)]
+    Signal(#[from] SignalError),
+    /// The stored context could not be written or read.
+    #[error("context of instance `{instance}` cannot be {operation}: {message}")]
+    Codec {
+        /// The instance.
+        instance: InstanceId,
+        /// `encoded` or `decoded`.
+        operation: &'static str,
+        /// The codec's message.
+        message: String,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The engine is shutting down and takes no new work.
+    #[error("the engine is shutting down")]
+    ShuttingDown,
+}
+
+fn render_diagnostics(diagnostics: &[Diagnostic]) -> String {
+    diagnostics
+        .iter()
+        .map(|diagnostic| format!("- {diagnostic}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn did_you_mean_suffix(suggestion: &Option<&'static str>) -> String {
+    match suggestion {
+        Some(name) => format!("; did you mean `{name}`?"),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,77 @@
+//! What every part of the engine shares: the store, the registered flows, plugins, statistics,
+//! and the signals between callers, the worker and shutdown.
+
+use std::any::TypeId;
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::SystemTime;
+
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::config::EngineConfig;
+use crate::plugin::Plugins;
+use crate::stats::{FlowStats, Stats};
+use crate::store::{InstanceRecord, Lease, Store};
+
+/// Resumes a stored instance of one registered flow; the worker holds these type-erased.
+pub(crate) trait Resume<S: Store>: Send + Sync {
+    /// Drives the leased `record` until it rests again.
+    fn resume(
+        &self,
+        inner: Arc<Inner<S>>,
+        record: InstanceRecord,
+        lease: Lease,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+}
+
+/// One registered flow version.
+pub(crate) struct Registered<S: Store> {
+    pub(crate) name: &'static str,
+    pub(crate) version: u32,
+    pub(crate) stats: Option<FlowStats>,
+    pub(crate) resume: Arc<dyn Resume<S>>,
+}
+
+pub(crate) struct Inner<S: Store> {
+    pub(crate) store: S,
+    pub(crate) config: EngineConfig,
+    pub(crate) plugins: Plugins,
+    pub(crate) stats: Option<Stats>,
+    pub(crate) flows: HashMap<TypeId, Registered<S>>,
+    /// A random id of this engine, the owner of its leases.
+    pub(crate) worker_id: u64,
+    pub(crate) shutdown: CancellationToken,
+    pub(crate) tasks: TaskTracker,
+    /// Woken whenever an instance comes to rest, for callers waiting on an outcome.
+    pub(crate) rested: Notify,
+    /// Woken when work becomes due sooner than the worker planned.
+    pub(crate) due_soon: Arc<Notify>,
+    pub(crate) worker_started: AtomicBool,
+}
+
+impl<S: Store> Inner<S> {
+    /// The registration of the flow version stored as `name`/`version`.
+    pub(crate) fn by_name(&self, name: &str, version: u32) -> Option<&Registered<S>> {
+        self.flows
+            .values()
+            .find(|flow| flow.name == name && flow.version == version)
+    }
+
+    /// Tells waiting callers and the worker that an instance came to rest, due at `due_at`.
+    pub(crate) fn instance_rested(&self, due_at: Option<SystemTime>) {
+        self.rested.notify_waiters();
+        if due_at.is_some() {
+            self.due_soon.notify_one();
+        }
+    }
+
+    /// Whether the worker still has to be started (true once).
+    pub(crate) fn claim_worker_start(&self) -> bool {
+        !self.worker_started.swap(true, Ordering::AcqRel)
+    }
+}

@@ -1,0 +1,145 @@
+//! Compensation: undo the journal's completed compensable steps in reverse order, each under
+//! its own retry policy, committing after each. A compensation that keeps failing parks the
+//! instance in `Manual` and tells plugins: nothing loops forever, nothing stops silently.
+
+use std::borrow::Cow;
+use std::time::SystemTime;
+
+use flow_core::{Flow, FlowState};
+
+use super::activation::{Activation, FlowData};
+use super::drive::{after_commit, step_event};
+use super::error::EngineError;
+use super::inner::Inner;
+use crate::journal::{JournalEntry, JournalKind};
+use crate::outcome::Status;
+use crate::store::Store;
+
+/// Starts compensating: every step completed before the current one will be undone. (The
+/// step that chose a failure end reported that it did not do its job: nothing of it to undo.)
+pub(crate) fn begin<F: Flow>(activation: &mut Activation<F>) {
+    activation.status = Status::Compensating;
+    activation.compensation_boundary = Some(activation.step);
+    activation.attempt = 1;
+    activation.due_at = None;
+}
+
+/// The latest completed compensable step below the boundary that is not undone yet.
+fn next_to_undo<F: Flow>(activation: &Activation<F>) -> Option<(u64, &'static str, F::State)> {
+    let boundary = activation.compensation_boundary?;
+    activation
+        .journal
+        .iter()
+        .rev()
+        .filter(|entry| {
+            entry.kind == JournalKind::Step && entry.compensable && entry.step < boundary
+        })
+        .find(|entry| {
+            !activation
+                .journal
+                .iter()
+                .any(|done| done.kind == JournalKind::Compensation && done.step == entry.step)
+        })
+        .and_then(|entry| {
+            let state = entry.from.parse::<F::State>().ok()?;
+            let compensation = F::policy(state)?.compensation?;
+            Some((entry.step, compensation, state))
+        })
+}
+
+/// Undoes one step, or ends the compensation. Returns whether to go on.
+pub(crate) async fn compensate_next<F: Flow, S: Store>(
+    inner: &Inner<S>,
+    activation: &mut Activation<F>,
+) -> Result<bool, EngineError>
+where
+    F::Data: FlowData,
+{
+    let Some((step, compensation, state)) = next_to_undo(activation) else {
+        activation.status = if activation.cancelled {
+            Status::Cancelled
+        } else {
+            Status::Failed
+        };
+        let request = activation.commit(inner, None, true, true).await?;
+        return after_commit(inner, activation, request).await;
+    };
+    let policy = F::policy(state).and_then(|policy| policy.compensation_retry);
+    let retry = policy.unwrap_or(inner.config.compensation_retry);
+    activation
+        .context
+        .enter(state.name(), step, activation.attempt);
+    let result = F::compensate(state, &mut activation.context).await;
+    if !inner.plugins.is_empty() {
+        let mut event = step_event(activation, compensation);
+        event.step = step;
+        let outcome = match &result {
+            Ok(()) => Ok(()),
+            Err(flow_core::StepError::Action(error)) => Err(error),
+            Err(_) => Ok(()),
+        };
+        inner
+            .plugins
+            .each(|plugin| plugin.on_compensate(&event, outcome));
+    }
+    match result {
+        Ok(()) => {
+            if let Some((stats, slot)) = &activation.stats {
+                stats.compensated(*slot, state.index());
+            }
+            let entry = JournalEntry {
+                step,
+                kind: JournalKind::Compensation,
+                action: Cow::Borrowed(compensation),
+                instruction: Cow::Borrowed("Compensated"),
+                from: Cow::Borrowed(state.name()),
+                to: Cow::Borrowed(state.name()),
+                attempt: activation.attempt,
+                compensable: false,
+                at: SystemTime::now(),
+            };
+            activation.attempt = 1;
+            activation.commit(inner, Some(entry), false, false).await?;
+            Ok(true)
+        }
+        Err(error) if retry.allows_retry_after(activation.attempt) => {
+            let delay = retry.delay(activation.attempt, activation.id().seed());
+            tracing::debug!(compensation, attempt = activation.attempt, %error, ?delay, "compensation failed; retrying later");
+            activation.attempt += 1;
+            activation.due_at = Some(SystemTime::now() + delay);
+            activation.commit(inner, None, true, false).await?;
+            Ok(false)
+        }
+        Err(error) => {
+            let reason = format!(
+                "compensation `{compensation}` of step {step} failed {} times: {error}",
+                activation.attempt
+            );
+            park_manual(inner, activation, reason).await?;
+            Ok(false)
+        }
+    }
+}
+
+/// Hands the instance to a person: status `Manual`, the reason kept, plugins told.
+pub(crate) async fn park_manual<F: Flow, S: Store>(
+    inner: &Inner<S>,
+    activation: &mut Activation<F>,
+    reason: String,
+) -> Result<(), EngineError>
+where
+    F::Data: FlowData,
+{
+    tracing::error!(flow = F::NAME, instance = %activation.id(), %reason, "instance needs a person");
+    activation.status = Status::Manual;
+    activation.due_at = None;
+    activation.error = Some(reason.clone());
+    activation.commit(inner, None, true, true).await?;
+    if !inner.plugins.is_empty() {
+        let event = activation.event();
+        inner
+            .plugins
+            .each(|plugin| plugin.on_manual(&event, &reason));
+    }
+    Ok(())
+}

@@ -1,0 +1,77 @@
+//! The due-queue worker: picks up instances whose timer passed (retries, deadlines, queries,
+//! resumed and started instances) and drives each until it rests. One task per activation,
+//! none per step.
+
+use std::sync::{Arc, Weak};
+use std::time::{Duration, SystemTime};
+
+use super::inner::Inner;
+use crate::store::Store;
+
+/// Runs until the engine shuts down or is dropped.
+pub(crate) async fn run_worker<S: Store>(engine: Weak<Inner<S>>) {
+    loop {
+        let Some(inner) = engine.upgrade() else {
+            return;
+        };
+        if inner.shutdown.is_cancelled() {
+            return;
+        }
+        claim_and_spawn(&inner).await;
+        let sleep = until_next_due(&inner).await;
+        let shutdown = inner.shutdown.clone();
+        let due_soon = Arc::clone(&inner.due_soon);
+        // Hold no strong reference while sleeping, so dropping the engine ends the worker.
+        drop(inner);
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(sleep) => {}
+            () = due_soon.notified() => {}
+        }
+    }
+}
+
+async fn claim_and_spawn<S: Store>(inner: &Arc<Inner<S>>) {
+    loop {
+        let claimed = match inner
+            .store
+            .claim_due(
+                SystemTime::now(),
+                inner.worker_id,
+                inner.config.lease_ttl,
+                inner.config.claim_batch,
+            )
+            .await
+        {
+            Ok(claimed) => claimed,
+            Err(error) => {
+                tracing::warn!(%error, "claiming due instances failed; trying again later");
+                return;
+            }
+        };
+        let full_batch = claimed.len() >= inner.config.claim_batch;
+        for (record, lease) in claimed {
+            let Some(flow) = inner.by_name(&record.flow, record.flow_version) else {
+                tracing::error!(flow = %record.flow, version = record.flow_version, instance = %record.id, "due instance of an unregistered flow; leaving it for an engine that knows it");
+                let _ = inner.store.release(record.id, lease).await;
+                continue;
+            };
+            let activation = flow.resume.resume(Arc::clone(inner), record, lease);
+            inner.tasks.spawn(activation);
+        }
+        if !full_batch {
+            return;
+        }
+    }
+}
+
+async fn until_next_due<S: Store>(inner: &Inner<S>) -> Duration {
+    let poll = inner.config.poll_interval;
+    match inner.store.next_due().await {
+        Ok(Some(at)) => at
+            .duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO)
+            .clamp(Duration::from_millis(1), poll),
+        _ => poll,
+    }
+}

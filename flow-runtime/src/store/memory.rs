@@ -1,0 +1,307 @@
+//! The default store: instances in process memory, sharded so that concurrent instances
+//! rarely wait on one another's lock.
+
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use flow_core::InstanceId;
+
+use super::{
+    Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, OperatorRequest, Store, StoreError,
+};
+use crate::journal::compact;
+use crate::outcome::Status;
+
+const SHARDS: usize = 16;
+
+/// Instances kept in memory: no setup, nothing survives the process.
+///
+/// It keeps an instance's context when the instance comes to rest (it waits, pauses, is
+/// scheduled for later or ends), not after every step: a crash loses everything anyway.
+pub struct MemoryStore {
+    shards: Box<[Mutex<Shard>]>,
+    next_token: AtomicU64,
+}
+
+#[derive(Default)]
+struct Shard {
+    records: HashMap<InstanceId, InstanceRecord, BuildHasherDefault<IdHasher>>,
+    due: BTreeSet<(SystemTime, InstanceId)>,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self {
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            next_token: AtomicU64::new(1),
+        }
+    }
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn shard(&self, id: InstanceId) -> MutexGuard<'_, Shard> {
+        let index = (id.seed() as usize) % SHARDS;
+        // Every operation on a shard leaves it consistent before it can panic, so a poisoned
+        // lock holds valid data.
+        self.shards[index]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn new_lease(&self, owner: u64, ttl: Duration) -> Lease {
+        Lease {
+            token: self.next_token.fetch_add(1, Ordering::Relaxed),
+            owner,
+            expires_at: SystemTime::now() + ttl,
+        }
+    }
+}
+
+impl Shard {
+    fn set_due(&mut self, id: InstanceId, old: Option<SystemTime>, new: Option<SystemTime>) {
+        if old == new {
+            return;
+        }
+        if let Some(old) = old {
+            self.due.remove(&(old, id));
+        }
+        if let Some(new) = new {
+            self.due.insert((new, id));
+        }
+    }
+}
+
+/// The due time the worker should see: none while paused, so a paused instance's timer
+/// neither fires nor keeps the worker polling.
+fn indexed_due(record: &InstanceRecord) -> Option<SystemTime> {
+    if record.status == Status::Paused {
+        None
+    } else {
+        record.due_at
+    }
+}
+
+fn lease_is_live(lease: Option<&Lease>, now: SystemTime) -> bool {
+    lease.is_some_and(|lease| lease.expires_at > now)
+}
+
+impl Store for MemoryStore {
+    const KEEPS_RUNNING_CONTEXT: bool = false;
+
+    async fn insert(
+        &self,
+        mut record: InstanceRecord,
+        lease_to: Option<(u64, Duration)>,
+    ) -> Result<Option<Lease>, StoreError> {
+        let lease = lease_to.map(|(owner, ttl)| self.new_lease(owner, ttl));
+        record.lease = lease;
+        let mut shard = self.shard(record.id);
+        if shard.records.contains_key(&record.id) {
+            return Err(StoreError::AlreadyExists(record.id));
+        }
+        shard.set_due(record.id, None, indexed_due(&record));
+        shard.records.insert(record.id, record);
+        Ok(lease)
+    }
+
+    async fn load(&self, id: InstanceId) -> Result<Option<InstanceRecord>, StoreError> {
+        Ok(self.shard(id).records.get(&id).cloned())
+    }
+
+    async fn commit(&self, commit: Commit) -> Result<CommitAck, StoreError> {
+        let mut shard = self.shard(commit.id);
+        let record = shard
+            .records
+            .get_mut(&commit.id)
+            .ok_or(StoreError::NotFound(commit.id))?;
+        let current_token = record.lease.map_or(0, |lease| lease.token);
+        if current_token != commit.lease_token {
+            return Err(StoreError::Fenced {
+                instance: commit.id,
+                given: commit.lease_token,
+                current: current_token,
+            });
+        }
+        if record.revision != commit.expected_revision {
+            return Err(StoreError::Conflict {
+                instance: commit.id,
+                expected: commit.expected_revision,
+                found: record.revision,
+            });
+        }
+        let old_due = indexed_due(record);
+        record.revision += 1;
+        record.state = commit.state;
+        record.status = commit.status;
+        record.attempt = commit.attempt;
+        record.step = commit.step;
+        if let Some(context) = commit.context {
+            record.context = context;
+        }
+        if let Some(entry) = commit.journal {
+            record.journal.push(entry);
+            compact(&mut record.journal, commit.journal_cap);
+        }
+        record.due_at = commit.due_at;
+        record.compensation_boundary = commit.compensation_boundary;
+        record.paused_from = commit.paused_from;
+        record.cancelled = commit.cancelled;
+        record.queries = commit.queries;
+        record.error = commit.error;
+        if commit.clear_request {
+            record.request = None;
+        }
+        match (&mut record.lease, commit.release_lease) {
+            (lease, true) => *lease = None,
+            (Some(lease), false) => lease.expires_at = commit.lease_expires_at,
+            (None, false) => {}
+        }
+        let ack = CommitAck {
+            revision: record.revision,
+            request: record.request,
+        };
+        let new_due = indexed_due(record);
+        shard.set_due(commit.id, old_due, new_due);
+        Ok(ack)
+    }
+
+    async fn acquire(
+        &self,
+        id: InstanceId,
+        owner: u64,
+        ttl: Duration,
+    ) -> Result<Option<(InstanceRecord, Lease)>, StoreError> {
+        let lease = self.new_lease(owner, ttl);
+        let mut shard = self.shard(id);
+        let record = shard.records.get_mut(&id).ok_or(StoreError::NotFound(id))?;
+        if lease_is_live(record.lease.as_ref(), SystemTime::now()) {
+            return Ok(None);
+        }
+        record.lease = Some(lease);
+        Ok(Some((record.clone(), lease)))
+    }
+
+    async fn release(&self, id: InstanceId, lease: Lease) -> Result<(), StoreError> {
+        let mut shard = self.shard(id);
+        if let Some(record) = shard.records.get_mut(&id)
+            && record
+                .lease
+                .is_some_and(|current| current.token == lease.token)
+        {
+            record.lease = None;
+        }
+        Ok(())
+    }
+
+    async fn claim_due(
+        &self,
+        now: SystemTime,
+        owner: u64,
+        ttl: Duration,
+        limit: usize,
+    ) -> Result<Vec<(InstanceRecord, Lease)>, StoreError> {
+        let mut claimed = Vec::new();
+        for index in 0..SHARDS {
+            if claimed.len() >= limit {
+                break;
+            }
+            let mut shard = self.shards[index]
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let due: Vec<InstanceId> = shard
+                .due
+                .iter()
+                .take_while(|(at, _)| *at <= now)
+                .map(|(_, id)| *id)
+                .collect();
+            for id in due {
+                if claimed.len() >= limit {
+                    break;
+                }
+                let Some(record) = shard.records.get_mut(&id) else {
+                    continue;
+                };
+                if lease_is_live(record.lease.as_ref(), now) {
+                    continue;
+                }
+                let lease = self.new_lease(owner, ttl);
+                record.lease = Some(lease);
+                let claimed_record = record.clone();
+                // The claim consumes the timer; the activation sets a new one if it needs one.
+                let due = record.due_at.take();
+                claimed.push((claimed_record, lease));
+                shard.set_due(id, due, None);
+            }
+        }
+        Ok(claimed)
+    }
+
+    async fn next_due(&self) -> Result<Option<SystemTime>, StoreError> {
+        let earliest = self
+            .shards
+            .iter()
+            .filter_map(|shard| {
+                let shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+                shard.due.first().map(|(at, _)| *at)
+            })
+            .min();
+        Ok(earliest)
+    }
+
+    async fn request(&self, id: InstanceId, request: OperatorRequest) -> Result<(), StoreError> {
+        let mut shard = self.shard(id);
+        let record = shard.records.get_mut(&id).ok_or(StoreError::NotFound(id))?;
+        record.request = Some(request);
+        Ok(())
+    }
+
+    async fn list(&self, status: Status, limit: usize) -> Result<Vec<InstanceSummary>, StoreError> {
+        let mut found = Vec::new();
+        for shard in self.shards.iter() {
+            let shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+            found.extend(
+                shard
+                    .records
+                    .values()
+                    .filter(|record| record.status == status)
+                    .map(|record| InstanceSummary {
+                        id: record.id,
+                        flow: record.flow.to_string(),
+                        flow_version: record.flow_version,
+                        state: record.state.to_string(),
+                        status: record.status,
+                    }),
+            );
+        }
+        found.sort_by_key(|summary| summary.id);
+        found.truncate(limit);
+        Ok(found)
+    }
+}
+
+/// Instance ids are UUIDv7 with random low bits: those bits are already a good hash, so
+/// hashing is a fold instead of SipHash on the per-step path.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(word);
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! What a store keeps of an instance, and what the engine sends it per step.
+
+use std::borrow::Cow;
+use std::time::SystemTime;
+
+use flow_core::InstanceId;
+
+use crate::journal::JournalEntry;
+use crate::outcome::Status;
+
+/// A claim on an instance: only the holder of the current token may commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Lease {
+    /// The fencing token: grows with every lease the store grants.
+    pub token: u64,
+    /// Who holds it (an engine's worker id).
+    pub owner: u64,
+    /// When it lapses unless renewed by a commit.
+    pub expires_at: SystemTime,
+}
+
+/// What an operator asked of an instance that an engine is working on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OperatorRequest {
+    /// Stop after the running step, as `Paused`.
+    Pause,
+    /// Stop after the running step and compensate, as `Cancelled`.
+    Cancel,
+}
+
+/// Everything a store keeps of one instance.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct InstanceRecord {
+    /// The instance.
+    pub id: InstanceId,
+    /// Its flow's name.
+    pub flow: Cow<'static, str>,
+    /// Its flow's version.
+    pub flow_version: u32,
+    /// Its business state.
+    pub state: Cow<'static, str>,
+    /// Where it is apart from that.
+    pub status: Status,
+    /// The attempt of its current step (persisted, so a crash does not reset retries).
+    pub attempt: u32,
+    /// How many steps it completed: with the id, the idempotency key of the next step.
+    pub step: u64,
+    /// The compare-and-set counter: every commit adds one.
+    pub revision: u64,
+    /// The encoded context (data and routing labels).
+    pub context: Vec<u8>,
+    /// What it did, bounded.
+    pub journal: Vec<JournalEntry>,
+    /// When the engine should pick it up again (a retry, a deadline, a resumed instance).
+    pub due_at: Option<SystemTime>,
+    /// Steps with a lower counter are undone when it compensates.
+    pub compensation_boundary: Option<u64>,
+    /// The status to return to when a paused instance resumes.
+    pub paused_from: Option<Status>,
+    /// Whether an operator cancelled it (its compensation ends as `Cancelled`).
+    pub cancelled: bool,
+    /// How many times an unknown result was queried for the current step.
+    pub queries: u32,
+    /// What an operator asked while it was running.
+    pub request: Option<OperatorRequest>,
+    /// The last error, for instances that failed or need a person.
+    pub error: Option<String>,
+    /// The current lease, if any.
+    pub lease: Option<Lease>,
+}
+
+/// A short view of an instance, for listings.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InstanceSummary {
+    /// The instance.
+    pub id: InstanceId,
+    /// Its flow.
+    pub flow: String,
+    /// Its flow's version.
+    pub flow_version: u32,
+    /// Its state.
+    pub state: String,
+    /// Its status.
+    pub status: Status,
+}
+
+/// One atomic change of an instance: the new record fields and at most one journal entry.
+#[derive(Debug, Clone)]
+pub struct Commit {
+    /// The instance.
+    pub id: InstanceId,
+    /// The revision the engine read; the store refuses the commit if it moved.
+    pub expected_revision: u64,
+    /// The fencing token of the engine's lease.
+    pub lease_token: u64,
+    /// The new state.
+    pub state: Cow<'static, str>,
+    /// The new status.
+    pub status: Status,
+    /// The new attempt counter.
+    pub attempt: u32,
+    /// The new step counter.
+    pub step: u64,
+    /// The new encoded context; `None` keeps the stored one.
+    pub context: Option<Vec<u8>>,
+    /// The entry to append to the journal.
+    pub journal: Option<JournalEntry>,
+    /// The journal's cap: the store compacts past it.
+    pub journal_cap: usize,
+    /// When to pick the instance up again.
+    pub due_at: Option<SystemTime>,
+    /// Steps below this are undone on compensation.
+    pub compensation_boundary: Option<u64>,
+    /// The status a pause interrupted.
+    pub paused_from: Option<Status>,
+    /// Whether an operator cancelled the instance.
+    pub cancelled: bool,
+    /// Unknown-result queries so far.
+    pub queries: u32,
+    /// The last error.
+    pub error: Option<String>,
+    /// Whether the operator request the engine acted on is done with.
+    pub clear_request: bool,
+    /// Whether the lease ends with this commit (the instance comes to rest); otherwise it is
+    /// renewed until `lease_expires_at`.
+    pub release_lease: bool,
+    /// The renewed lease's expiry when it is kept.
+    pub lease_expires_at: SystemTime,
+}
+
+/// What a store answers to a commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommitAck {
+    /// The instance's revision after the commit.
+    pub revision: u64,
+    /// An operator request waiting for the instance.
+    pub request: Option<OperatorRequest>,
+}
