@@ -77,6 +77,10 @@ pub async fn refund_card(ctx: &mut Context<Order>) -> Result<(), ActionError> {
 /// Hands the parcel to the carrier: the point of no return once it left.
 #[action(pivot, retry(attempts = 5, backoff = exponential(10ms, 200ms)))]
 pub async fn ship(ctx: &mut Context<Order>) -> Result<Shipping, ActionError> {
+    if ctx.data.carrier_busy > 0 {
+        ctx.data.carrier_busy -= 1;
+        return Err(ActionError::retryable("carrier busy"));
+    }
     if !ctx.data.deliverable {
         return Ok(Shipping::Undeliverable);
     }

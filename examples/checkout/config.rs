@@ -1,27 +1,43 @@
-//! Operations' configuration: which flows the engine runs, and the orders of this demo.
+//! Operations' configuration: which flows the engine runs with which plugins and statistics,
+//! and the orders of this demo.
 
-use flow_runtime::{Engine, EngineError};
+use flow_runtime::{Engine, EngineError, Stats, StatsConfig};
 
 use crate::flows::Checkout;
 use crate::model::Order;
 
-/// The engine with every flow of this service registered.
-pub fn engine() -> Result<Engine, EngineError> {
-    Engine::builder().register::<Checkout>().build()
+/// The engine with every flow of this service registered, keeping statistics in `stats`.
+pub fn engine(stats: &Stats) -> Result<Engine, EngineError> {
+    Engine::builder()
+        .statistics(stats.clone())
+        .register::<Checkout>()
+        .build()
 }
 
-/// The demo's orders: one that ships, one out of stock, one whose shipping fails.
+/// Statistics labelled by the sales channel.
+pub fn statistics() -> Stats {
+    Stats::new(StatsConfig {
+        label_keys: vec!["channel".to_owned()],
+        ..StatsConfig::default()
+    })
+}
+
+/// The demo's orders: one that ships, one out of stock, one whose card is declined, one
+/// whose carrier is busy twice, and one whose shipping fails.
 pub fn demo_orders() -> Vec<(&'static str, Order)> {
-    let order = |number, quantity, amount_cents, deliverable| Order {
+    let order = |number, quantity, amount_cents, deliverable, carrier_busy| Order {
         number,
         quantity,
         amount_cents,
         deliverable,
+        carrier_busy,
         effects: Vec::new(),
     };
     vec![
-        ("happy path", order(1001, 2, 4_999, true)),
-        ("out of stock", order(1002, 50, 9_999, true)),
-        ("shipping fails", order(1003, 1, 2_500, false)),
+        ("happy path", order(1001, 2, 4_999, true, 0)),
+        ("out of stock", order(1002, 50, 9_999, true, 0)),
+        ("card declined", order(1003, 1, 250_000, true, 0)),
+        ("carrier busy twice", order(1004, 3, 7_500, true, 2)),
+        ("shipping fails", order(1005, 1, 2_500, false, 0)),
     ]
 }

@@ -1,39 +1,38 @@
-//! Runs orders through the checkout flow on the in-memory engine and prints each transition,
-//! the effects done and undone, and the flow's diagram.
+//! Runs orders through the checkout flow on the in-memory engine: each order's path, the
+//! effects done and undone (a shipping failure refunds the card, then releases the stock),
+//! the flow's statistics and its diagram.
 //!
 //! `cargo run --example checkout`
+
+#[path = "../common/report.rs"]
+mod report;
 
 mod actions;
 mod config;
 mod flows;
 mod model;
 
-use flow_runtime::{Flow, JournalKind};
+use flow_runtime::{Flow, StartOptions};
 
 use flows::Checkout;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let engine = config::engine()?;
-    for (scenario, order) in config::demo_orders() {
+    let stats = config::statistics();
+    let engine = config::engine(&stats)?;
+    for (index, (scenario, order)) in config::demo_orders().into_iter().enumerate() {
         let number = order.number;
-        let outcome = engine.run::<Checkout>(order).await?;
-        println!("order {number} ({scenario}):");
-        for entry in &outcome.journal {
-            match entry.kind {
-                JournalKind::Compensation => {
-                    println!("  undo {:<14} {} done", entry.from, entry.action)
-                }
-                _ => println!(
-                    "  {:<14} --{} / {}--> {}",
-                    entry.from, entry.action, entry.instruction, entry.to
-                ),
-            }
-        }
-        println!("  ended in {} ({:?})", outcome.state, outcome.status);
-        println!("  effects: {}", outcome.data.effects.join("; "));
+        let channel = if index % 2 == 0 { "web" } else { "app" };
+        let options = StartOptions::default().label("channel", channel);
+        let outcome = engine.run_with::<Checkout>(order, options).await?;
+        println!("order {number} ({scenario}, {channel}):");
+        report::print_path(&outcome.journal);
+        println!("    ended in {} ({:?})", outcome.state, outcome.status);
+        println!("    effects: {}", outcome.data.effects.join("; "));
         println!();
     }
+    report::print_statistics(&stats.snapshot(), Checkout::NAME, Checkout::VERSION);
+    println!();
     println!("{}", Checkout::diagram());
     Ok(())
 }

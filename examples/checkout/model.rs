@@ -1,7 +1,9 @@
 //! The business data a checkout carries from step to step.
 
+use serde::{Deserialize, Serialize};
+
 /// One order.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Order {
     /// The customer's order number.
     pub number: u32,
@@ -11,6 +13,8 @@ pub struct Order {
     pub amount_cents: u64,
     /// Whether the address can be delivered to.
     pub deliverable: bool,
+    /// How many times the carrier answers "busy" before it takes the parcel.
+    pub carrier_busy: u32,
     /// What happened to the outside world, in order (stands in for real systems).
     pub effects: Vec<String>,
 }

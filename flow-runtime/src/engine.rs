@@ -43,13 +43,17 @@ use crate::plugin::{Plugin, Plugins};
 use crate::stats::{StateShape, Stats};
 use crate::store::{Commit, InstanceRecord, InstanceSummary, Lease, MemoryStore, Store};
 
+/// Registers one flow once the statistics are known: validation, statistics, its resumer.
+type Registration<S> =
+    Box<dyn FnOnce(&Option<Stats>) -> Result<(TypeId, Registered<S>), EngineError>>;
+
 /// Builds an [`Engine`]: choose a store, register flows, install plugins, then `build`.
 pub struct EngineBuilder<S: Store = MemoryStore> {
     store: S,
     config: EngineConfig,
     plugins: Vec<Arc<dyn Plugin>>,
     stats: Option<Stats>,
-    flows: Vec<Box<dyn FnOnce(&Option<Stats>) -> Result<(TypeId, Registered<S>), EngineError>>>,
+    flows: Vec<Registration<S>>,
 }
 
 impl EngineBuilder<MemoryStore> {
@@ -411,6 +415,29 @@ impl<S: Store> Engine<S> {
     where
         F::Data: FlowData,
     {
+        self.wait_for::<F>(instance, is_resting).await
+    }
+
+    /// Waits until instance `instance` of `F` ends (completed, failed, cancelled) or needs a
+    /// person, through any waits, retries and deadlines on the way.
+    pub async fn wait_ended<F: Flow>(&self, instance: InstanceId) -> Result<Outcome<F>, EngineError>
+    where
+        F::Data: FlowData,
+    {
+        self.wait_for::<F>(instance, |status, _| {
+            status.is_final() || status == Status::Manual
+        })
+        .await
+    }
+
+    async fn wait_for<F: Flow>(
+        &self,
+        instance: InstanceId,
+        done: fn(Status, Option<SystemTime>) -> bool,
+    ) -> Result<Outcome<F>, EngineError>
+    where
+        F::Data: FlowData,
+    {
         loop {
             let rested = self.inner.rested.notified();
             tokio::pin!(rested);
@@ -422,7 +449,10 @@ impl<S: Store> Engine<S> {
                 .await?
                 .ok_or(EngineError::NoSuchInstance(instance))?;
             check_flow::<F>(&record)?;
-            if is_resting(record.status, record.due_at) && record.lease.is_none() {
+            let unleased = record
+                .lease
+                .is_none_or(|lease| lease.expires_at <= SystemTime::now());
+            if done(record.status, record.due_at) && unleased {
                 return outcome_from_record::<F>(record);
             }
             // A poll as well as the notice: the instance may rest in another process.

@@ -58,7 +58,15 @@ pub use snapshot::{
     EdgeSnapshot, FlowSnapshot, LatencyBucket, LatencySnapshot, StateSnapshot, StatsSnapshot,
 };
 
-/// The Prometheus metric names [`Stats::render_prometheus`] emits, and how latency is exported.
+/// The Prometheus metric names [`Stats::render_prometheus`] emits.
+///
+/// Every series carries `flow`, `version` and `state`, then `instruction` and `to` on
+/// transitions (`instruction="*"` for a catch-all edge) or `le` on latency buckets, then the
+/// routing labels of its label set. Latency has the classic histogram series shape
+/// (`_bucket{le}` cumulative, `_sum` in seconds, `_count`), so `histogram_quantile()` works,
+/// but it is fed through cached counter/gauge handles rather than a facade `Histogram` (which
+/// would cost a sample push per step), so its `# TYPE` lines say `counter`/`gauge`. Only the
+/// bounds 4^k µs (1 µs … about 67 s) and `+Inf` are exported; the snapshot keeps every bucket.
 pub mod metric_names {
     pub use super::prometheus::{
         CATCH_ALL_INSTRUCTION, STATE_COMPENSATED, STATE_ENTERED, STATE_FAILED, STATE_FAILURE_RATIO,

@@ -54,7 +54,14 @@ where
             | Status::Manual
             | Status::Completed
             | Status::Failed
-            | Status::Cancelled => return Ok(()),
+            | Status::Cancelled => {
+                // Claimed while at rest (a stale timer): let go of it untouched.
+                inner
+                    .store
+                    .release(activation.id(), activation.lease)
+                    .await?;
+                return Ok(());
+            }
         }
     }
 }

@@ -47,6 +47,19 @@ fn next_to_undo<F: Flow>(activation: &Activation<F>) -> Option<(u64, &'static st
         })
 }
 
+/// The pivot action among the steps to undo, if one completed: past it nothing is undone.
+fn completed_pivot<F: Flow>(activation: &Activation<F>) -> Option<&'static str> {
+    let boundary = activation.compensation_boundary?;
+    activation
+        .journal
+        .iter()
+        .filter(|entry| entry.kind == JournalKind::Step && entry.step < boundary)
+        .find_map(|entry| {
+            let policy = F::policy(entry.from.parse::<F::State>().ok()?)?;
+            (policy.effect == flow_core::Effect::Pivot).then_some(policy.action)
+        })
+}
+
 /// Undoes one step, or ends the compensation. Returns whether to go on.
 pub(crate) async fn compensate_next<F: Flow, S: Store>(
     inner: &Inner<S>,
@@ -55,6 +68,15 @@ pub(crate) async fn compensate_next<F: Flow, S: Store>(
 where
     F::Data: FlowData,
 {
+    // A timer that brought the instance here is used up.
+    activation.due_at = None;
+    if let Some(pivot) = completed_pivot(activation) {
+        let reason = format!(
+            "failed after the pivot `{pivot}`: the flow can only go forward, so nothing is undone"
+        );
+        park_manual(inner, activation, reason).await?;
+        return Ok(false);
+    }
     let Some((step, compensation, state)) = next_to_undo(activation) else {
         activation.status = if activation.cancelled {
             Status::Cancelled
@@ -101,6 +123,12 @@ where
             activation.attempt = 1;
             activation.commit(inner, Some(entry), false, false).await?;
             Ok(true)
+        }
+        Err(flow_core::StepError::Action(error)) if !error.is_retryable() => {
+            let reason =
+                format!("compensation `{compensation}` of step {step} refused for good: {error}");
+            park_manual(inner, activation, reason).await?;
+            Ok(false)
         }
         Err(error) if retry.allows_retry_after(activation.attempt) => {
             let delay = retry.delay(activation.attempt, activation.id().seed());

@@ -234,10 +234,9 @@ impl Store for MemoryStore {
                 }
                 let lease = self.new_lease(owner, ttl);
                 record.lease = Some(lease);
-                let claimed_record = record.clone();
                 // The claim consumes the timer; the activation sets a new one if it needs one.
                 let due = record.due_at.take();
-                claimed.push((claimed_record, lease));
+                claimed.push((record.clone(), lease));
                 shard.set_due(id, due, None);
             }
         }

@@ -1,0 +1,60 @@
+//! The building blocks of lending: each knows its own job and nothing of flows.
+
+use flow_runtime::prelude::*;
+
+use crate::model::LoanApplication;
+
+/// What the credit check says.
+#[derive(Debug, Instruction)]
+pub enum Credit {
+    /// Good enough to approve at once.
+    Approve,
+    /// Too risky.
+    Reject,
+    /// A person has to look.
+    Review,
+}
+
+/// What the reviewer decides (the event a signal carries).
+#[derive(Debug, Instruction)]
+pub enum ReviewDecision {
+    /// The reviewer approves.
+    Approve,
+    /// The reviewer rejects.
+    Reject,
+}
+
+/// Asks the credit bureau for the applicant's score; changes nothing.
+#[action(readonly, retry(attempts = 3, backoff = exponential(20ms, 200ms)), timeout = 1s)]
+pub async fn check_credit(ctx: &mut Context<LoanApplication>) -> Result<Credit, ActionError> {
+    Ok(match ctx.data.credit_score {
+        0..=549 => Credit::Reject,
+        550..=699 => Credit::Review,
+        _ => Credit::Approve,
+    })
+}
+
+/// Opens the loan account.
+#[action(compensate = close_account, retry(attempts = 3, backoff = fixed(10ms)))]
+pub async fn open_account(ctx: &mut Context<LoanApplication>) -> Result<(), ActionError> {
+    let account = format!("LN-{}", ctx.idempotency_key().step + 1000);
+    ctx.data.effects.push(format!("opened account {account}"));
+    ctx.data.account = Some(account);
+    Ok(())
+}
+
+/// Closes the loan account again.
+pub async fn close_account(ctx: &mut Context<LoanApplication>) -> Result<(), ActionError> {
+    if let Some(account) = ctx.data.account.take() {
+        ctx.data.effects.push(format!("closed account {account}"));
+    }
+    Ok(())
+}
+
+/// Pays the money out: the point of no return.
+#[action(pivot, retry(attempts = 5, backoff = exponential(10ms, 1s)))]
+pub async fn disburse(ctx: &mut Context<LoanApplication>) -> Result<(), ActionError> {
+    let effect = format!("paid out {} EUR", ctx.data.amount);
+    ctx.data.effects.push(effect);
+    Ok(())
+}

@@ -1,0 +1,56 @@
+//! Operations' configuration: the engine, its plugins and statistics, and the demo's
+//! applications.
+
+use std::time::Duration;
+
+use flow_runtime::{AuditPlugin, Engine, EngineConfig, EngineError, Stats};
+
+use crate::flows::LoanApproval;
+use crate::model::LoanApplication;
+
+/// The engine for lending, with an audit trail and statistics.
+pub fn engine(stats: &Stats, audit: &AuditPlugin) -> Result<Engine, EngineError> {
+    Engine::builder()
+        .config(EngineConfig {
+            poll_interval: Duration::from_millis(20),
+            ..EngineConfig::default()
+        })
+        .statistics(stats.clone())
+        .plugin(audit.clone())
+        .register::<LoanApproval>()
+        .build()
+}
+
+/// What happens to each demo application.
+pub enum Script {
+    /// Nothing after the start.
+    Nothing,
+    /// A reviewer sends this decision.
+    Reviewer(&'static str, &'static str),
+    /// Nobody decides: the deadline passes.
+    NoDecision,
+}
+
+/// The demo's applications.
+pub fn demo_applications() -> Vec<(LoanApplication, Script)> {
+    let application = |applicant: &str, amount, credit_score| LoanApplication {
+        applicant: applicant.to_owned(),
+        amount,
+        credit_score,
+        account: None,
+        effects: Vec::new(),
+    };
+    vec![
+        (application("Ada", 5_000, 780), Script::Nothing),
+        (application("Bob", 20_000, 420), Script::Nothing),
+        (
+            application("Cleo", 8_000, 640),
+            Script::Reviewer("rita", "Approve"),
+        ),
+        (
+            application("Dan", 12_000, 600),
+            Script::Reviewer("rita", "Reject"),
+        ),
+        (application("Eve", 3_000, 660), Script::NoDecision),
+    ]
+}

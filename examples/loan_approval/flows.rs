@@ -1,0 +1,21 @@
+//! The loan approval business line: the credit check decides; unclear cases wait for a
+//! reviewer, who has a deadline.
+
+use flow_runtime::flow;
+
+use crate::actions::{ReviewDecision, check_credit, disburse, open_account};
+use crate::model::LoanApplication;
+
+flow! {
+    /// Loan approval. Unclear credit goes to a reviewer; without a decision in time, the
+    /// application expires. (The deadline is short so the demo shows it.)
+    pub flow LoanApproval: LoanApplication, version 1 {
+        start Applied;
+        Applied  => check_credit { Approve => Approved, Reject => Rejected, Review => InReview }
+        wait InReview on ReviewDecision, timeout 300ms => Expired { Approve => Approved, Reject => Rejected }
+        Approved => open_account => AccountOpen;
+        AccountOpen => disburse => PaidOut;
+        success PaidOut;
+        failure Rejected, Expired;
+    }
+}

@@ -1,0 +1,81 @@
+//! Per-step cost of the engine against a hand-written baseline, in the same run.
+//!
+//! A 10-step flow of no-op actions on the memory store with statistics on, against a loop
+//! that awaits the same async fns with the same context. `cargo bench -p flow-runtime
+//! --bench step_overhead`; the per-step overhead is (engine - baseline) / 10.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use flow_runtime::prelude::*;
+use flow_runtime::{InstanceId, Stats};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Noop {
+    pub counter: u64,
+}
+
+#[action(readonly)]
+async fn noop(ctx: &mut Context<Noop>) -> Result<(), ActionError> {
+    ctx.data.counter = std::hint::black_box(ctx.data.counter + 1);
+    Ok(())
+}
+
+flow! {
+    pub flow Ten: Noop {
+        start S0;
+        S0 => noop => S1;
+        S1 => noop => S2;
+        S2 => noop => S3;
+        S3 => noop => S4;
+        S4 => noop => S5;
+        S5 => noop => S6;
+        S6 => noop => S7;
+        S7 => noop => S8;
+        S8 => noop => S9;
+        S9 => noop => Done;
+        success Done;
+    }
+}
+
+fn step_overhead(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let engine = Engine::builder()
+        .statistics(Stats::default())
+        .register::<Ten>()
+        .build()
+        .expect("a valid flow");
+    let bare = Engine::builder()
+        .register::<Ten>()
+        .build()
+        .expect("a valid flow");
+
+    let mut group = c.benchmark_group("ten_steps");
+    group.bench_function("baseline_awaits_the_fns", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let mut ctx = Context::new(InstanceId::new(), "Ten", 1, "S0", Noop::default());
+            for _ in 0..10 {
+                noop(&mut ctx).await.expect("no-op");
+            }
+            std::hint::black_box(ctx.data.counter)
+        });
+    });
+    group.bench_function("engine_memory_store_with_statistics", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let outcome = engine.run::<Ten>(Noop::default()).await.expect("runs");
+            std::hint::black_box(outcome.data.counter)
+        });
+    });
+    group.bench_function("engine_memory_store_without_statistics", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let outcome = bare.run::<Ten>(Noop::default()).await.expect("runs");
+            std::hint::black_box(outcome.data.counter)
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, step_overhead);
+criterion_main!(benches);

@@ -1,0 +1,466 @@
+//! Waits with deadlines, unknown outcomes, operator instructions, fire-and-forget starts,
+//! plugins and graceful shutdown, on the in-memory store.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use flow_runtime::plugin::{FlowEvent, StepEvent};
+use flow_runtime::prelude::*;
+use flow_runtime::{AuditPlugin, EngineConfig, JournalKind, Plugin, StartOptions};
+use serde::{Deserialize, Serialize};
+
+fn fast() -> EngineConfig {
+    EngineConfig {
+        poll_interval: Duration::from_millis(5),
+        ..EngineConfig::default()
+    }
+}
+
+// ---- waits and deadlines ---------------------------------------------------------------
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Application {
+    pub log: Vec<String>,
+}
+
+#[derive(Instruction)]
+pub enum Decision {
+    Approve,
+    Deny,
+}
+
+#[action(compensate = withdraw, retry(attempts = 2, backoff = fixed(1ms)))]
+async fn submit(ctx: &mut Context<Application>) -> Result<(), ActionError> {
+    ctx.data.log.push("submit".into());
+    Ok(())
+}
+
+async fn withdraw(ctx: &mut Context<Application>) -> Result<(), ActionError> {
+    ctx.data.log.push("withdraw".into());
+    Ok(())
+}
+
+flow! {
+    pub flow Review: Application {
+        start Filed;
+        Filed => submit => Waiting;
+        wait Waiting on Decision, timeout 80ms => Expired { Approve => Approved, Deny => Denied }
+        success Approved;
+        failure Denied, Expired;
+    }
+}
+
+fn review_engine() -> Engine {
+    Engine::builder()
+        .config(fast())
+        .register::<Review>()
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_deadline_that_passes_takes_the_timeout_edge_and_compensates() {
+    let engine = review_engine();
+    let waiting = engine.run::<Review>(Application::default()).await.unwrap();
+    assert_eq!(waiting.status, Status::Waiting);
+    let expired = engine.wait_ended::<Review>(waiting.instance).await.unwrap();
+    assert_eq!(expired.state, ReviewState::Expired);
+    assert_eq!(expired.status, Status::Failed);
+    assert_eq!(expired.data.log, ["submit", "withdraw"]);
+    let deadline = expired
+        .journal
+        .iter()
+        .find(|entry| entry.kind == JournalKind::Signal)
+        .unwrap();
+    assert_eq!(
+        (&*deadline.instruction, &*deadline.to),
+        ("Deadline", "Expired")
+    );
+}
+
+#[tokio::test]
+async fn a_signal_before_the_deadline_wins() {
+    let engine = review_engine();
+    let waiting = engine.run::<Review>(Application::default()).await.unwrap();
+    let approved = engine
+        .signal::<Review>(waiting.instance, "Approve")
+        .await
+        .unwrap();
+    assert_eq!(approved.state, ReviewState::Approved);
+    assert_eq!(approved.status, Status::Completed);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let later = engine.wait::<Review>(waiting.instance).await.unwrap();
+    assert_eq!(
+        later.state,
+        ReviewState::Approved,
+        "the deadline did not fire"
+    );
+}
+
+#[tokio::test]
+async fn a_paused_wait_keeps_its_deadline_until_resumed() {
+    let engine = review_engine();
+    let waiting = engine.run::<Review>(Application::default()).await.unwrap();
+    let ops = engine.operator("alice");
+    ops.pause(waiting.instance).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let paused = engine.wait::<Review>(waiting.instance).await.unwrap();
+    assert_eq!(paused.status, Status::Paused);
+    assert_eq!(paused.state, ReviewState::Waiting);
+
+    ops.resume(waiting.instance).await.unwrap();
+    let expired = engine.wait_ended::<Review>(waiting.instance).await.unwrap();
+    assert_eq!(
+        expired.state,
+        ReviewState::Expired,
+        "the overdue deadline fired after resume"
+    );
+    let operators: Vec<(&str, &str)> = expired
+        .journal
+        .iter()
+        .filter(|entry| entry.kind == JournalKind::Operator)
+        .map(|entry| (&*entry.action, &*entry.instruction))
+        .collect();
+    assert_eq!(operators, [("pause", "alice"), ("resume", "alice")]);
+}
+
+#[tokio::test]
+async fn cancel_compensates_and_ends_cancelled() {
+    let engine = review_engine();
+    let waiting = engine.run::<Review>(Application::default()).await.unwrap();
+    engine
+        .operator("bob")
+        .cancel(waiting.instance)
+        .await
+        .unwrap();
+    let cancelled = engine.wait_ended::<Review>(waiting.instance).await.unwrap();
+    assert_eq!(cancelled.status, Status::Cancelled);
+    assert_eq!(cancelled.state, ReviewState::Waiting);
+    assert_eq!(cancelled.data.log, ["submit", "withdraw"]);
+}
+
+#[tokio::test]
+async fn skip_moves_to_a_named_state_and_checks_the_name() {
+    let engine = review_engine();
+    let waiting = engine.run::<Review>(Application::default()).await.unwrap();
+    let ops = engine.operator("carol");
+    let error = ops
+        .skip::<Review>(waiting.instance, "Aproved")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "flow `Review` has no state `Aproved`; did you mean `Approved`?"
+    );
+    ops.skip::<Review>(waiting.instance, "Approved")
+        .await
+        .unwrap();
+    let done = engine.wait_ended::<Review>(waiting.instance).await.unwrap();
+    assert_eq!(done.state, ReviewState::Approved);
+    assert_eq!(done.status, Status::Completed);
+}
+
+#[tokio::test]
+async fn operator_instructions_that_do_not_fit_the_status_are_refused() {
+    let engine = review_engine();
+    let waiting = engine.run::<Review>(Application::default()).await.unwrap();
+    let ops = engine.operator("dave");
+    let error = ops.resume(waiting.instance).await.unwrap_err();
+    assert!(error.to_string().contains("cannot resume"), "{error}");
+    let error = ops.retry(waiting.instance).await.unwrap_err();
+    assert!(error.to_string().contains("cannot retry"), "{error}");
+}
+
+// ---- compensation that keeps failing, then an operator retry ------------------------------
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Booking {
+    pub ledger_up: bool,
+    pub log: Vec<String>,
+}
+
+static LEDGER_UP: AtomicU32 = AtomicU32::new(0);
+
+#[action(compensate = unbook, compensate_retry(attempts = 2, backoff = fixed(1ms)))]
+async fn book(ctx: &mut Context<Booking>) -> Result<(), ActionError> {
+    ctx.data.log.push("book".into());
+    Ok(())
+}
+
+async fn unbook(ctx: &mut Context<Booking>) -> Result<(), ActionError> {
+    if LEDGER_UP.load(Ordering::SeqCst) == 0 {
+        return Err(ActionError::retryable("ledger offline"));
+    }
+    ctx.data.log.push("unbook".into());
+    Ok(())
+}
+
+#[action(readonly)]
+async fn confirm(_ctx: &mut Context<Booking>) -> Result<(), ActionError> {
+    Err(ActionError::permanent("confirmation refused"))
+}
+
+flow! {
+    pub flow Bookings: Booking {
+        start New;
+        New    => book => Booked;
+        Booked => confirm => Done;
+        success Done;
+    }
+}
+
+#[tokio::test]
+async fn a_parked_instance_is_retried_by_an_operator() {
+    let engine = Engine::builder()
+        .config(fast())
+        .register::<Bookings>()
+        .build()
+        .unwrap();
+    let parked = engine.run::<Bookings>(Booking::default()).await.unwrap();
+    assert_eq!(parked.status, Status::Manual);
+    assert_eq!(parked.data.log, ["book"]);
+    let record = engine.record(parked.instance).await.unwrap();
+    assert!(
+        record.error.as_deref().unwrap().contains("ledger offline"),
+        "{:?}",
+        record.error
+    );
+    let listed = engine.list(Status::Manual, 10).await.unwrap();
+    assert!(listed.iter().any(|summary| summary.id == parked.instance));
+
+    LEDGER_UP.store(1, Ordering::SeqCst);
+    engine.operator("ops").retry(parked.instance).await.unwrap();
+    let failed = engine
+        .wait_ended::<Bookings>(parked.instance)
+        .await
+        .unwrap();
+    assert_eq!(failed.status, Status::Failed);
+    assert_eq!(failed.data.log, ["book", "unbook"]);
+}
+
+// ---- remote steps with unknown outcomes -----------------------------------------------------
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Transfer {
+    pub unknown_answers: u32,
+    pub submissions: u32,
+    pub queries: u32,
+}
+
+#[derive(Debug, Instruction)]
+pub enum Settlement {
+    Settled,
+    Rejected,
+}
+
+#[action(pivot, retry(attempts = 1), query = transfer_status)]
+async fn send_transfer(ctx: &mut Context<Transfer>) -> Result<Settlement, ActionError> {
+    ctx.data.submissions += 1;
+    Err(ActionError::unknown("gateway timed out"))
+}
+
+async fn transfer_status(ctx: &mut Context<Transfer>) -> Result<Settlement, ActionError> {
+    ctx.data.queries += 1;
+    if ctx.data.queries <= ctx.data.unknown_answers {
+        return Err(ActionError::unknown("still pending"));
+    }
+    Ok(Settlement::Settled)
+}
+
+flow! {
+    pub flow Payout: Transfer {
+        start Ready;
+        Ready => send_transfer { Settled => Paid, Rejected => Refused }
+        success Paid;
+        failure Refused;
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_outcome_is_queried_until_definite_and_never_fails() {
+    let config = EngineConfig {
+        unknown_outcome_queries: flow_runtime::RetryPolicy::fixed(10, Duration::from_millis(1)),
+        ..fast()
+    };
+    let engine = Engine::builder()
+        .config(config)
+        .register::<Payout>()
+        .build()
+        .unwrap();
+    let outcome = engine
+        .run::<Payout>(Transfer {
+            unknown_answers: 3,
+            ..Transfer::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(outcome.state, PayoutState::Paid);
+    assert_eq!(outcome.status, Status::Completed);
+    // Submitted once (its single attempt was not used up), then asked four times.
+    assert_eq!(outcome.data.submissions, 1);
+    assert_eq!(outcome.data.queries, 4);
+}
+
+#[tokio::test]
+async fn an_outcome_that_stays_unknown_goes_to_a_person_not_to_failure() {
+    let config = EngineConfig {
+        unknown_outcome_queries: flow_runtime::RetryPolicy::fixed(3, Duration::from_millis(1)),
+        ..fast()
+    };
+    let engine = Engine::builder()
+        .config(config)
+        .register::<Payout>()
+        .build()
+        .unwrap();
+    let outcome = engine
+        .run::<Payout>(Transfer {
+            unknown_answers: 100,
+            ..Transfer::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(outcome.status, Status::Manual);
+    assert_eq!(outcome.state, PayoutState::Ready);
+}
+
+// ---- fire and forget, many at once, plugins ---------------------------------------------------
+
+#[derive(Default, Clone)]
+struct HookLog(Arc<Mutex<Vec<String>>>);
+
+impl Plugin for HookLog {
+    fn on_flow_start(&self, event: &FlowEvent<'_>) {
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("start {}", event.state));
+    }
+    fn before_action(&self, event: &StepEvent<'_>) {
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("before {}", event.action));
+    }
+    fn on_transition(&self, event: &FlowEvent<'_>, instruction: &'static str, to: &str) {
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("{} -{instruction}-> {to}", event.state));
+    }
+    fn on_flow_end(&self, event: &FlowEvent<'_>, status: Status) {
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("end {} {status:?}", event.state));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn started_instances_run_on_the_worker_and_plugins_see_every_hook() {
+    let hooks = HookLog::default();
+    let audit = AuditPlugin::new();
+    let engine = Engine::builder()
+        .config(fast())
+        .plugin(hooks.clone())
+        .plugin(audit.clone())
+        .register::<Review>()
+        .build()
+        .unwrap();
+    let mut started = Vec::new();
+    for _ in 0..50 {
+        let options = StartOptions::default().label("channel", "web");
+        started.push(
+            engine
+                .start_with::<Review>(Application::default(), options)
+                .await
+                .unwrap(),
+        );
+    }
+    for id in &started {
+        let waiting = engine.wait::<Review>(*id).await.unwrap();
+        assert_eq!(waiting.status, Status::Waiting);
+        engine.signal::<Review>(*id, "Approve").await.unwrap();
+    }
+    assert_eq!(engine.list(Status::Completed, 100).await.unwrap().len(), 50);
+
+    let one = hooks.0.lock().unwrap().clone();
+    assert_eq!(one.iter().filter(|line| *line == "start Filed").count(), 50);
+    assert_eq!(
+        one.iter().filter(|line| *line == "before submit").count(),
+        50
+    );
+    assert_eq!(
+        one.iter()
+            .filter(|line| *line == "Filed -Done-> Waiting")
+            .count(),
+        50
+    );
+    assert_eq!(
+        one.iter()
+            .filter(|line| *line == "Waiting -Approve-> Approved")
+            .count(),
+        50
+    );
+    assert_eq!(
+        one.iter()
+            .filter(|line| *line == "end Approved Completed")
+            .count(),
+        50
+    );
+
+    let trail = audit.records();
+    let for_first: Vec<&str> = trail
+        .iter()
+        .filter(|record| record.instance == started[0])
+        .map(|record| record.what.as_str())
+        .collect();
+    assert_eq!(for_first, ["started", "transition", "transition", "ended"]);
+    assert!(trail.iter().all(|record| record.actor == "engine"));
+}
+
+// ---- graceful shutdown ------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Slow {
+    pub steps: u32,
+}
+
+#[action(readonly)]
+async fn slow_step(ctx: &mut Context<Slow>) -> Result<(), ActionError> {
+    tokio::time::sleep(Duration::from_millis(40)).await;
+    ctx.data.steps += 1;
+    Ok(())
+}
+
+flow! {
+    pub flow SlowFlow: Slow {
+        start One;
+        One   => slow_step => Two;
+        Two   => slow_step => Three;
+        Three => slow_step => Done;
+        success Done;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_lets_the_running_step_commit_and_hands_the_instance_back() {
+    let engine = Engine::builder()
+        .config(fast())
+        .register::<SlowFlow>()
+        .build()
+        .unwrap();
+    let id = engine.start::<SlowFlow>(Slow::default()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    engine.shutdown().await;
+    let record = engine.record(id).await.unwrap();
+    assert_eq!(record.status, Status::Running);
+    assert!(
+        record.due_at.is_some(),
+        "handed back due for the next engine"
+    );
+    assert!(record.lease.is_none());
+    assert_eq!(record.step, 1, "the step in flight finished and committed");
+    let error = engine.start::<SlowFlow>(Slow::default()).await.unwrap_err();
+    assert_eq!(error.to_string(), "the engine is shutting down");
+}
