@@ -158,16 +158,13 @@ where
             after_commit(inner, activation, request).await
         }
         Err(StepError::Action(error)) => {
-            if let Some((stats, slot)) = &activation.stats {
-                stats.failed(*slot, state.index(), latency);
-            }
             if !inner.plugins.is_empty() {
                 let event = step_event(activation, policy.action);
                 inner
                     .plugins
                     .each(|plugin| plugin.after_action(&event, Err(&error), latency));
             }
-            handle_error(inner, activation, policy, error).await
+            handle_error(inner, activation, policy, error, latency).await
         }
         Err(error @ StepError::NoAction { .. }) => {
             // The table said this state runs an action and the dispatch disagrees: a bug in
@@ -217,6 +214,7 @@ async fn handle_error<F: Flow, S: Store>(
     activation: &mut Activation<F>,
     policy: &'static StepPolicy,
     error: ActionError,
+    latency: std::time::Duration,
 ) -> Result<bool, EngineError>
 where
     F::Data: FlowData,
@@ -264,6 +262,10 @@ where
         activation.due_at = Some(SystemTime::now() + delay);
         let request = activation.commit(inner, None, true, false).await?;
         return after_commit(inner, activation, request).await;
+    }
+    // The step failed for good: that, not each failed attempt, is what failure rates count.
+    if let Some((stats, slot)) = &activation.stats {
+        stats.failed(*slot, activation.state.index(), latency);
     }
     if let Some(reason) = gave_up {
         saga::park_manual(inner, activation, reason).await?;
