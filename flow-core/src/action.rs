@@ -69,6 +69,25 @@ pub trait Action<D>: Send + Sync + 'static {
         Self::run(ctx)
     }
 
+    /// Runs the action, or queries the outcome of an earlier run: the one call generated
+    /// dispatch makes per step, so each step is one await whatever the mode.
+    #[doc(hidden)]
+    fn run_or_query(
+        ctx: &mut Context<D>,
+        query: bool,
+    ) -> impl Future<Output = Result<Self::Instruction, ActionError>> + Send
+    where
+        D: Send,
+    {
+        async move {
+            if query {
+                Self::query(ctx).await
+            } else {
+                Self::run(ctx).await
+            }
+        }
+    }
+
     /// Undoes a completed run. The default does nothing, for actions without compensation.
     fn compensate(ctx: &mut Context<D>) -> impl Future<Output = Result<(), ActionError>> + Send {
         let _ = ctx;

@@ -3,6 +3,7 @@
 
 mod ast;
 mod check;
+mod dispatch;
 mod expand;
 mod fallback;
 mod lower;

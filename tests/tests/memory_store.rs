@@ -100,7 +100,11 @@ async fn a_lease_taken_over_fences_the_old_holder() {
         .unwrap()
         .unwrap();
     assert!(
-        store.acquire(id, 2, Duration::from_secs(30)).await.unwrap().is_none(),
+        store
+            .acquire(id, 2, Duration::from_secs(30))
+            .await
+            .unwrap()
+            .is_none(),
         "a live lease is not granted twice"
     );
     tokio::time::sleep(Duration::from_millis(20)).await;
@@ -262,7 +266,10 @@ async fn an_undecodable_record_is_quarantined_not_dropped() {
     };
     assert_eq!(quarantined.status, Status::Manual);
     let error = quarantined.error.unwrap();
-    assert!(error.starts_with("quarantined: context of instance"), "{error}");
+    assert!(
+        error.starts_with("quarantined: context of instance"),
+        "{error}"
+    );
     assert_eq!(
         quarantined.context,
         b"{\"data\": {\"weight\": \"heavy\"}".to_vec(),

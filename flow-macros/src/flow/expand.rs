@@ -6,6 +6,7 @@ use quote::{quote, quote_spanned};
 use syn::{Ident, Path};
 
 use super::ast::{Arm, FlowInput, Item, StepNext, path_span};
+use super::dispatch::{dispatch, instruction_arms};
 use super::saga;
 use super::state_enum::{StateVariant, expand_state_enum, state_enum_name};
 use crate::duration::duration_tokens;
@@ -52,17 +53,11 @@ pub(crate) fn expand(
         })
         .collect();
 
-    let step_arms = dispatch_arms(&steps, &states, data, private, "run");
-    let query_arms = dispatch_arms(&steps, &states, data, private, "query");
-    let compensate_arms = steps.iter().map(|step| {
-        let state = &step.state;
-        let action = qualified_action(&step.action, data, private);
-        quote_spanned! {path_span(&step.action)=>
-            #states::#state => #action::compensate(ctx)
-                .await
-                .map_err(#private::StepError::from),
-        }
-    });
+    let dispatch = dispatch(&steps, &states, data, private);
+    let chunk_fns = &dispatch.chunk_fns;
+    let step_body = &dispatch.step_body;
+    let query_body = &dispatch.query_body;
+    let compensate_body = &dispatch.compensate_body;
     let signal_arms = waits.iter().map(|wait| {
         let state = &wait.state;
         let state_name = state.to_string();
@@ -109,6 +104,8 @@ pub(crate) fn expand(
         impl #flow {
             /// The flow's graph as a Mermaid `stateDiagram-v2`.
             pub const MERMAID: &'static str = #mermaid;
+
+            #chunk_fns
         }
 
         impl #private::Flow for #flow {
@@ -127,15 +124,7 @@ pub(crate) fn expand(
             ) -> impl ::core::future::Future<
                 Output = ::core::result::Result<#private::Transition<#states>, #private::StepError>,
             > + ::core::marker::Send {
-                async move {
-                    #[allow(unreachable_patterns)]
-                    match state {
-                        #(#step_arms)*
-                        other => ::core::result::Result::Err(#private::StepError::NoAction {
-                            state: #states::name(other),
-                        }),
-                    }
-                }
+                #step_body
             }
 
             fn query(
@@ -144,15 +133,7 @@ pub(crate) fn expand(
             ) -> impl ::core::future::Future<
                 Output = ::core::result::Result<#private::Transition<#states>, #private::StepError>,
             > + ::core::marker::Send {
-                async move {
-                    #[allow(unreachable_patterns)]
-                    match state {
-                        #(#query_arms)*
-                        other => ::core::result::Result::Err(#private::StepError::NoAction {
-                            state: #states::name(other),
-                        }),
-                    }
-                }
+                #query_body
             }
 
             fn compensate(
@@ -161,15 +142,7 @@ pub(crate) fn expand(
             ) -> impl ::core::future::Future<
                 Output = ::core::result::Result<(), #private::StepError>,
             > + ::core::marker::Send {
-                async move {
-                    #[allow(unreachable_patterns)]
-                    match state {
-                        #(#compensate_arms)*
-                        other => ::core::result::Result::Err(#private::StepError::NoAction {
-                            state: #states::name(other),
-                        }),
-                    }
-                }
+                #compensate_body
             }
 
             fn signal(
@@ -200,42 +173,6 @@ pub(crate) fn expand(
     }
 }
 
-/// The arms of the `match` that runs (or queries) the action of each step and maps its
-/// instruction to the next state.
-fn dispatch_arms(
-    steps: &[&super::ast::StepItem],
-    states: &Ident,
-    data: &syn::Type,
-    private: &TokenStream,
-    method: &str,
-) -> Vec<TokenStream> {
-    let method = Ident::new(method, proc_macro2::Span::call_site());
-    steps
-        .iter()
-        .map(|step| {
-            let state = &step.state;
-            let action = qualified_action(&step.action, data, private);
-            let call = quote_spanned!(path_span(&step.action)=> #action::#method(ctx).await?);
-            let instruction = Ident::new("instruction", path_span(&step.action));
-            let next = match &step.next {
-                StepNext::Arms(arms) => {
-                    let patterns = instruction_arms(arms, &quote!(#action::Instruction), states);
-                    quote!(match #instruction { #(#patterns)* })
-                }
-                StepNext::Direct(target) => quote!(#states::#target),
-            };
-            quote! {
-                #states::#state => {
-                    let #instruction = #call;
-                    let name = #private::Instruction::name(&#instruction);
-                    let next = #next;
-                    ::core::result::Result::Ok(#private::Transition { instruction: name, next })
-                }
-            }
-        })
-        .collect()
-}
-
 /// `<path as Action<Data>>`, spanned on the user's path so trait errors land there.
 pub(crate) fn qualified_action(
     path: &Path,
@@ -243,23 +180,6 @@ pub(crate) fn qualified_action(
     private: &TokenStream,
 ) -> TokenStream {
     quote_spanned!(path_span(path)=> <#path as #private::Action<#data>>)
-}
-
-/// The `match` arms from instruction variants to states. Patterns go through the action's
-/// instruction type, so rustc reports unhandled and unknown variants on the user's tokens.
-fn instruction_arms(
-    arms: &[Arm],
-    instruction_type: &TokenStream,
-    states: &Ident,
-) -> Vec<TokenStream> {
-    arms.iter()
-        .map(|arm| {
-            let variant = &arm.instruction;
-            let target = &arm.target;
-            let pattern = quote_spanned!(variant.span()=> #instruction_type::#variant);
-            quote!(#pattern => #states::#target,)
-        })
-        .collect()
 }
 
 /// The static `FlowTable`.

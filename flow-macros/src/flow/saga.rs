@@ -67,23 +67,21 @@ pub(crate) fn assertions(
         let no_retry_after_pivot = format!(
             "step `{state}` runs `{action_name}` after a pivot without a retry policy\n= help: after the pivot the flow must reach its end: add `retry(attempts = ..)` to `{action_name}`"
         );
+        // One item per step (three rules): item count, not rule count, drives check time.
         Some(quote_spanned! {span=>
-            // After a pivot nothing is undone, so there a step needs no compensation.
-            const _: () = ::core::assert!(
-                #action::COMPENSABLE
-                    || #action::PIVOT
-                    || #action::READONLY
-                    || #flow::__AFTER_PIVOT[#index],
-                #missing_compensation
-            );
-            const _: () = ::core::assert!(
-                !(#flow::__AFTER_PIVOT[#index] && #action::COMPENSABLE),
-                #compensable_after_pivot
-            );
-            const _: () = ::core::assert!(
-                !#flow::__AFTER_PIVOT[#index] || #action::RETRY.is_some(),
-                #no_retry_after_pivot
-            );
+            const _: () = {
+                let after_pivot = #flow::__AFTER_PIVOT[#index];
+                // After a pivot nothing is undone, so there a step needs no compensation.
+                if !(#action::COMPENSABLE || #action::PIVOT || #action::READONLY || after_pivot) {
+                    ::core::panic!(#missing_compensation);
+                }
+                if after_pivot && #action::COMPENSABLE {
+                    ::core::panic!(#compensable_after_pivot);
+                }
+                if after_pivot && #action::RETRY.is_none() {
+                    ::core::panic!(#no_retry_after_pivot);
+                }
+            };
         })
     });
     quote! {
