@@ -147,6 +147,7 @@ impl<S: Store> EngineBuilder<S> {
                 flows,
                 worker_id: InstanceId::new().seed(),
                 shutdown: CancellationToken::new(),
+                shutting_down: AtomicBool::new(false),
                 tasks: TaskTracker::new(),
                 rested: Notify::new(),
                 due_soon: Arc::new(Notify::new()),
@@ -297,14 +298,19 @@ impl<S: Store> Engine<S> {
     where
         F::Data: FlowData,
     {
-        if self.inner.shutdown.is_cancelled() {
+        if self.inner.is_shutting_down() {
             return Err(EngineError::ShuttingDown);
         }
         let registered = self.registered::<F>()?;
         self.ensure_worker();
         let id = InstanceId::new();
-        let (mut activation, mut record) =
-            Activation::<F>::start(id, data, options.labels, registered.stats.clone())?;
+        let (mut activation, mut record) = Activation::<F>::start(
+            id,
+            data,
+            options.labels,
+            registered.stats.clone(),
+            queued || S::KEEPS_RUNNING_CONTEXT,
+        )?;
         if queued {
             record.due_at = Some(SystemTime::now());
         }
@@ -490,6 +496,9 @@ impl<S: Store> Engine<S> {
     /// Stops taking work, lets in-flight steps finish and commit, and waits for them.
     /// Instances in flight are handed back due at once, for the next engine to go on.
     pub async fn shutdown(&self) {
+        self.inner
+            .shutting_down
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         self.inner.shutdown.cancel();
         self.inner.tasks.close();
         self.inner.tasks.wait().await;

@@ -15,7 +15,9 @@ use std::time::{Duration, SystemTime};
 use flow_core::InstanceId;
 
 pub use memory::MemoryStore;
-pub use record::{Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, OperatorRequest};
+pub use record::{
+    Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, OperatorRequest, StepCommit,
+};
 
 use crate::outcome::Status;
 
@@ -79,6 +81,16 @@ pub trait Store: Send + Sync + 'static {
     /// Atomically checks the commit's revision and lease token, applies it (revision + 1),
     /// appends its journal entry, and returns any operator request waiting for the instance.
     fn commit(&self, commit: Commit) -> impl Future<Output = Result<CommitAck, StoreError>> + Send;
+
+    /// The common case of [`Store::commit`]: a step moved a running instance that keeps
+    /// running (same status, no timer, no flags, context kept unless the store keeps running
+    /// contexts). The default builds the full commit; stores may write fewer fields.
+    fn commit_step(
+        &self,
+        step: StepCommit<'_>,
+    ) -> impl Future<Output = Result<CommitAck, StoreError>> + Send {
+        self.commit(step.into_commit())
+    }
 
     /// Leases `id` to `owner` for `ttl` if no live lease holds it, with a new fencing token.
     fn acquire(

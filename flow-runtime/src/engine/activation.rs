@@ -14,7 +14,7 @@ use crate::journal::{JournalEntry, compact};
 use crate::outcome::{Outcome, Status};
 use crate::plugin::FlowEvent;
 use crate::stats::{FlowStats, LabelSlot};
-use crate::store::{Commit, InstanceRecord, Lease, OperatorRequest, Store};
+use crate::store::{Commit, InstanceRecord, Lease, OperatorRequest, StepCommit, Store};
 
 /// Business data the engine can store: serde both ways, movable between threads.
 pub trait FlowData: Serialize + DeserializeOwned + Send + 'static {}
@@ -63,6 +63,7 @@ where
         data: F::Data,
         labels: Vec<(String, String)>,
         stats: Option<FlowStats>,
+        store_context: bool,
     ) -> Result<(Self, InstanceRecord), EngineError> {
         let mut context = Context::new(id, F::NAME, F::VERSION, F::START.name(), data);
         for (key, value) in labels {
@@ -81,7 +82,13 @@ where
             attempt: 1,
             step: 0,
             revision: 0,
-            context: encode(&context)?,
+            // An instance the engine drives at once reaches the store's copy at its first rest
+            // unless the store keeps running contexts.
+            context: if store_context {
+                encode(&context)?
+            } else {
+                Vec::new()
+            },
             journal: Vec::new(),
             due_at: None,
             compensation_boundary: None,
@@ -105,7 +112,8 @@ where
             },
             attempt: 1,
             step: 0,
-            journal: Vec::new(),
+            // Most flows finish within this many entries: no regrowth on the way.
+            journal: Vec::with_capacity(16),
             due_at: None,
             compensation_boundary: None,
             paused_from: None,
@@ -171,6 +179,41 @@ where
         })
     }
 
+    /// Commits a step after which the instance runs on: the hot path's lighter commit.
+    pub(crate) async fn commit_step<S: Store>(
+        &mut self,
+        inner: &Inner<S>,
+        entry: JournalEntry,
+    ) -> Result<Option<OperatorRequest>, EngineError> {
+        let context = if S::KEEPS_RUNNING_CONTEXT {
+            Some(encode(&self.context)?)
+        } else {
+            None
+        };
+        let ack = inner
+            .store
+            .commit_step(StepCommit {
+                id: self.id(),
+                expected_revision: self.revision,
+                lease_token: self.lease.token,
+                state: self.state.name(),
+                step: self.step,
+                context,
+                journal: &entry,
+                journal_cap: inner.config.journal_cap,
+                lease_expires_at: entry.at + inner.config.lease_ttl,
+            })
+            .await?;
+        self.revision = ack.revision;
+        // What a step commit clears in the store.
+        self.compensation_boundary = None;
+        self.cancelled = false;
+        self.error = None;
+        self.journal.push(entry);
+        compact(&mut self.journal, inner.config.journal_cap);
+        Ok(ack.request)
+    }
+
     /// Writes the activation's fields and `entry` to the store in one commit. With
     /// `release`, the instance comes to rest: its context is stored and its lease ends.
     /// Returns an operator request left for the instance.
@@ -207,7 +250,10 @@ where
                 error: self.error.clone(),
                 clear_request,
                 release_lease: release,
-                lease_expires_at: SystemTime::now() + inner.config.lease_ttl,
+                lease_expires_at: entry
+                    .as_ref()
+                    .map_or_else(SystemTime::now, |entry| entry.at)
+                    + inner.config.lease_ttl,
             })
             .await?;
         self.revision = ack.revision;

@@ -6,7 +6,7 @@
 //! task, and skips plugins and statistics behind one branch each when they are off.
 
 use std::borrow::Cow;
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use flow_core::{ActionError, ErrorKind, Flow, FlowState, StateEntryKind, StepError, StepPolicy};
 
@@ -30,7 +30,7 @@ where
     loop {
         match activation.status {
             Status::Running => {
-                if inner.shutdown.is_cancelled() {
+                if inner.is_shutting_down() {
                     // Hand the instance back, due at once, for whoever runs next.
                     activation.due_at = Some(SystemTime::now());
                     activation.commit(inner, None, true, false).await?;
@@ -105,9 +105,15 @@ where
         let event = step_event(activation, policy.action);
         inner.plugins.each(|plugin| plugin.before_action(&event));
     }
-    let started = Instant::now();
+    // One clock read after the action serves the journal, the lease and the latency; the
+    // one before it is taken only when statistics or plugins use the latency.
+    let measured = activation.stats.is_some() || !inner.plugins.is_empty();
+    let started = measured.then(SystemTime::now);
     let result = attempt(activation, policy, querying).await;
-    let latency = started.elapsed();
+    let now = SystemTime::now();
+    let latency = started.map_or(Duration::ZERO, |started| {
+        now.duration_since(started).unwrap_or(Duration::ZERO)
+    });
 
     match result {
         Ok(transition) => {
@@ -131,7 +137,6 @@ where
                     );
                 });
             }
-            let now = SystemTime::now();
             let entry = JournalEntry {
                 step: activation.step,
                 kind: JournalKind::Step,
@@ -148,10 +153,14 @@ where
             activation.step += 1;
             activation.attempt = 1;
             activation.queries = 0;
-            let release = !matches!(activation.status, Status::Running | Status::Compensating);
-            let request = activation
-                .commit(inner, Some(entry), release, false)
-                .await?;
+            let request = if activation.status == Status::Running {
+                activation.commit_step(inner, entry).await?
+            } else {
+                let release = activation.status != Status::Compensating;
+                activation
+                    .commit(inner, Some(entry), release, false)
+                    .await?
+            };
             if let Some((stats, slot)) = &activation.stats {
                 stats.entered(*slot, transition.next.index());
             }

@@ -46,6 +46,8 @@ pub(crate) struct Inner<S: Store> {
     /// A random id of this engine, the owner of its leases.
     pub(crate) worker_id: u64,
     pub(crate) shutdown: CancellationToken,
+    /// The same as `shutdown`, read on every step: an atomic load instead of the token's lock.
+    pub(crate) shutting_down: AtomicBool,
     pub(crate) tasks: TaskTracker,
     /// Woken whenever an instance comes to rest, for callers waiting on an outcome.
     pub(crate) rested: Notify,
@@ -68,6 +70,12 @@ impl<S: Store> Inner<S> {
         if due_at.is_some() {
             self.due_soon.notify_one();
         }
+    }
+
+    /// Whether shutdown began.
+    #[inline]
+    pub(crate) fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::Relaxed)
     }
 
     /// Whether the worker still has to be started (true once).

@@ -1,7 +1,7 @@
 //! The default store: instances in process memory, sharded so that concurrent instances
 //! rarely wait on one another's lock.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -9,42 +9,59 @@ use std::time::{Duration, SystemTime};
 
 use flow_core::InstanceId;
 
+use std::borrow::Cow;
+
 use super::{
-    Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, OperatorRequest, Store, StoreError,
+    Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, OperatorRequest, StepCommit, Store,
+    StoreError,
 };
 use crate::journal::compact;
 use crate::outcome::Status;
 
 const SHARDS: usize = 16;
 
+/// Finished instances kept by default, so a long-running process does not grow forever.
+const DEFAULT_FINISHED_RETENTION: usize = 10_000;
+
 /// Instances kept in memory: no setup, nothing survives the process.
 ///
 /// It keeps an instance's context when the instance comes to rest (it waits, pauses, is
 /// scheduled for later or ends), not after every step: a crash loses everything anyway.
+/// Finished instances (completed, failed, cancelled) are kept up to a retention count, the
+/// oldest forgotten first; instances still going are never dropped.
 pub struct MemoryStore {
     shards: Box<[Mutex<Shard>]>,
     next_token: AtomicU64,
+    finished_per_shard: usize,
 }
 
 #[derive(Default)]
 struct Shard {
     records: HashMap<InstanceId, InstanceRecord, BuildHasherDefault<IdHasher>>,
     due: BTreeSet<(SystemTime, InstanceId)>,
+    /// Finished instances, oldest first, for retention.
+    finished: VecDeque<InstanceId>,
 }
 
 impl Default for MemoryStore {
     fn default() -> Self {
-        Self {
-            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
-            next_token: AtomicU64::new(1),
-        }
+        Self::with_retention(DEFAULT_FINISHED_RETENTION)
     }
 }
 
 impl MemoryStore {
-    /// An empty store.
+    /// An empty store keeping the last 10,000 finished instances.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty store keeping about `finished` finished instances (at least one per shard).
+    pub fn with_retention(finished: usize) -> Self {
+        Self {
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            next_token: AtomicU64::new(1),
+            finished_per_shard: finished.div_ceil(SHARDS).max(1),
+        }
     }
 
     fn shard(&self, id: InstanceId) -> MutexGuard<'_, Shard> {
@@ -66,6 +83,24 @@ impl MemoryStore {
 }
 
 impl Shard {
+    /// Records that `id` finished, forgetting the oldest finished instances past `keep`.
+    fn finished(&mut self, id: InstanceId, keep: usize) {
+        self.finished.push_back(id);
+        while self.finished.len() > keep {
+            let Some(oldest) = self.finished.pop_front() else {
+                break;
+            };
+            // An operator may have revived it since (it is then not final): keep it.
+            if self
+                .records
+                .get(&oldest)
+                .is_some_and(|record| record.status.is_final())
+            {
+                self.records.remove(&oldest);
+            }
+        }
+    }
+
     fn set_due(&mut self, id: InstanceId, old: Option<SystemTime>, new: Option<SystemTime>) {
         if old == new {
             return;
@@ -77,6 +112,31 @@ impl Shard {
             self.due.insert((new, id));
         }
     }
+}
+
+/// Refuses a writer whose lease was taken over or whose read is stale.
+fn check_writer(
+    record: &InstanceRecord,
+    id: InstanceId,
+    lease_token: u64,
+    expected_revision: u64,
+) -> Result<(), StoreError> {
+    let current_token = record.lease.map_or(0, |lease| lease.token);
+    if current_token != lease_token {
+        return Err(StoreError::Fenced {
+            instance: id,
+            given: lease_token,
+            current: current_token,
+        });
+    }
+    if record.revision != expected_revision {
+        return Err(StoreError::Conflict {
+            instance: id,
+            expected: expected_revision,
+            found: record.revision,
+        });
+    }
+    Ok(())
 }
 
 /// The due time the worker should see: none while paused, so a paused instance's timer
@@ -122,22 +182,14 @@ impl Store for MemoryStore {
             .records
             .get_mut(&commit.id)
             .ok_or(StoreError::NotFound(commit.id))?;
-        let current_token = record.lease.map_or(0, |lease| lease.token);
-        if current_token != commit.lease_token {
-            return Err(StoreError::Fenced {
-                instance: commit.id,
-                given: commit.lease_token,
-                current: current_token,
-            });
-        }
-        if record.revision != commit.expected_revision {
-            return Err(StoreError::Conflict {
-                instance: commit.id,
-                expected: commit.expected_revision,
-                found: record.revision,
-            });
-        }
+        check_writer(
+            record,
+            commit.id,
+            commit.lease_token,
+            commit.expected_revision,
+        )?;
         let old_due = indexed_due(record);
+        let was_final = record.status.is_final();
         record.revision += 1;
         record.state = commit.state;
         record.status = commit.status;
@@ -169,7 +221,47 @@ impl Store for MemoryStore {
             request: record.request,
         };
         let new_due = indexed_due(record);
+        let finished = commit.status.is_final() && !was_final;
         shard.set_due(commit.id, old_due, new_due);
+        if finished {
+            shard.finished(commit.id, self.finished_per_shard);
+        }
+        Ok(ack)
+    }
+
+    async fn commit_step(&self, step: StepCommit<'_>) -> Result<CommitAck, StoreError> {
+        let mut shard = self.shard(step.id);
+        let record = shard
+            .records
+            .get_mut(&step.id)
+            .ok_or(StoreError::NotFound(step.id))?;
+        check_writer(record, step.id, step.lease_token, step.expected_revision)?;
+        let had_due = indexed_due(record);
+        record.revision += 1;
+        record.state = Cow::Borrowed(step.state);
+        record.status = Status::Running;
+        record.attempt = 1;
+        record.step = step.step;
+        if let Some(context) = step.context {
+            record.context = context;
+        }
+        record.journal.push(step.journal.clone());
+        compact(&mut record.journal, step.journal_cap);
+        record.due_at = None;
+        record.compensation_boundary = None;
+        record.cancelled = false;
+        record.queries = 0;
+        record.error = None;
+        if let Some(lease) = &mut record.lease {
+            lease.expires_at = step.lease_expires_at;
+        }
+        let ack = CommitAck {
+            revision: record.revision,
+            request: record.request,
+        };
+        if had_due.is_some() {
+            shard.set_due(step.id, had_due, None);
+        }
         Ok(ack)
     }
 

@@ -137,3 +137,57 @@ pub struct CommitAck {
     /// An operator request waiting for the instance.
     pub request: Option<OperatorRequest>,
 }
+
+/// A step that leaves a running instance running: the per-step commit on the hot path.
+/// It also clears what a running instance that completed a step cannot have: a timer,
+/// a compensation boundary, a cancellation, an error, unknown-outcome queries.
+#[derive(Debug, Clone)]
+pub struct StepCommit<'a> {
+    /// The instance.
+    pub id: InstanceId,
+    /// The revision the engine read.
+    pub expected_revision: u64,
+    /// The fencing token of the engine's lease.
+    pub lease_token: u64,
+    /// The new state.
+    pub state: &'static str,
+    /// The new step counter.
+    pub step: u64,
+    /// The encoded context, for stores that keep running contexts.
+    pub context: Option<Vec<u8>>,
+    /// The entry to append to the journal.
+    pub journal: &'a JournalEntry,
+    /// The journal's cap.
+    pub journal_cap: usize,
+    /// The renewed lease's expiry.
+    pub lease_expires_at: SystemTime,
+}
+
+impl StepCommit<'_> {
+    /// The same change as a full [`Commit`].
+    pub fn into_commit(self) -> Commit {
+        Commit {
+            id: self.id,
+            expected_revision: self.expected_revision,
+            lease_token: self.lease_token,
+            state: Cow::Borrowed(self.state),
+            status: Status::Running,
+            attempt: 1,
+            step: self.step,
+            context: self.context,
+            journal: Some(self.journal.clone()),
+            journal_cap: self.journal_cap,
+            due_at: None,
+            // A running instance that completed a step is not compensating, not cancelled,
+            // and has no error standing.
+            compensation_boundary: None,
+            paused_from: None,
+            cancelled: false,
+            queries: 0,
+            error: None,
+            clear_request: false,
+            release_lease: false,
+            lease_expires_at: self.lease_expires_at,
+        }
+    }
+}
