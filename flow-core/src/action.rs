@@ -8,6 +8,7 @@ use crate::error::ActionError;
 use crate::instruction::Instruction;
 use crate::retry::RetryPolicy;
 use crate::spec::{ActionSpec, Effect};
+use crate::table::StepPolicy;
 
 /// A building block of flows over business data `D`.
 ///
@@ -69,21 +70,34 @@ pub trait Action<D>: Send + Sync + 'static {
         Self::run(ctx)
     }
 
-    /// Runs the action, or queries the outcome of an earlier run: the one call generated
-    /// dispatch makes per step, so each step is one await whatever the mode.
+    /// Everything a flow needs to know of the action, as one const: generated tables name
+    /// this once per step instead of each associated const.
+    const POLICY: StepPolicy = StepPolicy {
+        action: Self::NAME,
+        instructions: <Self::Instruction as Instruction>::VARIANTS,
+        compensation: Self::COMPENSATION,
+        effect: Self::EFFECT,
+        retry: Self::RETRY,
+        compensation_retry: Self::COMPENSATION_RETRY,
+        timeout: Self::TIMEOUT,
+        query: Self::QUERY,
+    };
+
+    /// Runs, queries or compensates the action: the one call generated dispatch makes per
+    /// step, so each step is one await whatever the mode. `None` after a compensation.
     #[doc(hidden)]
-    fn run_or_query(
+    fn dispatch(
         ctx: &mut Context<D>,
-        query: bool,
-    ) -> impl Future<Output = Result<Self::Instruction, ActionError>> + Send
+        mode: DispatchMode,
+    ) -> impl Future<Output = Result<Option<Self::Instruction>, ActionError>> + Send
     where
         D: Send,
     {
         async move {
-            if query {
-                Self::query(ctx).await
-            } else {
-                Self::run(ctx).await
+            match mode {
+                DispatchMode::Run => Self::run(ctx).await.map(Some),
+                DispatchMode::Query => Self::query(ctx).await.map(Some),
+                DispatchMode::Compensate => Self::compensate(ctx).await.map(|()| None),
             }
         }
     }
@@ -108,4 +122,16 @@ pub trait Action<D>: Send + Sync + 'static {
             timeout: Self::TIMEOUT,
         }
     }
+}
+
+/// What generated dispatch asks of an action.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DispatchMode {
+    /// Run it.
+    Run,
+    /// Ask for the outcome of an earlier run.
+    Query,
+    /// Undo a completed run.
+    Compensate,
 }

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::SystemTime;
 
-use flow_core::{Flow, FlowState, InstanceId, StateEntryKind};
+use flow_core::{Flow, FlowState, InstanceId, RetryPolicy, StateEntryKind};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -103,11 +103,19 @@ impl<S: Store> EngineBuilder<S> {
     }
 
     /// Registers flow `F`; it is validated again, with its actions' metadata, at `build`.
-    pub fn register<F: Flow>(mut self) -> Self
+    pub fn register<F: Flow>(self) -> Self
     where
         F::Data: FlowData,
     {
-        self.flows.push(Box::new(|stats: &Option<Stats>| {
+        self.register_with::<F>(FlowOptions::default())
+    }
+
+    /// Registers flow `F` with per-flow options (retry overrides).
+    pub fn register_with<F: Flow>(mut self, options: FlowOptions) -> Self
+    where
+        F::Data: FlowData,
+    {
+        self.flows.push(Box::new(move |stats: &Option<Stats>| {
             let diagnostics = flow_core::validate(&F::spec());
             if !diagnostics.is_empty() {
                 return Err(EngineError::InvalidFlow {
@@ -115,6 +123,7 @@ impl<S: Store> EngineBuilder<S> {
                     diagnostics,
                 });
             }
+            let retry_overrides = options.resolve::<F>()?;
             let stats = stats
                 .as_ref()
                 .map(|stats| stats.register_flow(F::NAME, F::VERSION, &state_shapes::<F>()));
@@ -125,6 +134,7 @@ impl<S: Store> EngineBuilder<S> {
                     version: F::VERSION,
                     stats,
                     resume: Arc::new(TypedResume::<F>(PhantomData)),
+                    retry_overrides,
                 },
             ))
         }));
@@ -207,6 +217,52 @@ impl Engine<MemoryStore> {
     /// A builder with the in-memory store.
     pub fn builder() -> EngineBuilder<MemoryStore> {
         EngineBuilder::new()
+    }
+}
+
+/// Options of one registered flow.
+#[derive(Debug, Clone, Default)]
+pub struct FlowOptions {
+    retry_overrides: Vec<(String, RetryPolicy)>,
+}
+
+impl FlowOptions {
+    /// In this flow, retries `action` with `policy` instead of its declared policy.
+    pub fn retry(mut self, action: impl Into<String>, policy: RetryPolicy) -> Self {
+        self.retry_overrides.push((action.into(), policy));
+        self
+    }
+
+    /// The overrides, each checked to name an action of `F`.
+    fn resolve<F: Flow>(self) -> Result<Vec<(&'static str, RetryPolicy)>, EngineError> {
+        let actions: Vec<&'static str> = F::TABLE
+            .states
+            .iter()
+            .filter_map(|state| match &state.kind {
+                StateEntryKind::Step { action, .. } => Some(action.action),
+                _ => None,
+            })
+            .collect();
+        self.retry_overrides
+            .into_iter()
+            .map(|(name, policy)| {
+                let known = actions.iter().find(|action| **action == name).copied();
+                match known {
+                    Some(action) if policy.attempts > 0 => Ok((action, policy)),
+                    Some(_) => Err(EngineError::InvalidOverride {
+                        flow: F::NAME,
+                        message: format!("retry of `{name}` needs at least one attempt"),
+                    }),
+                    None => Err(EngineError::InvalidOverride {
+                        flow: F::NAME,
+                        message: match flow_core::did_you_mean(&name, actions.iter().copied()) {
+                            Some(best) => format!("no action `{name}`; did you mean `{best}`?"),
+                            None => format!("no action `{name}` in this flow"),
+                        },
+                    }),
+                }
+            })
+            .collect()
     }
 }
 

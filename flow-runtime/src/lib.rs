@@ -52,7 +52,7 @@ pub mod stats;
 pub mod store;
 
 pub use engine::{
-    Engine, EngineBuilder, EngineConfig, EngineError, FlowData, Operator, StartOptions,
+    Engine, EngineBuilder, EngineConfig, EngineError, FlowData, FlowOptions, Operator, StartOptions,
 };
 pub use flow_core::{
     Action, ActionError, Backoff, Context, Diagnostic, DiagnosticCode, Effect, ErrorKind, Flow,
@@ -86,6 +86,7 @@ pub mod __private {
         Action, ActionError, Backoff, Context, EdgeEntry, Effect, Flow, FlowState, FlowTable,
         Instruction, RetryPolicy, SignalError, StateEntry, StateEntryKind, StepError, StepPolicy,
         Transition, UnknownState,
+        action::DispatchMode,
         state::{deserialize_state, serialize_state},
         states_after_pivot,
     };

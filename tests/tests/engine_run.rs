@@ -285,3 +285,36 @@ async fn compensation_that_keeps_failing_parks_the_instance_for_a_person() {
     assert_eq!(denied.status, Status::Manual);
     assert_eq!(FAILING_UNDO_CALLS.load(Ordering::SeqCst) - before, 2);
 }
+
+#[tokio::test]
+async fn a_flow_can_override_an_actions_retry_policy() {
+    use flow_runtime::{FlowOptions, RetryPolicy};
+    // `ship` declares 3 attempts; this flow allows 5, so 4 carrier failures still ship.
+    let engine = Engine::builder()
+        .register_with::<Checkout>(
+            FlowOptions::default().retry("ship", RetryPolicy::fixed(5, Duration::from_millis(1))),
+        )
+        .build()
+        .unwrap();
+    let outcome = engine
+        .run::<Checkout>(Order {
+            ship_failures: 4,
+            ..order()
+        })
+        .await
+        .unwrap();
+    assert_eq!(outcome.status, Status::Completed);
+    assert_eq!(outcome.journal.last().unwrap().attempt, 5);
+
+    let typo = Engine::builder()
+        .register_with::<Checkout>(
+            FlowOptions::default().retry("shipp", RetryPolicy::fixed(5, Duration::from_millis(1))),
+        )
+        .build()
+        .err()
+        .unwrap();
+    assert_eq!(
+        typo.to_string(),
+        "flow `Checkout`: no action `shipp`; did you mean `ship`?"
+    );
+}

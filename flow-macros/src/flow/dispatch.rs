@@ -25,7 +25,8 @@ pub(crate) struct Dispatch {
     pub(crate) compensate_body: TokenStream,
 }
 
-/// Builds the dispatch of `steps`.
+/// Builds the dispatch of `steps`: one `async fn` per chunk that runs, queries or
+/// compensates the action of a state, each arm a single await.
 pub(crate) fn dispatch(
     steps: &[&StepItem],
     states: &Ident,
@@ -35,44 +36,23 @@ pub(crate) fn dispatch(
     let chunks: Vec<&[&StepItem]> = steps.chunks(CHUNK).collect();
     let mut chunk_fns = TokenStream::new();
     for (index, chunk) in chunks.iter().enumerate() {
-        let run = format_ident!("__run_chunk_{}", index);
-        let undo = format_ident!("__compensate_chunk_{}", index);
-        let run_arms = chunk
+        let name = format_ident!("__dispatch_chunk_{}", index);
+        let arms = chunk
             .iter()
-            .map(|step| run_arm(step, states, data, private));
-        let undo_arms = chunk.iter().map(|step| {
-            let state = &step.state;
-            let action = qualified_action(&step.action, data, private);
-            quote_spanned! {path_span(&step.action)=>
-                #states::#state => #action::compensate(ctx)
-                    .await
-                    .map_err(#private::StepError::from),
-            }
-        });
+            .map(|step| dispatch_arm(step, states, data, private));
         chunk_fns.extend(quote! {
             #[doc(hidden)]
-            async fn #run(
+            async fn #name(
                 state: #states,
                 ctx: &mut #private::Context<#data>,
-                query: bool,
-            ) -> ::core::result::Result<#private::Transition<#states>, #private::StepError> {
+                mode: #private::DispatchMode,
+            ) -> ::core::result::Result<
+                ::core::option::Option<#private::Transition<#states>>,
+                #private::StepError,
+            > {
                 #[allow(unreachable_patterns)]
                 match state {
-                    #(#run_arms)*
-                    other => ::core::result::Result::Err(#private::StepError::NoAction {
-                        state: #states::name(other),
-                    }),
-                }
-            }
-
-            #[doc(hidden)]
-            async fn #undo(
-                state: #states,
-                ctx: &mut #private::Context<#data>,
-            ) -> ::core::result::Result<(), #private::StepError> {
-                #[allow(unreachable_patterns)]
-                match state {
-                    #(#undo_arms)*
+                    #(#arms)*
                     other => ::core::result::Result::Err(#private::StepError::NoAction {
                         state: #states::name(other),
                     }),
@@ -80,42 +60,48 @@ pub(crate) fn dispatch(
             }
         });
     }
-    let no_action = quote! {
-        ::core::result::Result::Err(#private::StepError::NoAction {
-            state: #states::name(other),
-        })
-    };
-    let route = |call: &dyn Fn(usize) -> TokenStream| -> TokenStream {
+    let route = |mode: TokenStream, finish: TokenStream| -> TokenStream {
         let arms = chunks.iter().enumerate().map(|(index, chunk)| {
+            let name = format_ident!("__dispatch_chunk_{}", index);
             let patterns = chunk.iter().map(|step| {
                 let state = &step.state;
                 quote!(#states::#state)
             });
-            let call = call(index);
-            quote!(#(#patterns)|* => #call,)
+            quote!(#(#patterns)|* => Self::#name(state, ctx, #mode).await,)
         });
         quote! {
             async move {
                 #[allow(unreachable_patterns)]
-                match state {
+                let outcome = match state {
                     #(#arms)*
-                    other => #no_action,
-                }
+                    other => ::core::result::Result::Err(#private::StepError::NoAction {
+                        state: #states::name(other),
+                    }),
+                };
+                #finish
             }
         }
     };
-    let step_body = route(&|index| {
-        let run = format_ident!("__run_chunk_{}", index);
-        quote!(Self::#run(state, ctx, false).await)
-    });
-    let query_body = route(&|index| {
-        let run = format_ident!("__run_chunk_{}", index);
-        quote!(Self::#run(state, ctx, true).await)
-    });
-    let compensate_body = route(&|index| {
-        let undo = format_ident!("__compensate_chunk_{}", index);
-        quote!(Self::#undo(state, ctx).await)
-    });
+    // Running and querying always give a transition; compensating never does.
+    let transition = quote! {
+        match outcome {
+            ::core::result::Result::Ok(::core::option::Option::Some(transition)) => {
+                ::core::result::Result::Ok(transition)
+            }
+            ::core::result::Result::Ok(::core::option::Option::None) => {
+                ::core::result::Result::Err(#private::StepError::NoAction {
+                    state: #states::name(state),
+                })
+            }
+            ::core::result::Result::Err(error) => ::core::result::Result::Err(error),
+        }
+    };
+    let step_body = route(quote!(#private::DispatchMode::Run), transition.clone());
+    let query_body = route(quote!(#private::DispatchMode::Query), transition);
+    let compensate_body = route(
+        quote!(#private::DispatchMode::Compensate),
+        quote!(outcome.map(|_| ())),
+    );
     Dispatch {
         chunk_fns,
         step_body,
@@ -124,8 +110,8 @@ pub(crate) fn dispatch(
     }
 }
 
-/// The arm that runs (or queries) the action of `step` and maps its instruction.
-fn run_arm(
+/// The arm that runs, queries or compensates the action of `step`, and maps an instruction.
+fn dispatch_arm(
     step: &StepItem,
     states: &Ident,
     data: &syn::Type,
@@ -134,7 +120,7 @@ fn run_arm(
     let state = &step.state;
     let span = path_span(&step.action);
     let action = qualified_action(&step.action, data, private);
-    let call = quote_spanned!(span=> #action::run_or_query(ctx, query).await?);
+    let call = quote_spanned!(span=> #action::dispatch(ctx, mode).await?);
     let instruction = Ident::new("instruction", span);
     let next = match &step.next {
         StepNext::Arms(arms) => {
@@ -145,10 +131,14 @@ fn run_arm(
     };
     quote! {
         #states::#state => {
-            let #instruction = #call;
+            let ::core::option::Option::Some(#instruction) = #call else {
+                return ::core::result::Result::Ok(::core::option::Option::None);
+            };
             let name = #private::Instruction::name(&#instruction);
             let next = #next;
-            ::core::result::Result::Ok(#private::Transition { instruction: name, next })
+            ::core::result::Result::Ok(::core::option::Option::Some(
+                #private::Transition { instruction: name, next },
+            ))
         }
     }
 }

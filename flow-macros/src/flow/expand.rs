@@ -256,17 +256,7 @@ fn table_tokens(input: &FlowInput, data: &syn::Type, private: &TokenStream) -> T
                     #private::StateEntry {
                         name: #name,
                         kind: #private::StateEntryKind::Step {
-                            action: #private::StepPolicy {
-                                action: #action::NAME,
-                                instructions:
-                                    <#action::Instruction as #private::Instruction>::VARIANTS,
-                                compensation: #action::COMPENSATION,
-                                effect: #action::EFFECT,
-                                retry: #action::RETRY,
-                                compensation_retry: #action::COMPENSATION_RETRY,
-                                timeout: #action::TIMEOUT,
-                                query: #action::QUERY,
-                            },
+                            action: #action::POLICY,
                             edges: &[#(#edges),*],
                         },
                     }

@@ -245,14 +245,17 @@ where
                 )
             }
         }
-        ErrorKind::Retryable => match policy.retry {
-            Some(retry) if retry.allows_retry_after(activation.attempt) => {
-                let delay = retry.delay(activation.attempt, seed);
-                activation.attempt += 1;
-                (Some(delay), None)
+        // Overrides are looked up only here, on the error path.
+        ErrorKind::Retryable => {
+            match inner.retry_policy(std::any::TypeId::of::<F>(), policy.action, policy.retry) {
+                Some(retry) if retry.allows_retry_after(activation.attempt) => {
+                    let delay = retry.delay(activation.attempt, seed);
+                    activation.attempt += 1;
+                    (Some(delay), None)
+                }
+                _ => (None, None),
             }
-            _ => (None, None),
-        },
+        }
         ErrorKind::Permanent => (None, None),
     };
     if !inner.plugins.is_empty() {

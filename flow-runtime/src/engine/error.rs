@@ -16,6 +16,14 @@ pub enum EngineError {
         /// What is wrong with it.
         diagnostics: Vec<Diagnostic>,
     },
+    /// A per-flow override names what the flow does not have.
+    #[error("flow `{flow}`: {message}")]
+    InvalidOverride {
+        /// The flow.
+        flow: &'static str,
+        /// What is wrong.
+        message: String,
+    },
     /// The flow was not registered with the engine.
     #[error("flow `{flow}` is not registered: call `Engine::builder().register::<{flow}>()`")]
     UnregisteredFlow {

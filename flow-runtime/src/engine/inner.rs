@@ -13,6 +13,8 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use flow_core::RetryPolicy;
+
 use super::config::EngineConfig;
 use crate::plugin::Plugins;
 use crate::stats::{FlowStats, Stats};
@@ -35,6 +37,8 @@ pub(crate) struct Registered<S: Store> {
     pub(crate) version: u32,
     pub(crate) stats: Option<FlowStats>,
     pub(crate) resume: Arc<dyn Resume<S>>,
+    /// Retry policies that replace an action's own in this flow, by action name.
+    pub(crate) retry_overrides: Vec<(&'static str, RetryPolicy)>,
 }
 
 pub(crate) struct Inner<S: Store> {
@@ -62,6 +66,25 @@ impl<S: Store> Inner<S> {
         self.flows
             .values()
             .find(|flow| flow.name == name && flow.version == version)
+    }
+
+    /// The retry policy of `action` in flow `flow`: the flow's override, else the action's.
+    pub(crate) fn retry_policy(
+        &self,
+        flow: TypeId,
+        action: &'static str,
+        declared: Option<RetryPolicy>,
+    ) -> Option<RetryPolicy> {
+        self.flows
+            .get(&flow)
+            .and_then(|registered| {
+                registered
+                    .retry_overrides
+                    .iter()
+                    .find(|(name, _)| *name == action)
+                    .map(|(_, policy)| *policy)
+            })
+            .or(declared)
     }
 
     /// Tells waiting callers and the worker that an instance came to rest, due at `due_at`.
