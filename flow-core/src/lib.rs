@@ -26,7 +26,7 @@ pub use flow::{Flow, SignalError, StepError, Transition};
 pub use instruction::Instruction;
 pub use mermaid::render_mermaid;
 pub use retry::{Backoff, RetryPolicy};
-pub use saga_rules::states_after_pivot;
+pub use saga_rules::{SagaViolation, saga_violation, states_after_pivot};
 pub use spec::{
     ActionCatalog, ActionSpec, Deadline, Edge, Effect, FlowSpec, StateKind, StateSpec, StepSpec,
     WaitSpec,

@@ -1,5 +1,8 @@
 //! Saga rules evaluated by rustc: `flow!` cannot see `#[action]` arguments, so it emits
-//! `const` assertions that call this function with the actions' associated consts.
+//! `const` assertions that call these functions with the actions' associated consts.
+
+use crate::spec::Effect;
+use crate::table::StepPolicy;
 
 /// For each state of a graph, whether some pivot state can run before it: `pivots[i]` says
 /// whether state `i` runs a pivot action, `successors[i]` lists the states `i` can move to.
@@ -49,6 +52,36 @@ const fn mark_after(
     pending_len
 }
 
+/// Which saga rule a step breaks, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SagaViolation {
+    /// It breaks none.
+    None,
+    /// It has side effects but no compensation and is neither pivot nor readonly.
+    MissingCompensation,
+    /// It can be undone but runs after a pivot, where nothing is undone.
+    CompensableAfterPivot,
+    /// It runs after a pivot without a retry policy.
+    NoRetryAfterPivot,
+}
+
+/// The saga rule that a step running `policy` breaks, `after_pivot` saying whether a pivot
+/// can run before it. A `const fn` so that `flow!` asks rustc to evaluate it.
+pub const fn saga_violation(policy: &StepPolicy, after_pivot: bool) -> SagaViolation {
+    let compensable = policy.compensation.is_some();
+    let declared_effect = !matches!(policy.effect, Effect::SideEffect);
+    if after_pivot && compensable {
+        SagaViolation::CompensableAfterPivot
+    } else if after_pivot && policy.retry.is_none() {
+        SagaViolation::NoRetryAfterPivot
+    } else if !(compensable || declared_effect || after_pivot) {
+        // After a pivot nothing is undone, so there a step needs no compensation.
+        SagaViolation::MissingCompensation
+    } else {
+        SagaViolation::None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::states_after_pivot;
@@ -61,6 +94,41 @@ mod tests {
             &[&[1, 4], &[2], &[3], &[], &[]],
         );
         assert_eq!(after, [false, false, true, true, false]);
+    }
+
+    #[test]
+    fn saga_violations_name_the_rule_a_step_breaks() {
+        use super::{SagaViolation, saga_violation};
+        use crate::{Effect, RetryPolicy, StepPolicy};
+        let policy = |compensation, effect, retry| StepPolicy {
+            action: "a",
+            instructions: &[],
+            compensation,
+            effect,
+            retry,
+            compensation_retry: None,
+            timeout: None,
+            query: None,
+        };
+        let retry = Some(RetryPolicy::fixed(3, std::time::Duration::ZERO));
+        let side_effect = policy(None, Effect::SideEffect, None);
+        assert_eq!(
+            saga_violation(&side_effect, false),
+            SagaViolation::MissingCompensation
+        );
+        let undoable = policy(Some("undo"), Effect::SideEffect, retry);
+        assert_eq!(saga_violation(&undoable, false), SagaViolation::None);
+        assert_eq!(
+            saga_violation(&undoable, true),
+            SagaViolation::CompensableAfterPivot
+        );
+        let forward = policy(None, Effect::SideEffect, None);
+        assert_eq!(
+            saga_violation(&forward, true),
+            SagaViolation::NoRetryAfterPivot
+        );
+        let retried_forward = policy(None, Effect::SideEffect, retry);
+        assert_eq!(saga_violation(&retried_forward, true), SagaViolation::None);
     }
 
     #[test]

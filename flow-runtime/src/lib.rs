@@ -84,9 +84,10 @@ pub mod prelude {
 pub mod __private {
     pub use flow_core::{
         Action, ActionError, Backoff, Context, EdgeEntry, Effect, Flow, FlowState, FlowTable,
-        Instruction, RetryPolicy, SignalError, StateEntry, StateEntryKind, StepError, StepPolicy,
-        Transition, UnknownState,
+        Instruction, RetryPolicy, SagaViolation, SignalError, StateEntry, StateEntryKind,
+        StepError, StepPolicy, Transition, UnknownState,
         action::DispatchMode,
+        saga_violation,
         state::{deserialize_state, serialize_state},
         states_after_pivot,
     };

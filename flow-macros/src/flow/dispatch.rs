@@ -60,48 +60,61 @@ pub(crate) fn dispatch(
             }
         });
     }
-    let route = |mode: TokenStream, finish: TokenStream| -> TokenStream {
-        let arms = chunks.iter().enumerate().map(|(index, chunk)| {
-            let name = format_ident!("__dispatch_chunk_{}", index);
-            let patterns = chunk.iter().map(|step| {
-                let state = &step.state;
-                quote!(#states::#state)
-            });
-            quote!(#(#patterns)|* => Self::#name(state, ctx, #mode).await,)
+    // The router from a state to its chunk, written once for the three modes.
+    let route_arms = chunks.iter().enumerate().map(|(index, chunk)| {
+        let name = format_ident!("__dispatch_chunk_{}", index);
+        let patterns = chunk.iter().map(|step| {
+            let state = &step.state;
+            quote!(#states::#state)
         });
+        quote!(#(#patterns)|* => Self::#name(state, ctx, mode).await,)
+    });
+    chunk_fns.extend(quote! {
+        #[doc(hidden)]
+        async fn __dispatch(
+            state: #states,
+            ctx: &mut #private::Context<#data>,
+            mode: #private::DispatchMode,
+        ) -> ::core::result::Result<
+            ::core::option::Option<#private::Transition<#states>>,
+            #private::StepError,
+        > {
+            #[allow(unreachable_patterns)]
+            match state {
+                #(#route_arms)*
+                other => ::core::result::Result::Err(#private::StepError::NoAction {
+                    state: #states::name(other),
+                }),
+            }
+        }
+    });
+    // Running and querying always give a transition; compensating never does.
+    let transition = |mode: TokenStream| {
         quote! {
             async move {
-                #[allow(unreachable_patterns)]
-                let outcome = match state {
-                    #(#arms)*
-                    other => ::core::result::Result::Err(#private::StepError::NoAction {
-                        state: #states::name(other),
-                    }),
-                };
-                #finish
+                match Self::__dispatch(state, ctx, #mode).await {
+                    ::core::result::Result::Ok(::core::option::Option::Some(transition)) => {
+                        ::core::result::Result::Ok(transition)
+                    }
+                    ::core::result::Result::Ok(::core::option::Option::None) => {
+                        ::core::result::Result::Err(#private::StepError::NoAction {
+                            state: #states::name(state),
+                        })
+                    }
+                    ::core::result::Result::Err(error) => ::core::result::Result::Err(error),
+                }
             }
         }
     };
-    // Running and querying always give a transition; compensating never does.
-    let transition = quote! {
-        match outcome {
-            ::core::result::Result::Ok(::core::option::Option::Some(transition)) => {
-                ::core::result::Result::Ok(transition)
-            }
-            ::core::result::Result::Ok(::core::option::Option::None) => {
-                ::core::result::Result::Err(#private::StepError::NoAction {
-                    state: #states::name(state),
-                })
-            }
-            ::core::result::Result::Err(error) => ::core::result::Result::Err(error),
+    let step_body = transition(quote!(#private::DispatchMode::Run));
+    let query_body = transition(quote!(#private::DispatchMode::Query));
+    let compensate_body = quote! {
+        async move {
+            Self::__dispatch(state, ctx, #private::DispatchMode::Compensate)
+                .await
+                .map(|_| ())
         }
     };
-    let step_body = route(quote!(#private::DispatchMode::Run), transition.clone());
-    let query_body = route(quote!(#private::DispatchMode::Query), transition);
-    let compensate_body = route(
-        quote!(#private::DispatchMode::Compensate),
-        quote!(outcome.map(|_| ())),
-    );
     Dispatch {
         chunk_fns,
         step_body,

@@ -69,18 +69,20 @@ pub(crate) fn assertions(
         );
         // One item per step (three rules): item count, not rule count, drives check time.
         Some(quote_spanned! {span=>
-            const _: () = {
-                let after_pivot = #flow::__AFTER_PIVOT[#index];
-                // After a pivot nothing is undone, so there a step needs no compensation.
-                if !(#action::COMPENSABLE || #action::PIVOT || #action::READONLY || after_pivot) {
-                    ::core::panic!(#missing_compensation);
+            const _: () = match #private::saga_violation(
+                &#action::POLICY,
+                #flow::__AFTER_PIVOT[#index],
+            ) {
+                #private::SagaViolation::MissingCompensation => {
+                    ::core::panic!(#missing_compensation)
                 }
-                if after_pivot && #action::COMPENSABLE {
-                    ::core::panic!(#compensable_after_pivot);
+                #private::SagaViolation::CompensableAfterPivot => {
+                    ::core::panic!(#compensable_after_pivot)
                 }
-                if after_pivot && #action::RETRY.is_none() {
-                    ::core::panic!(#no_retry_after_pivot);
+                #private::SagaViolation::NoRetryAfterPivot => {
+                    ::core::panic!(#no_retry_after_pivot)
                 }
+                #private::SagaViolation::None => {}
             };
         })
     });
