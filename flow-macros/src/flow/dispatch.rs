@@ -14,7 +14,7 @@ use super::ast::{Arm, StepItem, StepNext, path_span};
 use super::expand::qualified_action;
 
 /// States per chunk: small enough that each chunk's coroutine is cheap to check.
-const CHUNK: usize = 32;
+const CHUNK: usize = 16;
 
 /// The generated dispatch: chunk fns to put in an inherent impl, and the bodies of
 /// `Flow::step`, `Flow::query` and `Flow::compensate`.
@@ -133,26 +133,35 @@ fn dispatch_arm(
     let state = &step.state;
     let span = path_span(&step.action);
     let action = qualified_action(&step.action, data, private);
-    let call = quote_spanned!(span=> #action::dispatch(ctx, mode).await?);
+    let call = quote_spanned!(span=> #action::dispatch(ctx, mode).await);
     let instruction = Ident::new("instruction", span);
-    let next = match &step.next {
+    // Each arm of the instruction match names its variant itself: no trait call per step
+    // for rustc to resolve.
+    let moved = match &step.next {
         StepNext::Arms(arms) => {
             let patterns = instruction_arms(arms, &quote!(#action::Instruction), states);
             quote!(match #instruction { #(#patterns)* })
         }
-        StepNext::Direct(target) => quote!(#states::#target),
+        StepNext::Direct(target) => quote! {
+            (#private::Instruction::name(&#instruction), #states::#target)
+        },
     };
+    // An explicit match instead of `?`: no `From` conversion to resolve per step.
     quote! {
-        #states::#state => {
-            let ::core::option::Option::Some(#instruction) = #call else {
-                return ::core::result::Result::Ok(::core::option::Option::None);
-            };
-            let name = #private::Instruction::name(&#instruction);
-            let next = #next;
-            ::core::result::Result::Ok(::core::option::Option::Some(
-                #private::Transition { instruction: name, next },
-            ))
-        }
+        #states::#state => match #call {
+            ::core::result::Result::Ok(::core::option::Option::Some(#instruction)) => {
+                let (instruction, next) = #moved;
+                ::core::result::Result::Ok(::core::option::Option::Some(
+                    #private::Transition { instruction, next },
+                ))
+            }
+            ::core::result::Result::Ok(::core::option::Option::None) => {
+                ::core::result::Result::Ok(::core::option::Option::None)
+            }
+            ::core::result::Result::Err(error) => {
+                ::core::result::Result::Err(#private::StepError::Action(error))
+            }
+        },
     }
 }
 
@@ -168,7 +177,10 @@ pub(crate) fn instruction_arms(
             let variant = &arm.instruction;
             let target = &arm.target;
             let pattern = quote_spanned!(variant.span()=> #instruction_type::#variant);
-            quote!(#pattern => #states::#target,)
+            let name = variant.to_string();
+            // Spanned on the user's target, so rustc's suggestions land on the flow's line.
+            let moved = quote_spanned!(target.span()=> (#name, #states::#target));
+            quote!(#pattern => #moved,)
         })
         .collect()
 }

@@ -75,8 +75,7 @@ pub(crate) fn expand(
                         expected: <#event as #private::Instruction>::VARIANTS,
                     });
                 };
-                let name = #private::Instruction::name(&#received);
-                let next = match #received { #(#patterns)* };
+                let (name, next) = match #received { #(#patterns)* };
                 ::core::result::Result::Ok(#private::Transition { instruction: name, next })
             }
         }
