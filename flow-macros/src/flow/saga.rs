@@ -9,6 +9,11 @@ use super::ast::{FlowInput, Item, StepNext, path_span, path_text};
 use super::expand::qualified_action;
 use super::state_enum::StateVariant;
 
+/// Flows with at most this many steps get one saga check item per step.
+const SEPARATE_CHECKS_UP_TO: usize = 64;
+/// Steps per saga check item in bigger flows.
+const CHECKS_PER_GROUP: usize = 16;
+
 /// The const items checking every step's saga properties.
 pub(crate) fn assertions(
     input: &FlowInput,
@@ -51,7 +56,7 @@ pub(crate) fn assertions(
     }
     let successor_lists = successors.iter().map(|list| quote!(&[#(#list),*]));
 
-    let checks = input.items.iter().filter_map(|item| {
+    let checks: Vec<TokenStream> = input.items.iter().filter_map(|item| {
         let Item::Step(step) = item else { return None };
         let span = path_span(&step.action);
         let action = qualified_action(&step.action, data, private);
@@ -67,9 +72,8 @@ pub(crate) fn assertions(
         let no_retry_after_pivot = format!(
             "step `{state}` runs `{action_name}` after a pivot without a retry policy\n= help: after the pivot the flow must reach its end: add `retry(attempts = ..)` to `{action_name}`"
         );
-        // One item per step (three rules): item count, not rule count, drives check time.
         Some(quote_spanned! {span=>
-            const _: () = match #private::saga_violation(
+            match #private::saga_violation(
                 &#action::POLICY,
                 #flow::__AFTER_PIVOT[#index],
             ) {
@@ -83,8 +87,23 @@ pub(crate) fn assertions(
                     ::core::panic!(#no_retry_after_pivot)
                 }
                 #private::SagaViolation::None => {}
-            };
+            }
         })
+    }).collect();
+    // One const item per step reports every violation at once; past a few dozen steps, items
+    // (not rules) dominate check time, so big flows group steps and report the first
+    // violation of each group.
+    let group = if checks.len() <= SEPARATE_CHECKS_UP_TO {
+        1
+    } else {
+        CHECKS_PER_GROUP
+    };
+    let checks = checks.chunks(group).map(|group| {
+        quote! {
+            const _: () = {
+                #(#group;)*
+            };
+        }
     });
     quote! {
         impl #flow {
