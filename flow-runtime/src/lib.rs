@@ -62,7 +62,7 @@ pub use flow_core::{
 pub use flow_macros::{Instruction, action, flow};
 pub use journal::{JournalEntry, JournalKind};
 pub use outcome::{Outcome, Status};
-pub use plugin::{AuditPlugin, Plugin, TracingPlugin};
+pub use plugin::{AttemptInfo, AuditPlugin, Plugin, TracingPlugin};
 pub use stats::{Stats, StatsConfig};
 pub use store::{MemoryStore, Store};
 

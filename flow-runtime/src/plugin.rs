@@ -5,6 +5,8 @@
 mod audit;
 mod tracing_plugin;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -56,6 +58,28 @@ pub struct OperatorEvent<'a> {
     pub target: Option<&'a str>,
 }
 
+/// An action attempt as an around hook sees it: owned, so the hook may hold it across awaits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttemptInfo {
+    /// The flow.
+    pub flow: &'static str,
+    /// Its version.
+    pub version: u32,
+    /// The instance.
+    pub instance: InstanceId,
+    /// The state whose action runs.
+    pub state: &'static str,
+    /// The action.
+    pub action: &'static str,
+    /// The step counter.
+    pub step: u64,
+    /// The attempt, 1 for the first.
+    pub attempt: u32,
+}
+
+/// One action attempt, to be awaited by an around hook (or replaced by it).
+pub type Attempt<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
 /// Hooks around what the engine does. Every method does nothing by default: implement those
 /// you need. Hooks run on the engine's path, so keep them quick; hand slow work to a channel.
 pub trait Plugin: Send + Sync + 'static {
@@ -83,26 +107,65 @@ pub trait Plugin: Send + Sync + 'static {
     fn on_manual(&self, _event: &FlowEvent<'_>, _reason: &str) {}
     /// An operator gave an instruction.
     fn on_operator(&self, _event: &OperatorEvent<'_>) {}
+
+    /// Whether this plugin wraps action attempts with [`Plugin::around_action`]. Only then
+    /// does the engine box an attempt's future, so plugins that do not wrap cost nothing.
+    fn wraps_actions(&self) -> bool {
+        false
+    }
+
+    /// Wraps one action attempt: await `attempt` to run it (a rate limiter waits for a
+    /// permit first; a timer measures around it). Plugins wrap in installation order, the
+    /// first outermost. The default runs the attempt as it is.
+    fn around_action<'a>(&'a self, info: AttemptInfo, attempt: Attempt<'a>) -> Attempt<'a> {
+        let _ = info;
+        attempt
+    }
 }
 
 /// The installed plugins.
 #[derive(Clone, Default)]
-pub(crate) struct Plugins(Arc<[Arc<dyn Plugin>]>);
+pub(crate) struct Plugins {
+    all: Arc<[Arc<dyn Plugin>]>,
+    wrapping: Arc<[Arc<dyn Plugin>]>,
+}
 
 impl Plugins {
     pub(crate) fn new(plugins: Vec<Arc<dyn Plugin>>) -> Self {
-        Self(plugins.into())
+        let wrapping = plugins
+            .iter()
+            .filter(|plugin| plugin.wraps_actions())
+            .cloned()
+            .collect();
+        Self {
+            all: plugins.into(),
+            wrapping,
+        }
     }
 
     /// Whether no plugin is installed: the engine then skips building events.
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.all.is_empty()
+    }
+
+    /// Whether some plugin wraps action attempts.
+    #[inline]
+    pub(crate) fn wraps_actions(&self) -> bool {
+        !self.wrapping.is_empty()
+    }
+
+    /// `attempt` wrapped by every wrapping plugin, the first installed outermost.
+    pub(crate) fn wrap<'a>(&'a self, info: AttemptInfo, attempt: Attempt<'a>) -> Attempt<'a> {
+        self.wrapping
+            .iter()
+            .rev()
+            .fold(attempt, |inner, plugin| plugin.around_action(info, inner))
     }
 
     /// Calls `hook` on every plugin.
     pub(crate) fn each(&self, hook: impl Fn(&dyn Plugin)) {
-        for plugin in self.0.iter() {
+        for plugin in self.all.iter() {
             hook(plugin.as_ref());
         }
     }

@@ -464,3 +464,64 @@ async fn shutdown_lets_the_running_step_commit_and_hands_the_instance_back() {
     let error = engine.start::<SlowFlow>(Slow::default()).await.unwrap_err();
     assert_eq!(error.to_string(), "the engine is shutting down");
 }
+
+// ---- plugins that wrap action attempts -------------------------------------------------------
+
+#[derive(Clone)]
+struct Wrapper {
+    name: &'static str,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Plugin for Wrapper {
+    fn wraps_actions(&self) -> bool {
+        true
+    }
+
+    fn around_action<'a>(
+        &'a self,
+        info: flow_runtime::AttemptInfo,
+        attempt: flow_runtime::plugin::Attempt<'a>,
+    ) -> flow_runtime::plugin::Attempt<'a> {
+        Box::pin(async move {
+            self.log.lock().unwrap().push(format!(
+                "{} enters {} #{}",
+                self.name, info.action, info.attempt
+            ));
+            attempt.await;
+            self.log
+                .lock()
+                .unwrap()
+                .push(format!("{} leaves {}", self.name, info.action));
+        })
+    }
+}
+
+#[tokio::test]
+async fn around_hooks_wrap_each_attempt_first_installed_outermost() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let engine = Engine::builder()
+        .config(fast())
+        .plugin(Wrapper {
+            name: "limiter",
+            log: Arc::clone(&log),
+        })
+        .plugin(Wrapper {
+            name: "timer",
+            log: Arc::clone(&log),
+        })
+        .register::<Review>()
+        .build()
+        .unwrap();
+    let waiting = engine.run::<Review>(Application::default()).await.unwrap();
+    assert_eq!(waiting.data.log, ["submit"]);
+    assert_eq!(
+        *log.lock().unwrap(),
+        [
+            "limiter enters submit #1",
+            "timer enters submit #1",
+            "timer leaves submit",
+            "limiter leaves submit",
+        ]
+    );
+}

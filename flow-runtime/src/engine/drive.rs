@@ -16,7 +16,7 @@ use super::inner::Inner;
 use super::saga;
 use crate::journal::{JournalEntry, JournalKind};
 use crate::outcome::Status;
-use crate::plugin::StepEvent;
+use crate::plugin::{AttemptInfo, StepEvent};
 use crate::store::{OperatorRequest, Store};
 
 /// Drives `activation` until it rests (ends, waits, pauses, needs a person, or has a timer).
@@ -109,7 +109,11 @@ where
     // one before it is taken only when statistics or plugins use the latency.
     let measured = activation.stats.is_some() || !inner.plugins.is_empty();
     let started = measured.then(SystemTime::now);
-    let result = attempt(activation, policy, querying).await;
+    let result = if inner.plugins.wraps_actions() {
+        wrapped_attempt(inner, activation, policy, querying).await
+    } else {
+        attempt(activation, policy, querying).await
+    };
     let now = SystemTime::now();
     let latency = started.map_or(Duration::ZERO, |started| {
         now.duration_since(started).unwrap_or(Duration::ZERO)
@@ -215,6 +219,33 @@ async fn attempt<F: Flow>(
             .into())
         }
     }
+}
+
+/// One attempt inside the wrapping plugins' around hooks (boxed: only when some plugin wraps).
+async fn wrapped_attempt<F: Flow, S: Store>(
+    inner: &Inner<S>,
+    activation: &mut Activation<F>,
+    policy: &'static StepPolicy,
+    querying: bool,
+) -> Result<flow_core::Transition<F::State>, StepError> {
+    let info = AttemptInfo {
+        flow: F::NAME,
+        version: F::VERSION,
+        instance: activation.id(),
+        state: activation.state.name(),
+        action: policy.action,
+        step: activation.step,
+        attempt: activation.attempt,
+    };
+    let mut result = None;
+    let run = Box::pin(async {
+        result = Some(attempt(activation, policy, querying).await);
+    });
+    inner.plugins.wrap(info, run).await;
+    // A hook that drops the attempt instead of awaiting it fails the attempt, retryably.
+    result.unwrap_or_else(|| {
+        Err(ActionError::retryable(format!("a plugin did not run `{}`", policy.action)).into())
+    })
 }
 
 /// Retries, queries or fails the step after `error`.
