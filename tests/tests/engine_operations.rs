@@ -525,3 +525,102 @@ async fn around_hooks_wrap_each_attempt_first_installed_outermost() {
         ]
     );
 }
+
+// ---- pause requested while a step runs; failure after a pivot ----------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pause_asked_while_a_step_runs_takes_effect_after_its_commit() {
+    let engine = Engine::builder()
+        .config(fast())
+        .register::<SlowFlow>()
+        .build()
+        .unwrap();
+    let id = engine.start::<SlowFlow>(Slow::default()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    engine.operator("erin").pause(id).await.unwrap();
+    let paused = engine.wait::<SlowFlow>(id).await.unwrap();
+    assert_eq!(paused.status, Status::Paused);
+    assert_eq!(
+        paused.data.steps, 1,
+        "the running step finished and committed"
+    );
+    assert_eq!(paused.state, SlowFlowState::Two);
+
+    engine.operator("erin").resume(id).await.unwrap();
+    let done = engine.wait_ended::<SlowFlow>(id).await.unwrap();
+    assert_eq!(done.status, Status::Completed);
+    assert_eq!(done.data.steps, 3);
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Payment {
+    pub log: Vec<String>,
+}
+
+#[action(compensate = release_hold)]
+async fn hold(ctx: &mut Context<Payment>) -> Result<(), ActionError> {
+    ctx.data.log.push("hold".into());
+    Ok(())
+}
+
+async fn release_hold(ctx: &mut Context<Payment>) -> Result<(), ActionError> {
+    ctx.data.log.push("release".into());
+    Ok(())
+}
+
+#[action(pivot, retry(attempts = 2, backoff = fixed(1ms)))]
+async fn transfer(ctx: &mut Context<Payment>) -> Result<(), ActionError> {
+    ctx.data.log.push("transfer".into());
+    Ok(())
+}
+
+#[action(readonly, retry(attempts = 2, backoff = fixed(1ms)))]
+async fn notify_customer(_ctx: &mut Context<Payment>) -> Result<(), ActionError> {
+    Err(ActionError::permanent("mail server refused"))
+}
+
+flow! {
+    pub flow Payments: Payment {
+        start New;
+        New      => hold => Held;
+        Held     => transfer => Moved;
+        Moved    => notify_customer => Done;
+        success Done;
+    }
+}
+
+#[tokio::test]
+async fn a_failure_after_the_pivot_undoes_nothing_and_goes_to_a_person() {
+    let manual = HookLog::default();
+    #[derive(Clone)]
+    struct ManualLog(HookLog);
+    impl Plugin for ManualLog {
+        fn on_manual(&self, event: &FlowEvent<'_>, reason: &str) {
+            self.0
+                .0
+                .lock()
+                .unwrap()
+                .push(format!("{} {reason}", event.state));
+        }
+    }
+    let engine = Engine::builder()
+        .config(fast())
+        .plugin(ManualLog(manual.clone()))
+        .register::<Payments>()
+        .build()
+        .unwrap();
+    let outcome = engine.run::<Payments>(Payment::default()).await.unwrap();
+    assert_eq!(outcome.status, Status::Manual);
+    assert_eq!(
+        outcome.data.log,
+        ["hold", "transfer"],
+        "the hold was not released"
+    );
+    let told = manual.0.lock().unwrap().clone();
+    assert_eq!(
+        told,
+        [
+            "Moved failed after the pivot `transfer`: the flow can only go forward, so nothing is undone"
+        ]
+    );
+}
