@@ -131,20 +131,7 @@ where
         lease: Lease,
         stats: Option<FlowStats>,
     ) -> Result<Self, EngineError> {
-        let state = record
-            .state
-            .parse::<F::State>()
-            .map_err(|error| EngineError::Codec {
-                instance: record.id,
-                operation: "decoded",
-                message: error.to_string(),
-            })?;
-        let loaded: LoadedContext<F::Data> =
-            serde_json::from_slice(&record.context).map_err(|error| EngineError::Codec {
-                instance: record.id,
-                operation: "decoded",
-                message: error.to_string(),
-            })?;
+        let (state, loaded) = decode::<F>(&record)?;
         let mut context = Context::new(
             record.id,
             F::NAME,
@@ -303,20 +290,7 @@ pub(crate) fn outcome_from_record<F: Flow>(
 where
     F::Data: FlowData,
 {
-    let state = record
-        .state
-        .parse::<F::State>()
-        .map_err(|error| EngineError::Codec {
-            instance: record.id,
-            operation: "decoded",
-            message: error.to_string(),
-        })?;
-    let loaded: LoadedContext<F::Data> =
-        serde_json::from_slice(&record.context).map_err(|error| EngineError::Codec {
-            instance: record.id,
-            operation: "decoded",
-            message: error.to_string(),
-        })?;
+    let (state, loaded) = decode::<F>(&record)?;
     Ok(Outcome {
         instance: record.id,
         state,
@@ -324,6 +298,27 @@ where
         data: loaded.data,
         journal: record.journal,
     })
+}
+
+/// The state and context stored in `record`.
+fn decode<F: Flow>(
+    record: &InstanceRecord,
+) -> Result<(F::State, LoadedContext<F::Data>), EngineError>
+where
+    F::Data: FlowData,
+{
+    let codec_error = |message: String| EngineError::Codec {
+        instance: record.id,
+        operation: "decoded",
+        message,
+    };
+    let state = record
+        .state
+        .parse::<F::State>()
+        .map_err(|error| codec_error(error.to_string()))?;
+    let loaded =
+        serde_json::from_slice(&record.context).map_err(|error| codec_error(error.to_string()))?;
+    Ok((state, loaded))
 }
 
 fn encode<D: Serialize>(context: &Context<D>) -> Result<Vec<u8>, EngineError> {
