@@ -1,7 +1,7 @@
 //! The flow model: what a flow is, independent of how it was declared.
 //!
 //! `flow!` lowers its input to a [`FlowSpec`] at compile time and the runtime builds one from
-//! configuration; both hand it to [`crate::validate`]. Declarations are kept in source order
+//! configuration; both hand it to [`crate::validate()`]. Declarations are kept in source order
 //! and duplicates are kept too, so that the validator can name the second of two declarations.
 
 use std::time::Duration;

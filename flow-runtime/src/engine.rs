@@ -360,13 +360,8 @@ impl<S: Store> Engine<S> {
         let registered = self.registered::<F>()?;
         self.ensure_worker();
         let id = InstanceId::new();
-        let (mut activation, mut record) = Activation::<F>::start(
-            id,
-            data,
-            options.labels,
-            registered.stats.clone(),
-            queued || S::KEEPS_RUNNING_CONTEXT,
-        )?;
+        let (mut activation, mut record) =
+            Activation::<F>::start(id, data, options.labels, registered.stats.clone())?;
         if queued {
             record.due_at = Some(SystemTime::now());
         }
@@ -641,7 +636,8 @@ where
             let mut activation = match Activation::<F>::load(record.clone(), lease, stats) {
                 Ok(activation) => activation,
                 Err(error) => {
-                    quarantine(&inner, F::NAME, record, lease, error.to_string()).await;
+                    let reason = format!("quarantined: {error}");
+                    quarantine(&inner, F::NAME, record, lease, reason).await;
                     return;
                 }
             };
@@ -650,9 +646,28 @@ where
             }
         })
     }
+
+    fn adopt(
+        &self,
+        inner: Arc<Inner<S>>,
+        record: InstanceRecord,
+        lease: Lease,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        if S::KEEPS_RUNNING_CONTEXT {
+            return self.resume(inner, record, lease);
+        }
+        Box::pin(async move {
+            let reason = format!(
+                "its driver stopped in state `{}` and its lease lapsed; the store holds its data as of its last rest, so check what its steps did, then `retry` or `skip`",
+                record.state
+            );
+            quarantine(&inner, F::NAME, record, lease, reason).await;
+        })
+    }
 }
 
-/// An instance whose record cannot be read is parked for a person, its record kept as is.
+/// An instance whose record cannot be read, or whose driver was lost where the store cannot
+/// tell what it did, is parked for a person, its record kept as is.
 async fn quarantine<S: Store>(
     inner: &Inner<S>,
     flow: &'static str,
@@ -660,7 +675,7 @@ async fn quarantine<S: Store>(
     lease: Lease,
     reason: String,
 ) {
-    tracing::error!(flow = %record.flow, instance = %record.id, %reason, "record cannot be decoded; quarantined");
+    tracing::error!(flow = %record.flow, instance = %record.id, %reason, "instance parked for a person");
     let commit = Commit {
         id: record.id,
         expected_revision: record.revision,
@@ -677,7 +692,7 @@ async fn quarantine<S: Store>(
         paused_from: record.paused_from,
         cancelled: record.cancelled,
         queries: record.queries,
-        error: Some(format!("quarantined: {reason}")),
+        error: Some(reason.clone()),
         clear_request: true,
         release_lease: true,
         lease_expires_at: SystemTime::now(),

@@ -116,6 +116,16 @@ pub trait Store: Send + Sync + 'static {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<(InstanceRecord, Lease)>, StoreError>> + Send;
 
+    /// Leases up to `limit` orphans to `owner`: instances running or compensating whose lease
+    /// lapsed (their driver stopped mid-flow: a dropped caller, a panic, a dead process).
+    fn claim_orphans(
+        &self,
+        now: SystemTime,
+        owner: u64,
+        ttl: Duration,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<(InstanceRecord, Lease)>, StoreError>> + Send;
+
     /// The earliest due time, if any: lets a worker sleep until then.
     fn next_due(&self) -> impl Future<Output = Result<Option<SystemTime>, StoreError>> + Send;
 

@@ -624,3 +624,37 @@ async fn a_failure_after_the_pivot_undoes_nothing_and_goes_to_a_person() {
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_whose_caller_went_away_mid_step_is_not_lost() {
+    let engine = Engine::builder()
+        .config(EngineConfig {
+            lease_ttl: Duration::from_millis(60),
+            orphan_scan_interval: Duration::from_millis(20),
+            ..fast()
+        })
+        .register::<SlowFlow>()
+        .build()
+        .unwrap();
+    // A caller drops its run in the middle of the first step.
+    let dropped = tokio::time::timeout(
+        Duration::from_millis(10),
+        engine.run::<SlowFlow>(Slow::default()),
+    )
+    .await;
+    assert!(dropped.is_err(), "the caller gave up mid-step");
+    let orphan = engine.list(Status::Running, 10).await.unwrap()[0].id;
+
+    let parked = engine.wait_ended::<SlowFlow>(orphan).await.unwrap();
+    assert_eq!(parked.status, Status::Manual);
+    let reason = engine.record(orphan).await.unwrap().error.unwrap();
+    assert!(
+        reason.contains("its driver stopped in state `One`"),
+        "{reason}"
+    );
+
+    engine.operator("ops").retry(orphan).await.unwrap();
+    let done = engine.wait_ended::<SlowFlow>(orphan).await.unwrap();
+    assert_eq!(done.status, Status::Completed);
+    assert_eq!(done.data.steps, 3);
+}

@@ -63,7 +63,6 @@ where
         data: F::Data,
         labels: Vec<(String, String)>,
         stats: Option<FlowStats>,
-        store_context: bool,
     ) -> Result<(Self, InstanceRecord), EngineError> {
         let mut context = Context::new(id, F::NAME, F::VERSION, F::START.name(), data);
         for (key, value) in labels {
@@ -82,13 +81,8 @@ where
             attempt: 1,
             step: 0,
             revision: 0,
-            // An instance the engine drives at once reaches the store's copy at its first rest
-            // unless the store keeps running contexts.
-            context: if store_context {
-                encode(&context)?
-            } else {
-                Vec::new()
-            },
+            // Stored from the start, so the record is readable whatever happens to its driver.
+            context: encode(&context)?,
             journal: Vec::new(),
             due_at: None,
             compensation_boundary: None,

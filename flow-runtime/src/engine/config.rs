@@ -11,6 +11,9 @@ pub struct EngineConfig {
     pub lease_ttl: Duration,
     /// How often the worker looks for due work when nothing woke it earlier.
     pub poll_interval: Duration,
+    /// How often the worker looks for orphans: instances whose driver stopped mid-flow and
+    /// whose lease lapsed.
+    pub orphan_scan_interval: Duration,
     /// How many due instances the worker claims at once.
     pub claim_batch: usize,
     /// The journal's cap per instance (compaction keeps what compensation needs).
@@ -27,6 +30,7 @@ impl Default for EngineConfig {
         Self {
             lease_ttl: Duration::from_secs(30),
             poll_interval: Duration::from_millis(50),
+            orphan_scan_interval: Duration::from_secs(5),
             claim_batch: 256,
             journal_cap: 256,
             compensation_retry: RetryPolicy::exponential(

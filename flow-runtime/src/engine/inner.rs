@@ -29,6 +29,16 @@ pub(crate) trait Resume<S: Store>: Send + Sync {
         record: InstanceRecord,
         lease: Lease,
     ) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+    /// Takes over an orphan (its driver stopped mid-flow): drives it on if the store kept its
+    /// context after every step, otherwise parks it for a person, since the stored context
+    /// is from its last rest and steps since may have had effects.
+    fn adopt(
+        &self,
+        inner: Arc<Inner<S>>,
+        record: InstanceRecord,
+        lease: Lease,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 }
 
 /// One registered flow version.

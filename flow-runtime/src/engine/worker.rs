@@ -3,13 +3,14 @@
 //! none per step.
 
 use std::sync::{Arc, Weak};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use super::inner::Inner;
 use crate::store::Store;
 
 /// Runs until the engine shuts down or is dropped.
 pub(crate) async fn run_worker<S: Store>(engine: Weak<Inner<S>>) {
+    let mut last_orphan_scan = Instant::now();
     loop {
         let Some(inner) = engine.upgrade() else {
             return;
@@ -18,6 +19,10 @@ pub(crate) async fn run_worker<S: Store>(engine: Weak<Inner<S>>) {
             return;
         }
         claim_and_spawn(&inner).await;
+        if last_orphan_scan.elapsed() >= inner.config.orphan_scan_interval {
+            last_orphan_scan = Instant::now();
+            adopt_orphans(&inner).await;
+        }
         let sleep = until_next_due(&inner).await;
         let shutdown = inner.shutdown.clone();
         let due_soon = Arc::clone(&inner.due_soon);
@@ -62,6 +67,34 @@ async fn claim_and_spawn<S: Store>(inner: &Arc<Inner<S>>) {
         if !full_batch {
             return;
         }
+    }
+}
+
+/// Hands orphans to their flows: they go on where durable, or go to a person otherwise.
+async fn adopt_orphans<S: Store>(inner: &Arc<Inner<S>>) {
+    let orphans = match inner
+        .store
+        .claim_orphans(
+            SystemTime::now(),
+            inner.worker_id,
+            inner.config.lease_ttl,
+            inner.config.claim_batch,
+        )
+        .await
+    {
+        Ok(orphans) => orphans,
+        Err(error) => {
+            tracing::warn!(%error, "looking for orphaned instances failed; trying again later");
+            return;
+        }
+    };
+    for (record, lease) in orphans {
+        let Some(flow) = inner.by_name(&record.flow, record.flow_version) else {
+            let _ = inner.store.release(record.id, lease).await;
+            continue;
+        };
+        let activation = flow.resume.adopt(Arc::clone(inner), record, lease);
+        inner.tasks.spawn(activation);
     }
 }
 

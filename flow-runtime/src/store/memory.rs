@@ -335,6 +335,33 @@ impl Store for MemoryStore {
         Ok(claimed)
     }
 
+    async fn claim_orphans(
+        &self,
+        now: SystemTime,
+        owner: u64,
+        ttl: Duration,
+        limit: usize,
+    ) -> Result<Vec<(InstanceRecord, Lease)>, StoreError> {
+        let mut claimed = Vec::new();
+        for shard in self.shards.iter() {
+            let mut shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+            for record in shard.records.values_mut() {
+                if claimed.len() >= limit {
+                    return Ok(claimed);
+                }
+                let orphaned = matches!(record.status, Status::Running | Status::Compensating)
+                    && record.due_at.is_none()
+                    && record.lease.is_some_and(|lease| lease.expires_at <= now);
+                if orphaned {
+                    let lease = self.new_lease(owner, ttl);
+                    record.lease = Some(lease);
+                    claimed.push((record.clone(), lease));
+                }
+            }
+        }
+        Ok(claimed)
+    }
+
     async fn next_due(&self) -> Result<Option<SystemTime>, StoreError> {
         let earliest = self
             .shards
