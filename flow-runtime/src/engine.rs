@@ -56,30 +56,14 @@ pub struct EngineBuilder<S: Store = MemoryStore> {
     flows: Vec<Registration<S>>,
 }
 
-impl EngineBuilder<MemoryStore> {
-    fn new() -> Self {
+impl<S: Store> EngineBuilder<S> {
+    /// A builder keeping instances in `store` (see also [`Engine::builder`] for memory).
+    pub fn with_store(store: S) -> Self {
         Self {
-            store: MemoryStore::new(),
+            store,
             config: EngineConfig::default(),
             plugins: Vec::new(),
             stats: None,
-            flows: Vec::new(),
-        }
-    }
-}
-
-impl<S: Store> EngineBuilder<S> {
-    /// Keeps instances in `store` instead of memory.
-    pub fn store<T: Store>(self, store: T) -> EngineBuilder<T> {
-        assert!(
-            self.flows.is_empty(),
-            "choose the store before registering flows"
-        );
-        EngineBuilder {
-            store,
-            config: self.config,
-            plugins: self.plugins,
-            stats: self.stats,
             flows: Vec::new(),
         }
     }
@@ -216,7 +200,7 @@ impl<S: Store> Clone for Engine<S> {
 impl Engine<MemoryStore> {
     /// A builder with the in-memory store.
     pub fn builder() -> EngineBuilder<MemoryStore> {
-        EngineBuilder::new()
+        EngineBuilder::with_store(MemoryStore::new())
     }
 }
 

@@ -276,3 +276,33 @@ async fn an_undecodable_record_is_quarantined_not_dropped() {
         "the record is kept as it was"
     );
 }
+
+#[tokio::test]
+async fn finished_instances_beyond_the_retention_are_forgotten() {
+    // 16 shards keep one finished instance each.
+    let engine = flow_runtime::EngineBuilder::with_store(MemoryStore::with_retention(16))
+        .register::<Weighing>()
+        .build()
+        .unwrap();
+    let mut ids = Vec::new();
+    for _ in 0..200 {
+        ids.push(
+            engine
+                .run::<Weighing>(Parcel::default())
+                .await
+                .unwrap()
+                .instance,
+        );
+    }
+    let mut kept = 0;
+    for id in &ids {
+        if engine.record(*id).await.is_ok() {
+            kept += 1;
+        }
+    }
+    assert!((1..=16).contains(&kept), "kept {kept}");
+    assert!(
+        engine.record(*ids.last().unwrap()).await.is_ok(),
+        "the latest is kept"
+    );
+}
