@@ -6,183 +6,36 @@
 //! spawned per step.
 
 mod activation;
+mod builder;
 mod config;
 mod drive;
 mod error;
 mod inner;
 mod operator;
+mod resume;
 mod saga;
 mod worker;
 
 use std::any::TypeId;
-use std::collections::HashMap;
-use std::future::Future;
-use std::marker::PhantomData;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::SystemTime;
 
-use flow_core::{Flow, FlowState, InstanceId, RetryPolicy, StateEntryKind};
-use tokio::sync::Notify;
-use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
+use flow_core::{Flow, FlowState, InstanceId, StateEntryKind};
 use tracing::Instrument;
 
 pub use activation::FlowData;
+pub use builder::{EngineBuilder, FlowOptions};
 pub use config::EngineConfig;
 pub use error::EngineError;
 pub use operator::Operator;
 
 use activation::{Activation, outcome_from_record};
-use inner::{Inner, Registered, Resume};
+use inner::{Inner, Registered};
 
 use crate::journal::{JournalEntry, JournalKind};
 use crate::outcome::{Outcome, Status};
-use crate::plugin::{Plugin, Plugins};
-use crate::stats::{StateShape, Stats};
-use crate::store::{Commit, InstanceRecord, InstanceSummary, Lease, MemoryStore, Store};
-
-/// Registers one flow once the statistics are known: validation, statistics, its resumer.
-type Registration<S> =
-    Box<dyn FnOnce(&Option<Stats>) -> Result<(TypeId, Registered<S>), EngineError>>;
-
-/// Builds an [`Engine`]: choose a store, register flows, install plugins, then `build`.
-pub struct EngineBuilder<S: Store = MemoryStore> {
-    store: S,
-    config: EngineConfig,
-    plugins: Vec<Arc<dyn Plugin>>,
-    stats: Option<Stats>,
-    flows: Vec<Registration<S>>,
-}
-
-impl<S: Store> EngineBuilder<S> {
-    /// A builder keeping instances in `store` (see also [`Engine::builder`] for memory).
-    pub fn with_store(store: S) -> Self {
-        Self {
-            store,
-            config: EngineConfig::default(),
-            plugins: Vec::new(),
-            stats: None,
-            flows: Vec::new(),
-        }
-    }
-
-    /// Replaces the engine-wide defaults.
-    pub fn config(mut self, config: EngineConfig) -> Self {
-        self.config = config;
-        self
-    }
-
-    /// Installs a plugin; plugins run in installation order.
-    pub fn plugin(mut self, plugin: impl Plugin) -> Self {
-        self.plugins.push(Arc::new(plugin));
-        self
-    }
-
-    /// Keeps statistics in `stats` (clone it first to read it later).
-    pub fn statistics(mut self, stats: Stats) -> Self {
-        self.stats = Some(stats);
-        self
-    }
-
-    /// Registers flow `F`; it is validated again, with its actions' metadata, at `build`.
-    pub fn register<F: Flow>(self) -> Self
-    where
-        F::Data: FlowData,
-    {
-        self.register_with::<F>(FlowOptions::default())
-    }
-
-    /// Registers flow `F` with per-flow options (retry overrides).
-    pub fn register_with<F: Flow>(mut self, options: FlowOptions) -> Self
-    where
-        F::Data: FlowData,
-    {
-        self.flows.push(Box::new(move |stats: &Option<Stats>| {
-            let diagnostics = flow_core::validate(&F::spec());
-            if !diagnostics.is_empty() {
-                return Err(EngineError::InvalidFlow {
-                    flow: F::NAME,
-                    diagnostics,
-                });
-            }
-            let retry_overrides = options.resolve::<F>()?;
-            let stats = stats
-                .as_ref()
-                .map(|stats| stats.register_flow(F::NAME, F::VERSION, &state_shapes::<F>()));
-            Ok((
-                TypeId::of::<F>(),
-                Registered {
-                    name: F::NAME,
-                    version: F::VERSION,
-                    stats,
-                    resume: Arc::new(TypedResume::<F>(PhantomData)),
-                    retry_overrides,
-                },
-            ))
-        }));
-        self
-    }
-
-    /// The engine, or the first flow that failed validation.
-    pub fn build(self) -> Result<Engine<S>, EngineError> {
-        let mut flows = HashMap::new();
-        for register in self.flows {
-            let (type_id, registered) = register(&self.stats)?;
-            flows.insert(type_id, registered);
-        }
-        Ok(Engine {
-            inner: Arc::new(Inner {
-                store: self.store,
-                config: self.config,
-                plugins: Plugins::new(self.plugins),
-                stats: self.stats,
-                flows,
-                worker_id: InstanceId::new().seed(),
-                shutdown: CancellationToken::new(),
-                shutting_down: AtomicBool::new(false),
-                tasks: TaskTracker::new(),
-                rested: Notify::new(),
-                due_soon: Arc::new(Notify::new()),
-                worker_started: AtomicBool::new(false),
-            }),
-        })
-    }
-}
-
-/// The shape statistics need of a flow: states in index order and their edges.
-fn state_shapes<F: Flow>() -> Vec<StateShape> {
-    F::TABLE
-        .states
-        .iter()
-        .map(|state| {
-            let edges = match &state.kind {
-                StateEntryKind::Step { edges, .. } | StateEntryKind::Wait { edges, .. } => edges,
-                _ => &[][..],
-            };
-            let mut shape: Vec<(Option<&'static str>, usize)> = edges
-                .iter()
-                .filter_map(|edge| {
-                    let target = F::TABLE.states.iter().position(|s| s.name == edge.target)?;
-                    Some((edge.instruction, target))
-                })
-                .collect();
-            if let StateEntryKind::Wait {
-                deadline: Some((_, target)),
-                ..
-            } = &state.kind
-                && let Some(index) = F::TABLE.states.iter().position(|s| s.name == *target)
-            {
-                shape.push((Some("Deadline"), index));
-            }
-            StateShape {
-                name: state.name,
-                edges: shape,
-            }
-        })
-        .collect()
-}
+use crate::stats::Stats;
+use crate::store::{InstanceRecord, InstanceSummary, Lease, MemoryStore, Store};
 
 /// Runs instances of registered flows. Cheap to clone: clones share one engine.
 pub struct Engine<S: Store = MemoryStore> {
@@ -201,52 +54,6 @@ impl Engine<MemoryStore> {
     /// A builder with the in-memory store.
     pub fn builder() -> EngineBuilder<MemoryStore> {
         EngineBuilder::with_store(MemoryStore::new())
-    }
-}
-
-/// Options of one registered flow.
-#[derive(Debug, Clone, Default)]
-pub struct FlowOptions {
-    retry_overrides: Vec<(String, RetryPolicy)>,
-}
-
-impl FlowOptions {
-    /// In this flow, retries `action` with `policy` instead of its declared policy.
-    pub fn retry(mut self, action: impl Into<String>, policy: RetryPolicy) -> Self {
-        self.retry_overrides.push((action.into(), policy));
-        self
-    }
-
-    /// The overrides, each checked to name an action of `F`.
-    fn resolve<F: Flow>(self) -> Result<Vec<(&'static str, RetryPolicy)>, EngineError> {
-        let actions: Vec<&'static str> = F::TABLE
-            .states
-            .iter()
-            .filter_map(|state| match &state.kind {
-                StateEntryKind::Step { action, .. } => Some(action.action),
-                _ => None,
-            })
-            .collect();
-        self.retry_overrides
-            .into_iter()
-            .map(|(name, policy)| {
-                let known = actions.iter().find(|action| **action == name).copied();
-                match known {
-                    Some(action) if policy.attempts > 0 => Ok((action, policy)),
-                    Some(_) => Err(EngineError::InvalidOverride {
-                        flow: F::NAME,
-                        message: format!("retry of `{name}` needs at least one attempt"),
-                    }),
-                    None => Err(EngineError::InvalidOverride {
-                        flow: F::NAME,
-                        message: match flow_core::did_you_mean(&name, actions.iter().copied()) {
-                            Some(best) => format!("no action `{name}`; did you mean `{best}`?"),
-                            None => format!("no action `{name}` in this flow"),
-                        },
-                    }),
-                }
-            })
-            .collect()
     }
 }
 
@@ -595,106 +402,4 @@ fn wait_event<F: Flow>(state: F::State) -> &'static str {
         StateEntryKind::Wait { event, .. } => event,
         _ => "",
     }
-}
-
-/// Resumes stored instances of `F` for the worker.
-struct TypedResume<F>(PhantomData<fn() -> F>);
-
-impl<F: Flow, S: Store> Resume<S> for TypedResume<F>
-where
-    F::Data: FlowData,
-{
-    fn resume(
-        &self,
-        inner: Arc<Inner<S>>,
-        record: InstanceRecord,
-        lease: Lease,
-    ) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        Box::pin(async move {
-            let id = record.id;
-            let span = tracing::info_span!("flow", flow = F::NAME, instance = %id);
-            let stats = inner
-                .flows
-                .get(&TypeId::of::<F>())
-                .and_then(|registered| registered.stats.clone());
-            let mut activation = match Activation::<F>::load(record.clone(), lease, stats) {
-                Ok(activation) => activation,
-                Err(error) => {
-                    let reason = format!("quarantined: {error}");
-                    quarantine(&inner, F::NAME, record, lease, reason).await;
-                    return;
-                }
-            };
-            if let Err(error) = drive::drive(&inner, &mut activation).instrument(span).await {
-                tracing::warn!(flow = F::NAME, instance = %id, %error, "activation stopped; the instance stays in the store");
-            }
-        })
-    }
-
-    fn adopt(
-        &self,
-        inner: Arc<Inner<S>>,
-        record: InstanceRecord,
-        lease: Lease,
-    ) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        if S::KEEPS_RUNNING_CONTEXT {
-            return self.resume(inner, record, lease);
-        }
-        Box::pin(async move {
-            let reason = format!(
-                "its driver stopped in state `{}` and its lease lapsed; the store holds its data as of its last rest, so check what its steps did, then `retry` or `skip`",
-                record.state
-            );
-            quarantine(&inner, F::NAME, record, lease, reason).await;
-        })
-    }
-}
-
-/// An instance whose record cannot be read, or whose driver was lost where the store cannot
-/// tell what it did, is parked for a person, its record kept as is.
-async fn quarantine<S: Store>(
-    inner: &Inner<S>,
-    flow: &'static str,
-    record: InstanceRecord,
-    lease: Lease,
-    reason: String,
-) {
-    tracing::error!(flow = %record.flow, instance = %record.id, %reason, "instance parked for a person");
-    let commit = Commit {
-        id: record.id,
-        expected_revision: record.revision,
-        lease_token: lease.token,
-        state: record.state.clone(),
-        status: Status::Manual,
-        attempt: record.attempt,
-        step: record.step,
-        context: None,
-        journal: None,
-        journal_cap: inner.config.journal_cap,
-        due_at: None,
-        compensation_boundary: record.compensation_boundary,
-        paused_from: record.paused_from,
-        cancelled: record.cancelled,
-        queries: record.queries,
-        error: Some(reason.clone()),
-        clear_request: true,
-        release_lease: true,
-        lease_expires_at: SystemTime::now(),
-    };
-    if let Err(error) = inner.store.commit(commit).await {
-        tracing::error!(instance = %record.id, %error, "quarantine failed");
-    }
-    if !inner.plugins.is_empty() {
-        let event = crate::plugin::FlowEvent {
-            flow,
-            version: record.flow_version,
-            instance: record.id,
-            state: &record.state,
-            labels: &[],
-        };
-        inner
-            .plugins
-            .each(|plugin| plugin.on_manual(&event, &reason));
-    }
-    inner.instance_rested(None);
 }

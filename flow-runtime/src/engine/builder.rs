@@ -1,0 +1,210 @@
+//! Building an engine: the store, defaults, plugins, statistics and the registered flows,
+//! each validated again with its actions' metadata.
+
+use std::any::TypeId;
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use flow_core::{Flow, InstanceId, RetryPolicy, StateEntryKind};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::Engine;
+use super::activation::FlowData;
+use super::config::EngineConfig;
+use super::error::EngineError;
+use super::inner::{Inner, Registered};
+use super::resume::TypedResume;
+use crate::plugin::{Plugin, Plugins};
+use crate::stats::{StateShape, Stats};
+use crate::store::{MemoryStore, Store};
+
+/// Registers one flow once the statistics are known: validation, statistics, its resumer.
+type Registration<S> =
+    Box<dyn FnOnce(&Option<Stats>) -> Result<(TypeId, Registered<S>), EngineError>>;
+
+/// Builds an [`Engine`]: choose a store, register flows, install plugins, then `build`.
+pub struct EngineBuilder<S: Store = MemoryStore> {
+    store: S,
+    config: EngineConfig,
+    plugins: Vec<Arc<dyn Plugin>>,
+    stats: Option<Stats>,
+    flows: Vec<Registration<S>>,
+}
+
+impl<S: Store> EngineBuilder<S> {
+    /// A builder keeping instances in `store` (see also [`Engine::builder`] for memory).
+    pub fn with_store(store: S) -> Self {
+        Self {
+            store,
+            config: EngineConfig::default(),
+            plugins: Vec::new(),
+            stats: None,
+            flows: Vec::new(),
+        }
+    }
+
+    /// Replaces the engine-wide defaults.
+    pub fn config(mut self, config: EngineConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Installs a plugin; plugins run in installation order.
+    pub fn plugin(mut self, plugin: impl Plugin) -> Self {
+        self.plugins.push(Arc::new(plugin));
+        self
+    }
+
+    /// Keeps statistics in `stats` (clone it first to read it later).
+    pub fn statistics(mut self, stats: Stats) -> Self {
+        self.stats = Some(stats);
+        self
+    }
+
+    /// Registers flow `F`; it is validated again, with its actions' metadata, at `build`.
+    pub fn register<F: Flow>(self) -> Self
+    where
+        F::Data: FlowData,
+    {
+        self.register_with::<F>(FlowOptions::default())
+    }
+
+    /// Registers flow `F` with per-flow options (retry overrides).
+    pub fn register_with<F: Flow>(mut self, options: FlowOptions) -> Self
+    where
+        F::Data: FlowData,
+    {
+        self.flows.push(Box::new(move |stats: &Option<Stats>| {
+            let diagnostics = flow_core::validate(&F::spec());
+            if !diagnostics.is_empty() {
+                return Err(EngineError::InvalidFlow {
+                    flow: F::NAME,
+                    diagnostics,
+                });
+            }
+            let retry_overrides = options.resolve::<F>()?;
+            let stats = stats
+                .as_ref()
+                .map(|stats| stats.register_flow(F::NAME, F::VERSION, &state_shapes::<F>()));
+            Ok((
+                TypeId::of::<F>(),
+                Registered {
+                    name: F::NAME,
+                    version: F::VERSION,
+                    stats,
+                    resume: Arc::new(TypedResume::<F>(PhantomData)),
+                    retry_overrides,
+                },
+            ))
+        }));
+        self
+    }
+
+    /// The engine, or the first flow that failed validation.
+    pub fn build(self) -> Result<Engine<S>, EngineError> {
+        let mut flows = HashMap::new();
+        for register in self.flows {
+            let (type_id, registered) = register(&self.stats)?;
+            flows.insert(type_id, registered);
+        }
+        Ok(Engine {
+            inner: Arc::new(Inner {
+                store: self.store,
+                config: self.config,
+                plugins: Plugins::new(self.plugins),
+                stats: self.stats,
+                flows,
+                worker_id: InstanceId::new().seed(),
+                shutdown: CancellationToken::new(),
+                shutting_down: AtomicBool::new(false),
+                tasks: TaskTracker::new(),
+                rested: Notify::new(),
+                due_soon: Arc::new(Notify::new()),
+                worker_started: AtomicBool::new(false),
+            }),
+        })
+    }
+}
+
+/// The shape statistics need of a flow: states in index order and their edges.
+fn state_shapes<F: Flow>() -> Vec<StateShape> {
+    F::TABLE
+        .states
+        .iter()
+        .map(|state| {
+            let edges = match &state.kind {
+                StateEntryKind::Step { edges, .. } | StateEntryKind::Wait { edges, .. } => edges,
+                _ => &[][..],
+            };
+            let mut shape: Vec<(Option<&'static str>, usize)> = edges
+                .iter()
+                .filter_map(|edge| {
+                    let target = F::TABLE.states.iter().position(|s| s.name == edge.target)?;
+                    Some((edge.instruction, target))
+                })
+                .collect();
+            if let StateEntryKind::Wait {
+                deadline: Some((_, target)),
+                ..
+            } = &state.kind
+                && let Some(index) = F::TABLE.states.iter().position(|s| s.name == *target)
+            {
+                shape.push((Some("Deadline"), index));
+            }
+            StateShape {
+                name: state.name,
+                edges: shape,
+            }
+        })
+        .collect()
+}
+
+/// Options of one registered flow.
+#[derive(Debug, Clone, Default)]
+pub struct FlowOptions {
+    retry_overrides: Vec<(String, RetryPolicy)>,
+}
+
+impl FlowOptions {
+    /// In this flow, retries `action` with `policy` instead of its declared policy.
+    pub fn retry(mut self, action: impl Into<String>, policy: RetryPolicy) -> Self {
+        self.retry_overrides.push((action.into(), policy));
+        self
+    }
+
+    /// The overrides, each checked to name an action of `F`.
+    fn resolve<F: Flow>(self) -> Result<Vec<(&'static str, RetryPolicy)>, EngineError> {
+        let actions: Vec<&'static str> = F::TABLE
+            .states
+            .iter()
+            .filter_map(|state| match &state.kind {
+                StateEntryKind::Step { action, .. } => Some(action.action),
+                _ => None,
+            })
+            .collect();
+        self.retry_overrides
+            .into_iter()
+            .map(|(name, policy)| {
+                let known = actions.iter().find(|action| **action == name).copied();
+                match known {
+                    Some(action) if policy.attempts > 0 => Ok((action, policy)),
+                    Some(_) => Err(EngineError::InvalidOverride {
+                        flow: F::NAME,
+                        message: format!("retry of `{name}` needs at least one attempt"),
+                    }),
+                    None => Err(EngineError::InvalidOverride {
+                        flow: F::NAME,
+                        message: match flow_core::did_you_mean(&name, actions.iter().copied()) {
+                            Some(best) => format!("no action `{name}`; did you mean `{best}`?"),
+                            None => format!("no action `{name}` in this flow"),
+                        },
+                    }),
+                }
+            })
+            .collect()
+    }
+}
