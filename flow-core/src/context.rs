@@ -6,10 +6,18 @@ use uuid::Uuid;
 
 /// The identity of one instance of a flow: a time-ordered UUID (v7).
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
 #[serde(transparent)]
 pub struct InstanceId(Uuid);
+
+/// Hashes as one `u64` (both halves folded): equal ids hash equal, and stores keyed by id
+/// hash it with one word instead of sixteen bytes and a length.
+impl std::hash::Hash for InstanceId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_u64(self.seed());
+    }
+}
 
 impl InstanceId {
     /// A new, time-ordered id.

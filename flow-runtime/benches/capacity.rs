@@ -77,6 +77,23 @@ fn main() {
             .build()
             .expect("valid flows");
 
+        // Memory first, in a fresh process: freed memory of other work would hide growth.
+        let context_bytes = serde_json::to_vec(&Noop::default()).expect("json").len();
+        let before = resident_bytes();
+        let mut waiting: Vec<InstanceId> = Vec::with_capacity(INSTANCES);
+        for _ in 0..INSTANCES {
+            let outcome = engine.run::<Waits>(Noop::default()).await.expect("runs");
+            waiting.push(outcome.instance);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let after = resident_bytes();
+        let per_instance = after.saturating_sub(before) / INSTANCES;
+        println!(
+            "memory: {INSTANCES} waiting instances took {} KiB more resident memory: {per_instance} bytes each (context data: {context_bytes} bytes as JSON)",
+            after.saturating_sub(before) / 1024
+        );
+        std::hint::black_box(waiting);
+
         // Warm up allocator pools and the worker.
         for _ in 0..1_000 {
             engine.run::<Ten>(Noop::default()).await.expect("runs");
@@ -100,20 +117,5 @@ fn main() {
             (INSTANCES * 10) as f64 / elapsed.as_secs_f64()
         );
 
-        let context_bytes = serde_json::to_vec(&Noop::default()).expect("json").len();
-        let before = resident_bytes();
-        let mut waiting: Vec<InstanceId> = Vec::with_capacity(INSTANCES);
-        for _ in 0..INSTANCES {
-            let outcome = engine.run::<Waits>(Noop::default()).await.expect("runs");
-            waiting.push(outcome.instance);
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        let after = resident_bytes();
-        let per_instance = after.saturating_sub(before) / INSTANCES;
-        println!(
-            "memory: {INSTANCES} waiting instances took {} KiB more resident memory: {per_instance} bytes each (context data: {context_bytes} bytes as JSON)",
-            after.saturating_sub(before) / 1024
-        );
-        std::hint::black_box(waiting);
     });
 }

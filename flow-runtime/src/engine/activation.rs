@@ -16,6 +16,10 @@ use crate::plugin::FlowEvent;
 use crate::stats::{FlowStats, LabelSlot};
 use crate::store::{Commit, InstanceRecord, Lease, OperatorRequest, StepCommit, Store};
 
+/// Journal entries most flows finish within: both copies of the journal start with this
+/// much room, so they do not regrow on the way.
+const JOURNAL_CAPACITY: usize = 16;
+
 /// Business data the engine can store: serde both ways, movable between threads.
 pub trait FlowData: Serialize + DeserializeOwned + Send + 'static {}
 
@@ -83,7 +87,8 @@ where
             revision: 0,
             // Stored from the start, so the record is readable whatever happens to its driver.
             context: encode(&context)?,
-            journal: Vec::new(),
+            // The store's copy grows with the instance: room for a typical flow up front.
+            journal: Vec::with_capacity(JOURNAL_CAPACITY),
             due_at: None,
             compensation_boundary: None,
             paused_from: None,
@@ -106,8 +111,7 @@ where
             },
             attempt: 1,
             step: 0,
-            // Most flows finish within this many entries: no regrowth on the way.
-            journal: Vec::with_capacity(16),
+            journal: Vec::with_capacity(JOURNAL_CAPACITY),
             due_at: None,
             compensation_boundary: None,
             paused_from: None,

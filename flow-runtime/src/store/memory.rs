@@ -212,7 +212,11 @@ impl Store for MemoryStore {
             record.request = None;
         }
         match (&mut record.lease, commit.release_lease) {
-            (lease, true) => *lease = None,
+            (lease, true) => {
+                *lease = None;
+                // At rest the journal stops growing for a while: give back its spare room.
+                record.journal.shrink_to_fit();
+            }
             (Some(lease), false) => lease.expires_at = commit.lease_expires_at,
             (None, false) => {}
         }
@@ -413,6 +417,11 @@ struct IdHasher(u64);
 impl Hasher for IdHasher {
     fn finish(&self) -> u64 {
         self.0
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        // `InstanceId` hashes as one word of random bits: use it as it is.
+        self.0 = self.0.rotate_left(5) ^ value;
     }
 
     fn write(&mut self, bytes: &[u8]) {
