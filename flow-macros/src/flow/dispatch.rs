@@ -69,30 +69,39 @@ pub(crate) fn dispatch(
         });
         quote!(#(#patterns)|* => Self::#name(state, ctx, mode).await,)
     });
-    chunk_fns.extend(quote! {
-        #[doc(hidden)]
-        async fn __dispatch(
-            state: #states,
-            ctx: &mut #private::Context<#data>,
-            mode: #private::DispatchMode,
-        ) -> ::core::result::Result<
-            ::core::option::Option<#private::Transition<#states>>,
-            #private::StepError,
-        > {
-            #[allow(unreachable_patterns)]
-            match state {
-                #(#route_arms)*
-                other => ::core::result::Result::Err(#private::StepError::NoAction {
-                    state: #states::name(other),
-                }),
+    // A flow of one chunk needs no router: one await less per step.
+    let router = if chunks.len() == 1 {
+        format_ident!("__dispatch_chunk_0")
+    } else {
+        format_ident!("__dispatch")
+    };
+    let routed = chunks.len() > 1;
+    chunk_fns.extend(routed.then(|| {
+        quote! {
+            #[doc(hidden)]
+            async fn __dispatch(
+                state: #states,
+                ctx: &mut #private::Context<#data>,
+                mode: #private::DispatchMode,
+            ) -> ::core::result::Result<
+                ::core::option::Option<#private::Transition<#states>>,
+                #private::StepError,
+            > {
+                #[allow(unreachable_patterns)]
+                match state {
+                    #(#route_arms)*
+                    other => ::core::result::Result::Err(#private::StepError::NoAction {
+                        state: #states::name(other),
+                    }),
+                }
             }
         }
-    });
+    }));
     // Running and querying always give a transition; compensating never does.
     let transition = |mode: TokenStream| {
         quote! {
             async move {
-                match Self::__dispatch(state, ctx, #mode).await {
+                match Self::#router(state, ctx, #mode).await {
                     ::core::result::Result::Ok(::core::option::Option::Some(transition)) => {
                         ::core::result::Result::Ok(transition)
                     }
@@ -110,7 +119,7 @@ pub(crate) fn dispatch(
     let query_body = transition(quote!(#private::DispatchMode::Query));
     let compensate_body = quote! {
         async move {
-            Self::__dispatch(state, ctx, #private::DispatchMode::Compensate)
+            Self::#router(state, ctx, #private::DispatchMode::Compensate)
                 .await
                 .map(|_| ())
         }
