@@ -12,7 +12,7 @@ use super::state_enum::StateVariant;
 /// Flows with at most this many steps get one saga check item per step.
 const SEPARATE_CHECKS_UP_TO: usize = 64;
 /// Steps per saga check item in bigger flows.
-const CHECKS_PER_GROUP: usize = 16;
+const CHECKS_PER_GROUP: usize = 64;
 
 /// The const items checking every step's saga properties.
 pub(crate) fn assertions(
