@@ -28,7 +28,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("order {number} ({scenario}, {channel}):");
         report::print_path(&outcome.journal);
         println!("    ended in {} ({:?})", outcome.state, outcome.status);
-        println!("    effects: {}", outcome.data.effects.join("; "));
+        if outcome.data.effects.is_empty() {
+            println!("    effects: none");
+        } else {
+            println!("    effects: {}", outcome.data.effects.join("; "));
+        }
         println!();
     }
     report::print_statistics(&stats.snapshot(), Checkout::NAME, Checkout::VERSION);
