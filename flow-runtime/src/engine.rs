@@ -32,7 +32,6 @@ pub use operator::Operator;
 use activation::{Activation, outcome_from_record};
 use inner::{Inner, Registered};
 
-use crate::journal::{JournalEntry, JournalKind};
 use crate::outcome::{Outcome, Status};
 use crate::stats::Stats;
 use crate::store::{InstanceRecord, InstanceSummary, Lease, MemoryStore, Store};
@@ -210,43 +209,17 @@ impl<S: Store> Engine<S> {
                 });
             }
         };
-        let from = activation.state;
-        if let Some((stats, slot)) = &activation.stats {
-            stats.moved(
-                *slot,
-                from.index(),
-                transition.instruction,
-                transition.next.index(),
-            );
-        }
-        if !self.inner.plugins.is_empty() {
-            let event = activation.event();
-            self.inner.plugins.each(|plugin| {
-                plugin.on_transition(&event, transition.instruction, transition.next.name())
-            });
-        }
-        let now = SystemTime::now();
-        let entry = JournalEntry {
-            step: activation.step,
-            kind: JournalKind::Signal,
-            action: std::borrow::Cow::Borrowed(wait_event::<F>(from)),
-            instruction: std::borrow::Cow::Borrowed(transition.instruction),
-            from: std::borrow::Cow::Borrowed(from.name()),
-            to: std::borrow::Cow::Borrowed(transition.next.name()),
-            attempt: 1,
-            compensable: false,
-            at: now,
-        };
-        drive::arrive(&mut activation, transition.next, now);
-        let release = !matches!(activation.status, Status::Running | Status::Compensating);
-        let request = activation
-            .commit(&self.inner, Some(entry), release, false)
-            .await?;
-        if let Some((stats, slot)) = &activation.stats {
-            stats.entered(*slot, transition.next.index());
-        }
+        let event_type = wait_event::<F>(activation.state);
         let span = tracing::info_span!("flow", flow = F::NAME, %instance);
-        if drive::after_commit(&self.inner, &mut activation, request).await? {
+        let go_on = drive::move_from_wait(
+            &self.inner,
+            &mut activation,
+            event_type,
+            transition.instruction,
+            transition.next,
+        )
+        .await?;
+        if go_on {
             drive::drive(&self.inner, &mut activation)
                 .instrument(span)
                 .await?;

@@ -332,7 +332,7 @@ where
 
 /// Sets the status that arriving in `next` gives: ends complete or compensate, waits park
 /// with their deadline, steps run on.
-pub(crate) fn arrive<F: Flow>(activation: &mut Activation<F>, next: F::State, now: SystemTime) {
+fn arrive<F: Flow>(activation: &mut Activation<F>, next: F::State, now: SystemTime) {
     activation.state = next;
     activation.due_at = None;
     match &F::TABLE.states[next.index()].kind {
@@ -400,22 +400,37 @@ where
     let Some((_, target)) = F::deadline(activation.state) else {
         return Ok(false);
     };
+    move_from_wait(inner, activation, "deadline", "Deadline", target).await
+}
+
+/// Moves a waiting instance to `target` on `event` (a signal's variant, or `Deadline`) and
+/// commits; `source` names what moved it in the journal. Returns whether to go on.
+pub(crate) async fn move_from_wait<F: Flow, S: Store>(
+    inner: &Inner<S>,
+    activation: &mut Activation<F>,
+    source: &'static str,
+    event: &'static str,
+    target: F::State,
+) -> Result<bool, EngineError>
+where
+    F::Data: FlowData,
+{
     let now = SystemTime::now();
     let from = activation.state;
     if let Some((stats, slot)) = &activation.stats {
-        stats.moved(*slot, from.index(), "Deadline", target.index());
+        stats.moved(*slot, from.index(), event, target.index());
     }
     if !inner.plugins.is_empty() {
-        let event = activation.event();
+        let flow_event = activation.event();
         inner
             .plugins
-            .each(|plugin| plugin.on_transition(&event, "Deadline", target.name()));
+            .each(|plugin| plugin.on_transition(&flow_event, event, target.name()));
     }
     let entry = JournalEntry {
         step: activation.step,
         kind: JournalKind::Signal,
-        action: Cow::Borrowed("deadline"),
-        instruction: Cow::Borrowed("Deadline"),
+        action: Cow::Borrowed(source),
+        instruction: Cow::Borrowed(event),
         from: Cow::Borrowed(from.name()),
         to: Cow::Borrowed(target.name()),
         attempt: 1,
