@@ -1,1 +1,5 @@
-//! Integration tests across the flow crates live in `tests/tests/`.
+//! Integration tests across the flow crates live in `tests/tests/`. This library holds what
+//! several of them share: the store conformance suite and the test servers' URLs.
+
+pub mod conformance;
+pub mod servers;

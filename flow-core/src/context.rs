@@ -49,6 +49,15 @@ impl From<Uuid> for InstanceId {
     }
 }
 
+impl std::str::FromStr for InstanceId {
+    type Err = uuid::Error;
+
+    /// Parses the hyphenated form that `Display` writes.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Uuid::parse_str(text).map(Self)
+    }
+}
+
 impl fmt::Display for InstanceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)

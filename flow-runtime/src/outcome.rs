@@ -27,6 +27,37 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status, in declaration order.
+    pub const ALL: [Status; 8] = [
+        Status::Running,
+        Status::Waiting,
+        Status::Paused,
+        Status::Manual,
+        Status::Completed,
+        Status::Compensating,
+        Status::Failed,
+        Status::Cancelled,
+    ];
+
+    /// The status's stored name (`running`, `waiting` ...), the same as its serde name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Running => "running",
+            Status::Waiting => "waiting",
+            Status::Paused => "paused",
+            Status::Manual => "manual",
+            Status::Completed => "completed",
+            Status::Compensating => "compensating",
+            Status::Failed => "failed",
+            Status::Cancelled => "cancelled",
+        }
+    }
+
+    /// The status stored as `name`, if it is one.
+    pub fn from_name(name: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|status| status.name() == name)
+    }
+
     /// Whether the instance will not move again on its own or on a signal.
     pub fn is_final(self) -> bool {
         matches!(self, Status::Completed | Status::Failed | Status::Cancelled)

@@ -6,15 +6,23 @@
 //! do it in one round trip. Instances are worked on under a [`Lease`] whose fencing token the
 //! store checks on every commit: a process whose lease was taken over cannot write.
 
+mod any;
 mod memory;
 mod record;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod sql;
+mod url;
 
 use std::future::Future;
 use std::time::{Duration, SystemTime};
 
 use flow_core::InstanceId;
 
+pub use any::AnyStore;
 pub use memory::MemoryStore;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub use sql::{SqlOptions, SqlStore, Synchronous};
+pub use url::{StoreUrl, redact_password};
 pub use record::{
     Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, OperatorRequest, StepCommit,
 };
@@ -50,6 +58,44 @@ pub enum StoreError {
         /// The token of the current lease, 0 when none.
         current: u64,
     },
+    /// The stored record cannot be read (a corrupt row, a value written by something else):
+    /// the store set it aside, untouched, and works on the others.
+    #[error("instance `{instance}` is quarantined: its stored record cannot be decoded: {reason}")]
+    Quarantined {
+        /// The instance.
+        instance: InstanceId,
+        /// What could not be decoded.
+        reason: String,
+    },
+    /// The store URL is not one this build understands.
+    #[error("store URL `{url}` is invalid: {reason}")]
+    InvalidUrl {
+        /// The URL, without its password.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The store could not be opened: the server is unreachable, refused the credentials,
+    /// or the file cannot be created.
+    #[error("cannot open store `{url}`: {reason}")]
+    Connect {
+        /// The URL, without its password.
+        url: String,
+        /// What the backend said.
+        reason: String,
+    },
+    /// The database was migrated by a newer version of this library.
+    #[error(
+        "store `{url}` has schema version {found}, newer than the {supported} this build knows: upgrade the engine before connecting it to this database"
+    )]
+    NewerSchema {
+        /// The URL, without its password.
+        url: String,
+        /// The database's schema version.
+        found: i64,
+        /// The newest version this build knows.
+        supported: i64,
+    },
     /// The backend failed (connection lost, disk full ...).
     #[error("store backend failed: {0}")]
     Backend(String),
@@ -62,7 +108,7 @@ pub trait Store: Send + Sync + 'static {
     /// Whether the store keeps the context of running instances after every step (durable
     /// stores, which must survive a crash) or only when an instance comes to rest (waiting,
     /// paused, scheduled for later, ended), which is all an in-process store needs.
-    const KEEPS_RUNNING_CONTEXT: bool;
+    fn keeps_running_context(&self) -> bool;
 
     /// Stores a new instance; when `lease_to` names an owner and a time to live, the
     /// instance is leased to it in the same round trip.

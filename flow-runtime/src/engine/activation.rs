@@ -170,7 +170,7 @@ where
         inner: &Inner<S>,
         entry: JournalEntry,
     ) -> Result<Option<OperatorRequest>, EngineError> {
-        let context = if S::KEEPS_RUNNING_CONTEXT {
+        let context = if inner.store.keeps_running_context() {
             Some(encode(&self.context)?)
         } else {
             None
@@ -209,7 +209,7 @@ where
         release: bool,
         clear_request: bool,
     ) -> Result<Option<OperatorRequest>, EngineError> {
-        let context = if S::KEEPS_RUNNING_CONTEXT || release {
+        let context = if inner.store.keeps_running_context() || release {
             Some(encode(&self.context)?)
         } else {
             None

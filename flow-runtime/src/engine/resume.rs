@@ -57,7 +57,7 @@ where
         record: InstanceRecord,
         lease: Lease,
     ) -> Pin<Box<dyn Future<Output = ()> + Send>> {
-        if S::KEEPS_RUNNING_CONTEXT {
+        if inner.store.keeps_running_context() {
             return self.resume(inner, record, lease);
         }
         Box::pin(async move {

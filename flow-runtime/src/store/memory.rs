@@ -154,7 +154,10 @@ fn lease_is_live(lease: Option<&Lease>, now: SystemTime) -> bool {
 }
 
 impl Store for MemoryStore {
-    const KEEPS_RUNNING_CONTEXT: bool = false;
+    #[inline]
+    fn keeps_running_context(&self) -> bool {
+        false
+    }
 
     async fn insert(
         &self,
@@ -304,37 +307,48 @@ impl Store for MemoryStore {
         ttl: Duration,
         limit: usize,
     ) -> Result<Vec<(InstanceRecord, Lease)>, StoreError> {
+        // The earliest due across all shards first: each shard's earliest candidates, merged.
+        let mut candidates: Vec<(SystemTime, InstanceId)> = Vec::new();
+        for shard in self.shards.iter() {
+            let shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+            candidates.extend(
+                shard
+                    .due
+                    .iter()
+                    .take_while(|(at, _)| *at <= now)
+                    .filter(|(_, id)| {
+                        shard
+                            .records
+                            .get(id)
+                            .is_some_and(|record| !lease_is_live(record.lease.as_ref(), now))
+                    })
+                    .take(limit)
+                    .copied(),
+            );
+        }
+        candidates.sort_unstable();
         let mut claimed = Vec::new();
-        for index in 0..SHARDS {
+        for (at, id) in candidates {
             if claimed.len() >= limit {
                 break;
             }
-            let mut shard = self.shards[index]
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            let due: Vec<InstanceId> = shard
-                .due
-                .iter()
-                .take_while(|(at, _)| *at <= now)
-                .map(|(_, id)| *id)
-                .collect();
-            for id in due {
-                if claimed.len() >= limit {
-                    break;
-                }
-                let Some(record) = shard.records.get_mut(&id) else {
-                    continue;
-                };
-                if lease_is_live(record.lease.as_ref(), now) {
-                    continue;
-                }
-                let lease = self.new_lease(owner, ttl);
-                record.lease = Some(lease);
-                // The claim consumes the timer; the activation sets a new one if it needs one.
-                let due = record.due_at.take();
-                claimed.push((record.clone(), lease));
-                shard.set_due(id, due, None);
+            let mut shard = self.shard(id);
+            // Another claimer may have taken it since the scan: claim it only if still due.
+            if !shard.due.contains(&(at, id)) {
+                continue;
             }
+            let Some(record) = shard.records.get_mut(&id) else {
+                continue;
+            };
+            if lease_is_live(record.lease.as_ref(), now) {
+                continue;
+            }
+            let lease = self.new_lease(owner, ttl);
+            record.lease = Some(lease);
+            // The claim consumes the timer; the activation sets a new one if it needs one.
+            let due = record.due_at.take();
+            claimed.push((record.clone(), lease));
+            shard.set_due(id, due, None);
         }
         Ok(claimed)
     }

@@ -29,6 +29,23 @@ pub enum OperatorRequest {
     Cancel,
 }
 
+impl OperatorRequest {
+    /// The request's stored name, the same as its serde name.
+    pub fn name(self) -> &'static str {
+        match self {
+            OperatorRequest::Pause => "pause",
+            OperatorRequest::Cancel => "cancel",
+        }
+    }
+
+    /// The request stored as `name`, if it is one.
+    pub fn from_name(name: &str) -> Option<OperatorRequest> {
+        [OperatorRequest::Pause, OperatorRequest::Cancel]
+            .into_iter()
+            .find(|request| request.name() == name)
+    }
+}
+
 /// Everything a store keeps of one instance.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InstanceRecord {

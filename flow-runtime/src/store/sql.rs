@@ -1,0 +1,888 @@
+//! Instances in a SQL database: SQLite (a file, no server: the embedded durable store) or
+//! PostgreSQL (shared by any number of engine processes).
+//!
+//! Everything the engine coordinates through lives in the database: records, journals,
+//! leases with their fencing tokens, the due-queue, operator requests. Both dialects run the
+//! same statements where SQL allows it; where they differ (how a commit reaches one round
+//! trip, how concurrent claimers skip each other's rows) the difference is written out
+//! beside the shared text.
+//!
+//! A step commits as one compare-and-set: the update matches the revision the engine read
+//! and the token of its lease, or changes nothing. On PostgreSQL the update and the journal
+//! row are one statement (a data-modifying `WITH`), so a step is one round trip; on SQLite,
+//! in process, they are one `BEGIN IMMEDIATE` transaction.
+
+mod row;
+mod schema;
+
+use std::str::FromStr;
+use std::time::{Duration, SystemTime};
+
+use flow_core::InstanceId;
+use sqlx::Row;
+
+use row::{
+    Undecodable, entry_json, flag, kind_name, micros, record_columns, record_from_row, signed,
+    summary_from_row,
+};
+
+use super::url::redact_password;
+use super::{
+    Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, OperatorRequest, Store, StoreError,
+};
+use crate::outcome::Status;
+
+#[cfg(feature = "postgres")]
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+#[cfg(feature = "sqlite")]
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+/// How hard SQLite makes each commit durable.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Synchronous {
+    /// Every commit reaches the disk before it returns: nothing committed is lost, even to
+    /// a power cut.
+    #[default]
+    Full,
+    /// WAL's `NORMAL`: a commit survives a crash of the process, and the last commits may be
+    /// lost to a power cut or an OS crash. Several times faster per commit.
+    Normal,
+}
+
+/// Settings of a SQL store beyond its URL. The URL's query may set them too:
+/// `sqlite://orders.db?synchronous=normal`, `postgres://...?max_connections=32`.
+#[derive(Debug, Clone)]
+pub struct SqlOptions {
+    /// SQLite's durability per commit.
+    pub synchronous: Synchronous,
+    /// Connections in the pool.
+    pub max_connections: u32,
+    /// How long a SQLite writer waits for another's write lock before it fails.
+    pub busy_timeout: Duration,
+    /// How long opening a connection may take before the store reports the server
+    /// unreachable.
+    pub connect_timeout: Duration,
+}
+
+impl Default for SqlOptions {
+    fn default() -> Self {
+        Self {
+            synchronous: Synchronous::Full,
+            max_connections: 16,
+            busy_timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A store in SQLite or PostgreSQL. See the [module docs](self).
+pub struct SqlStore {
+    backend: Backend,
+    /// The URL without its password, for errors and logs.
+    url: String,
+}
+
+/// The connection pool of the store's dialect.
+pub(crate) enum Backend {
+    #[cfg(feature = "sqlite")]
+    Sqlite(SqlitePool),
+    #[cfg(feature = "postgres")]
+    Postgres(PgPool),
+}
+
+/// Runs the same code on either dialect's pool: the statements are the same text, the
+/// code is compiled once per driver.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite($pool) => $body,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// A backend error as a store error.
+pub(crate) fn sql_error(error: sqlx::Error) -> StoreError {
+    StoreError::Backend(error.to_string())
+}
+
+impl SqlStore {
+    /// Opens the database `url` names (`sqlite://PATH`, `sqlite::memory:`,
+    /// `postgres://USER:PASSWORD@HOST/DATABASE`), creating a SQLite file if missing, and
+    /// migrates its schema.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, SqlOptions::default()).await
+    }
+
+    /// [`SqlStore::connect`] with settings; the URL's own settings win over `options`.
+    pub async fn connect_with(url: &str, options: SqlOptions) -> Result<Self, StoreError> {
+        let redacted = redact_password(url);
+        let connect_error = |reason: String| StoreError::Connect {
+            url: redacted.clone(),
+            reason,
+        };
+        let (driver_url, options) = own_settings(url, options).map_err(&connect_error)?;
+        let backend = if driver_url.starts_with("sqlite:") {
+            open_sqlite(&driver_url, &options)
+                .await
+                .map_err(&connect_error)?
+        } else if driver_url.starts_with("postgres://") || driver_url.starts_with("postgresql://")
+        {
+            open_postgres(&driver_url, &options)
+                .await
+                .map_err(&connect_error)?
+        } else {
+            return Err(StoreError::InvalidUrl {
+                url: redacted,
+                reason: "a SQL store URL starts with `sqlite:` or `postgres://`".into(),
+            });
+        };
+        schema::migrate(&backend, url, schema::MIGRATIONS)
+            .await
+            .map_err(|error| match error {
+                StoreError::Backend(reason) => connect_error(reason),
+                other => other,
+            })?;
+        Ok(Self {
+            backend,
+            url: redacted,
+        })
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn dialect(&self) -> &'static str {
+        match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(_) => "sqlite",
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// The store's URL, without its password.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The SQLite pool, for an application that keeps its own tables beside the engine's.
+    #[cfg(feature = "sqlite")]
+    pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
+        match &self.backend {
+            Backend::Sqlite(pool) => Some(pool),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => None,
+        }
+    }
+
+    /// The PostgreSQL pool, for an application that keeps its own tables beside the
+    /// engine's.
+    #[cfg(feature = "postgres")]
+    pub fn postgres_pool(&self) -> Option<&PgPool> {
+        match &self.backend {
+            Backend::Postgres(pool) => Some(pool),
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(_) => None,
+        }
+    }
+
+    /// Sets a record the store cannot read aside: it keeps its row as it is (nothing is
+    /// dropped), leaves every queue, and is listed as needing a person.
+    async fn quarantine(&self, undecodable: &Undecodable) {
+        tracing::error!(instance = %undecodable.id, reason = %undecodable.reason, store = %self.url, "stored record cannot be decoded; quarantined");
+        let result = on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE flow_instances SET quarantine = $2, due_at = NULL, lease_owner = NULL, \
+                 lease_expires_at = NULL WHERE id = $1",
+            )
+            .bind(&undecodable.id)
+            .bind(&undecodable.reason)
+            .execute(pool)
+            .await
+            .map(|_| ())
+        });
+        if let Err(error) = result {
+            tracing::error!(instance = %undecodable.id, %error, "quarantining a record failed");
+        }
+    }
+
+    /// The records of claimed rows, quarantining those that cannot be read.
+    async fn claimed(
+        &self,
+        decoded: Vec<Result<InstanceRecord, Undecodable>>,
+    ) -> Vec<(InstanceRecord, Lease)> {
+        let mut claimed = Vec::with_capacity(decoded.len());
+        for record in decoded {
+            match record {
+                Ok(record) => {
+                    if let Some(lease) = record.lease {
+                        claimed.push((record, lease));
+                    }
+                }
+                Err(undecodable) => self.quarantine(&undecodable).await,
+            }
+        }
+        claimed
+    }
+
+    /// Why a commit matched no row: gone, fenced, stale, or quarantined.
+    async fn refusal(&self, id: InstanceId, token: u64, revision: u64) -> StoreError {
+        let found = on_pool!(self, pool => {
+            sqlx::query(
+                "SELECT revision, CASE WHEN lease_expires_at IS NULL THEN 0 ELSE fence END, \
+                 quarantine FROM flow_instances WHERE id = $1",
+            )
+            .bind(id.to_string())
+            .fetch_optional(pool)
+            .await
+            .map(|row| {
+                row.map(|row| {
+                    (
+                        row.get::<i64, _>(0) as u64,
+                        row.get::<i64, _>(1) as u64,
+                        row.get::<Option<String>, _>(2),
+                    )
+                })
+            })
+        });
+        match found {
+            Err(error) => sql_error(error),
+            Ok(None) => StoreError::NotFound(id),
+            Ok(Some((_, _, Some(reason)))) => StoreError::Quarantined {
+                instance: id,
+                reason,
+            },
+            Ok(Some((_, current, None))) if current != token => StoreError::Fenced {
+                instance: id,
+                given: token,
+                current,
+            },
+            Ok(Some((found, _, None))) => StoreError::Conflict {
+                instance: id,
+                expected: revision,
+                found,
+            },
+        }
+    }
+}
+
+/// Splits this store's own settings off the URL's query; the rest goes to the driver.
+fn own_settings(url: &str, mut options: SqlOptions) -> Result<(String, SqlOptions), String> {
+    let Some((base, query)) = url.split_once('?') else {
+        return Ok((url.to_owned(), options));
+    };
+    let mut rest = Vec::new();
+    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match key {
+            "synchronous" => {
+                options.synchronous = match value.to_ascii_lowercase().as_str() {
+                    "full" => Synchronous::Full,
+                    "normal" => Synchronous::Normal,
+                    other => {
+                        return Err(format!(
+                            "synchronous={other}: expected `full` or `normal`"
+                        ));
+                    }
+                }
+            }
+            "max_connections" => {
+                options.max_connections = value
+                    .parse()
+                    .ok()
+                    .filter(|count| *count > 0)
+                    .ok_or_else(|| format!("max_connections={value}: expected a count above 0"))?;
+            }
+            _ => rest.push(pair),
+        }
+    }
+    let driver_url = if rest.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", rest.join("&"))
+    };
+    Ok((driver_url, options))
+}
+
+#[cfg(feature = "sqlite")]
+async fn open_sqlite(url: &str, options: &SqlOptions) -> Result<Backend, String> {
+    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+    let connect = SqliteConnectOptions::from_str(url)
+        .map_err(|error| error.to_string())?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(match options.synchronous {
+            Synchronous::Full => SqliteSynchronous::Full,
+            Synchronous::Normal => SqliteSynchronous::Normal,
+        })
+        .busy_timeout(options.busy_timeout);
+    // An in-memory database lives as long as its one connection: keep exactly one, forever.
+    let pool = if in_memory {
+        SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+    } else {
+        SqlitePoolOptions::new().max_connections(options.max_connections)
+    };
+    pool.acquire_timeout(options.connect_timeout)
+        .connect_with(connect)
+        .await
+        .map(Backend::Sqlite)
+        .map_err(|error| error.to_string())
+}
+
+#[cfg(not(feature = "sqlite"))]
+async fn open_sqlite(_url: &str, _options: &SqlOptions) -> Result<Backend, String> {
+    Err("this build has no SQLite store: enable the `sqlite` feature of flow-runtime".into())
+}
+
+#[cfg(feature = "postgres")]
+async fn open_postgres(url: &str, options: &SqlOptions) -> Result<Backend, String> {
+    let connect = PgConnectOptions::from_str(url).map_err(|error| error.to_string())?;
+    PgPoolOptions::new()
+        .max_connections(options.max_connections)
+        .acquire_timeout(options.connect_timeout)
+        .connect_with(connect)
+        .await
+        .map(Backend::Postgres)
+        .map_err(|error| error.to_string())
+}
+
+#[cfg(not(feature = "postgres"))]
+async fn open_postgres(_url: &str, _options: &SqlOptions) -> Result<Backend, String> {
+    Err("this build has no PostgreSQL store: enable the `postgres` feature of flow-runtime".into())
+}
+
+/// The compare-and-set update of a commit: it matches only the revision the engine read and
+/// the token of its live lease (0 when none), and never a quarantined record.
+macro_rules! commit_update {
+    () => {
+        "UPDATE flow_instances SET revision = revision + 1, state = $4, status = $5, \
+         attempt = $6, step = $7, context = COALESCE($8, context), due_at = $9, \
+         compensation_boundary = $10, paused_from = $11, cancelled = $12, queries = $13, \
+         error = $14, request = CASE WHEN $15 = 1 THEN NULL ELSE request END, \
+         lease_owner = CASE WHEN $16 = 1 THEN NULL ELSE lease_owner END, \
+         lease_expires_at = CASE WHEN $16 = 1 OR lease_expires_at IS NULL THEN NULL ELSE $17 END, \
+         journal_len = journal_len + $18, journal_seq = journal_seq + $18 \
+         WHERE id = $1 AND revision = $2 AND quarantine IS NULL \
+         AND (CASE WHEN lease_expires_at IS NULL THEN 0 ELSE fence END) = $3 \
+         RETURNING id, revision, request, journal_len, journal_seq"
+    };
+}
+
+/// Binds a commit's fields to [`commit_update`]'s parameters `$1` to `$18`.
+macro_rules! bind_commit {
+    ($query:expr, $commit:expr, $id:expr) => {
+        $query
+            .bind($id)
+            .bind(signed($commit.expected_revision))
+            .bind(signed($commit.lease_token))
+            .bind($commit.state.as_ref())
+            .bind($commit.status.name())
+            .bind(i64::from($commit.attempt))
+            .bind(signed($commit.step))
+            .bind($commit.context.as_deref())
+            .bind($commit.due_at.map(micros))
+            .bind($commit.compensation_boundary.map(signed))
+            .bind($commit.paused_from.map(Status::name))
+            .bind(flag($commit.cancelled))
+            .bind(i64::from($commit.queries))
+            .bind($commit.error.as_deref())
+            .bind(flag($commit.clear_request))
+            .bind(flag($commit.release_lease))
+            .bind(micros($commit.lease_expires_at))
+            .bind(flag($commit.journal.is_some()))
+    };
+}
+
+/// Drops the oldest journal entries past the cap that compensation does not need (a
+/// compensable step not yet undone is kept whatever the cap), as the memory store does.
+const COMPACT_JOURNAL: &str = "DELETE FROM flow_journal WHERE instance_id = $1 AND seq IN ( \
+     SELECT j.seq FROM flow_journal j WHERE j.instance_id = $1 AND NOT ( \
+       j.kind = 'step' AND j.compensable = 1 AND NOT EXISTS ( \
+         SELECT 1 FROM flow_journal c WHERE c.instance_id = $1 \
+         AND c.kind = 'compensation' AND c.step = j.step)) \
+     ORDER BY j.seq LIMIT $2)";
+
+const SHRINK_JOURNAL_LEN: &str =
+    "UPDATE flow_instances SET journal_len = journal_len - $2 WHERE id = $1";
+
+const INSERT_JOURNAL: &str = "INSERT INTO flow_journal (instance_id, seq, step, kind, compensable, entry) \
+     VALUES ($1, $2, $3, $4, $5, $6)";
+
+const INSERT_INSTANCE: &str = "INSERT INTO flow_instances (id, flow, flow_version, state, status, attempt, step, \
+     revision, context, due_at, compensation_boundary, paused_from, cancelled, queries, \
+     request, error, fence, lease_owner, lease_expires_at, journal_len, journal_seq) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+     $19, $20, $20) ON CONFLICT (id) DO NOTHING";
+
+/// Leases a free instance: a new fencing token, the owner, the expiry.
+const ACQUIRE: &str = concat!(
+    "UPDATE flow_instances SET fence = fence + 1, lease_owner = $2, lease_expires_at = $3 \
+     WHERE id = $1 AND quarantine IS NULL \
+     AND (lease_expires_at IS NULL OR lease_expires_at <= $4) RETURNING ",
+    record_columns!()
+);
+
+/// The due instances a claim takes, earliest first: not paused, not leased by a live lease.
+macro_rules! due_candidates {
+    () => {
+        "SELECT id FROM flow_instances WHERE due_at IS NOT NULL AND due_at <= $1 \
+         AND status <> 'paused' AND quarantine IS NULL \
+         AND (lease_expires_at IS NULL OR lease_expires_at <= $1) ORDER BY due_at LIMIT $4"
+    };
+}
+
+/// Instances whose driver stopped mid-flow: running or compensating, no timer, lease lapsed.
+macro_rules! orphan_candidates {
+    () => {
+        "SELECT id FROM flow_instances WHERE status IN ('running', 'compensating') \
+         AND due_at IS NULL AND quarantine IS NULL AND lease_expires_at IS NOT NULL \
+         AND lease_expires_at <= $1 ORDER BY id LIMIT $4"
+    };
+}
+
+/// Claiming consumes the timer: the activation sets a new one if it needs one.
+macro_rules! claim_due {
+    ($lock:literal) => {
+        concat!(
+            "UPDATE flow_instances SET fence = fence + 1, lease_owner = $2, \
+             lease_expires_at = $3, due_at = NULL WHERE id IN (",
+            due_candidates!(),
+            $lock,
+            ") RETURNING ",
+            record_columns!()
+        )
+    };
+}
+
+macro_rules! claim_orphans {
+    ($lock:literal) => {
+        concat!(
+            "UPDATE flow_instances SET fence = fence + 1, lease_owner = $2, \
+             lease_expires_at = $3 WHERE id IN (",
+            orphan_candidates!(),
+            $lock,
+            ") RETURNING ",
+            record_columns!()
+        )
+    };
+}
+
+/// The step commit of PostgreSQL: the update and its journal row in one statement, so one
+/// round trip; `$19`.. are the journal row's columns.
+#[cfg(feature = "postgres")]
+const POSTGRES_COMMIT: &str = concat!(
+    "WITH updated AS (",
+    commit_update!(),
+    "), journaled AS (INSERT INTO flow_journal (instance_id, seq, step, kind, compensable, entry) \
+     SELECT id, journal_seq, $19, $20, $21, $22 FROM updated WHERE $18 = 1) \
+     SELECT revision, request, journal_len FROM updated"
+);
+
+/// What a commit's update answered: the new revision, the request left, the journal length.
+struct Applied {
+    revision: u64,
+    request: Option<String>,
+    journal_len: i64,
+}
+
+fn parse_request(name: Option<String>) -> Option<OperatorRequest> {
+    name.as_deref().and_then(OperatorRequest::from_name)
+}
+
+impl Store for SqlStore {
+    /// A durable store keeps every step's context: a process that dies mid-flow is replaced
+    /// by one that goes on from the last step.
+    fn keeps_running_context(&self) -> bool {
+        true
+    }
+
+    async fn insert(
+        &self,
+        mut record: InstanceRecord,
+        lease_to: Option<(u64, Duration)>,
+    ) -> Result<Option<Lease>, StoreError> {
+        let lease = lease_to.map(|(owner, ttl)| Lease {
+            token: 1,
+            owner,
+            expires_at: SystemTime::now() + ttl,
+        });
+        record.lease = lease;
+        let id = record.id.to_string();
+        let journal_len = record.journal.len() as i64;
+        let inserted = on_pool!(self, pool => {
+            let mut tx = pool.begin().await.map_err(sql_error)?;
+            let done = sqlx::query(INSERT_INSTANCE)
+                .bind(&id)
+                .bind(record.flow.as_ref())
+                .bind(i64::from(record.flow_version))
+                .bind(record.state.as_ref())
+                .bind(record.status.name())
+                .bind(i64::from(record.attempt))
+                .bind(signed(record.step))
+                .bind(signed(record.revision))
+                .bind(record.context.as_slice())
+                .bind(record.due_at.map(micros))
+                .bind(record.compensation_boundary.map(signed))
+                .bind(record.paused_from.map(Status::name))
+                .bind(flag(record.cancelled))
+                .bind(i64::from(record.queries))
+                .bind(record.request.map(OperatorRequest::name))
+                .bind(record.error.as_deref())
+                .bind(lease.map_or(0, |lease| signed(lease.token)))
+                .bind(lease.map(|lease| signed(lease.owner)))
+                .bind(lease.map(|lease| micros(lease.expires_at)))
+                .bind(journal_len)
+                .execute(&mut *tx)
+                .await
+                .map_err(sql_error)?;
+            if done.rows_affected() == 0 {
+                false
+            } else {
+                for (seq, entry) in record.journal.iter().enumerate() {
+                    sqlx::query(INSERT_JOURNAL)
+                        .bind(&id)
+                        .bind(seq as i64 + 1)
+                        .bind(signed(entry.step))
+                        .bind(kind_name(entry.kind))
+                        .bind(flag(entry.compensable))
+                        .bind(entry_json(entry))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(sql_error)?;
+                }
+                tx.commit().await.map_err(sql_error)?;
+                true
+            }
+        });
+        if inserted {
+            Ok(lease)
+        } else {
+            Err(StoreError::AlreadyExists(record.id))
+        }
+    }
+
+    async fn load(&self, id: InstanceId) -> Result<Option<InstanceRecord>, StoreError> {
+        let loaded = on_pool!(self, pool => {
+            let row = sqlx::query(concat!(
+                "SELECT ",
+                record_columns!(),
+                ", flow_instances.quarantine FROM flow_instances WHERE flow_instances.id = $1"
+            ))
+            .bind(id.to_string())
+            .fetch_optional(pool)
+            .await
+            .map_err(sql_error)?;
+            match row {
+                None => None,
+                Some(row) => match row.try_get::<Option<String>, _>(20) {
+                    Ok(Some(reason)) => Some(Err(Undecodable { id: id.to_string(), reason })),
+                    _ => Some(record_from_row(&row)),
+                },
+            }
+        });
+        match loaded {
+            None => Ok(None),
+            Some(Ok(record)) => Ok(Some(record)),
+            Some(Err(undecodable)) => {
+                self.quarantine(&undecodable).await;
+                Err(StoreError::Quarantined {
+                    instance: id,
+                    reason: undecodable.reason,
+                })
+            }
+        }
+    }
+
+    async fn commit(&self, commit: Commit) -> Result<CommitAck, StoreError> {
+        let id = commit.id.to_string();
+        let entry = commit.journal.as_ref();
+        let applied: Option<Applied> = match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(pool) => {
+                let mut tx = pool
+                    .begin_with("BEGIN IMMEDIATE")
+                    .await
+                    .map_err(sql_error)?;
+                let row = bind_commit!(sqlx::query(commit_update!()), commit, &id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(sql_error)?;
+                match row {
+                    None => None,
+                    Some(row) => {
+                        let applied = Applied {
+                            revision: row.get::<i64, _>(1) as u64,
+                            request: row.get(2),
+                            journal_len: row.get(3),
+                        };
+                        if let Some(entry) = entry {
+                            sqlx::query(INSERT_JOURNAL)
+                                .bind(&id)
+                                .bind(row.get::<i64, _>(4))
+                                .bind(signed(entry.step))
+                                .bind(kind_name(entry.kind))
+                                .bind(flag(entry.compensable))
+                                .bind(entry_json(entry))
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(sql_error)?;
+                        }
+                        let excess = applied.journal_len - commit.journal_cap as i64;
+                        if excess > 0 {
+                            let deleted = sqlx::query(COMPACT_JOURNAL)
+                                .bind(&id)
+                                .bind(excess)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(sql_error)?
+                                .rows_affected();
+                            sqlx::query(SHRINK_JOURNAL_LEN)
+                                .bind(&id)
+                                .bind(deleted as i64)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(sql_error)?;
+                        }
+                        tx.commit().await.map_err(sql_error)?;
+                        Some(applied)
+                    }
+                }
+            }
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(pool) => {
+                let row = bind_commit!(sqlx::query(POSTGRES_COMMIT), commit, &id)
+                    .bind(entry.map_or(0, |entry| signed(entry.step)))
+                    .bind(entry.map_or("", |entry| kind_name(entry.kind)))
+                    .bind(entry.map_or(0, |entry| flag(entry.compensable)))
+                    .bind(entry.map_or_else(String::new, entry_json))
+                    .fetch_optional(pool)
+                    .await
+                    .map_err(sql_error)?;
+                match row {
+                    None => None,
+                    Some(row) => {
+                        let applied = Applied {
+                            revision: row.get::<i64, _>(0) as u64,
+                            request: row.get(1),
+                            journal_len: row.get(2),
+                        };
+                        // Past the cap only: a second round trip, outside the step's
+                        // transaction (a longer journal after a crash here is harmless).
+                        let excess = applied.journal_len - commit.journal_cap as i64;
+                        if excess > 0 {
+                            let mut tx = pool.begin().await.map_err(sql_error)?;
+                            let deleted = sqlx::query(COMPACT_JOURNAL)
+                                .bind(&id)
+                                .bind(excess)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(sql_error)?
+                                .rows_affected();
+                            sqlx::query(SHRINK_JOURNAL_LEN)
+                                .bind(&id)
+                                .bind(deleted as i64)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(sql_error)?;
+                            tx.commit().await.map_err(sql_error)?;
+                        }
+                        Some(applied)
+                    }
+                }
+            }
+        };
+        match applied {
+            Some(applied) => Ok(CommitAck {
+                revision: applied.revision,
+                request: parse_request(applied.request),
+            }),
+            None => Err(self
+                .refusal(commit.id, commit.lease_token, commit.expected_revision)
+                .await),
+        }
+    }
+
+    async fn acquire(
+        &self,
+        id: InstanceId,
+        owner: u64,
+        ttl: Duration,
+    ) -> Result<Option<(InstanceRecord, Lease)>, StoreError> {
+        let now = SystemTime::now();
+        let row = on_pool!(self, pool => {
+            sqlx::query(ACQUIRE)
+                .bind(id.to_string())
+                .bind(signed(owner))
+                .bind(micros(now + ttl))
+                .bind(micros(now))
+                .fetch_optional(pool)
+                .await
+                .map_err(sql_error)?
+                .map(|row| record_from_row(&row))
+        });
+        match row {
+            Some(Ok(record)) => {
+                let lease = record.lease.ok_or_else(|| {
+                    StoreError::Backend(format!("instance `{id}` was leased without a lease"))
+                })?;
+                Ok(Some((record, lease)))
+            }
+            Some(Err(undecodable)) => {
+                self.quarantine(&undecodable).await;
+                Err(StoreError::Quarantined {
+                    instance: id,
+                    reason: undecodable.reason,
+                })
+            }
+            // Leased by someone else, quarantined, or missing: tell which.
+            None => match self.load(id).await? {
+                None => Err(StoreError::NotFound(id)),
+                Some(_) => Ok(None),
+            },
+        }
+    }
+
+    async fn release(&self, id: InstanceId, lease: Lease) -> Result<(), StoreError> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE flow_instances SET lease_owner = NULL, lease_expires_at = NULL \
+                 WHERE id = $1 AND fence = $2 AND lease_expires_at IS NOT NULL",
+            )
+            .bind(id.to_string())
+            .bind(signed(lease.token))
+            .execute(pool)
+            .await
+            .map_err(sql_error)?;
+        });
+        Ok(())
+    }
+
+    async fn claim_due(
+        &self,
+        now: SystemTime,
+        owner: u64,
+        ttl: Duration,
+        limit: usize,
+    ) -> Result<Vec<(InstanceRecord, Lease)>, StoreError> {
+        let decoded: Vec<Result<InstanceRecord, Undecodable>> = match &self.backend {
+            // One writer at a time: the update is the claim.
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(pool) => sqlx::query(claim_due!(""))
+                .bind(micros(now))
+                .bind(signed(owner))
+                .bind(micros(now + ttl))
+                .bind(limit as i64)
+                .fetch_all(pool)
+                .await
+                .map_err(sql_error)?
+                .iter()
+                .map(record_from_row)
+                .collect(),
+            // Concurrent claimers skip each other's rows instead of waiting on them.
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(pool) => sqlx::query(claim_due!(" FOR UPDATE SKIP LOCKED"))
+                .bind(micros(now))
+                .bind(signed(owner))
+                .bind(micros(now + ttl))
+                .bind(limit as i64)
+                .fetch_all(pool)
+                .await
+                .map_err(sql_error)?
+                .iter()
+                .map(record_from_row)
+                .collect(),
+        };
+        Ok(self.claimed(decoded).await)
+    }
+
+    async fn claim_orphans(
+        &self,
+        now: SystemTime,
+        owner: u64,
+        ttl: Duration,
+        limit: usize,
+    ) -> Result<Vec<(InstanceRecord, Lease)>, StoreError> {
+        let decoded: Vec<Result<InstanceRecord, Undecodable>> = match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(pool) => sqlx::query(claim_orphans!(""))
+                .bind(micros(now))
+                .bind(signed(owner))
+                .bind(micros(now + ttl))
+                .bind(limit as i64)
+                .fetch_all(pool)
+                .await
+                .map_err(sql_error)?
+                .iter()
+                .map(record_from_row)
+                .collect(),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(pool) => sqlx::query(claim_orphans!(" FOR UPDATE SKIP LOCKED"))
+                .bind(micros(now))
+                .bind(signed(owner))
+                .bind(micros(now + ttl))
+                .bind(limit as i64)
+                .fetch_all(pool)
+                .await
+                .map_err(sql_error)?
+                .iter()
+                .map(record_from_row)
+                .collect(),
+        };
+        Ok(self.claimed(decoded).await)
+    }
+
+    async fn next_due(&self) -> Result<Option<SystemTime>, StoreError> {
+        let earliest: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT MIN(due_at) FROM flow_instances WHERE due_at IS NOT NULL \
+                 AND status <> 'paused' AND quarantine IS NULL",
+            )
+            .fetch_one(pool)
+            .await
+            .map_err(sql_error)?
+        });
+        Ok(earliest.map(row::time))
+    }
+
+    async fn request(&self, id: InstanceId, request: OperatorRequest) -> Result<(), StoreError> {
+        let updated = on_pool!(self, pool => {
+            sqlx::query("UPDATE flow_instances SET request = $2 WHERE id = $1")
+                .bind(id.to_string())
+                .bind(request.name())
+                .execute(pool)
+                .await
+                .map_err(sql_error)?
+                .rows_affected()
+        });
+        if updated == 0 {
+            return Err(StoreError::NotFound(id));
+        }
+        Ok(())
+    }
+
+    async fn list(&self, status: Status, limit: usize) -> Result<Vec<InstanceSummary>, StoreError> {
+        let found = on_pool!(self, pool => {
+            sqlx::query(
+                "SELECT id, flow, flow_version, state, status, quarantine FROM flow_instances \
+                 WHERE (quarantine IS NULL AND status = $1) \
+                 OR ($1 = 'manual' AND quarantine IS NOT NULL) ORDER BY id LIMIT $2",
+            )
+            .bind(status.name())
+            .bind(limit as i64)
+            .fetch_all(pool)
+            .await
+            .map_err(sql_error)?
+            .iter()
+            .filter_map(summary_from_row)
+            .collect()
+        });
+        Ok(found)
+    }
+}

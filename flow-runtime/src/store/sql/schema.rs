@@ -1,0 +1,110 @@
+//! The database schema, as embedded, versioned migrations run on connect.
+//!
+//! Each migration runs once, in a transaction, and records its version in `flow_schema`; a
+//! database whose version is newer than this build knows is refused, so an old engine never
+//! writes records a newer one laid out differently.
+
+use super::{Backend, sql_error};
+use crate::store::StoreError;
+
+/// One schema change.
+pub(crate) struct Migration {
+    /// Its version: migrations apply in ascending order.
+    pub(crate) version: i64,
+    /// The statements, for SQLite.
+    pub(crate) sqlite: &'static str,
+    /// The statements, for PostgreSQL.
+    pub(crate) postgres: &'static str,
+}
+
+/// Every migration of this build, oldest first.
+pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    sqlite: include_str!("migrations/0001_instances.sqlite.sql"),
+    postgres: include_str!("migrations/0001_instances.postgres.sql"),
+}];
+
+/// Applies the migrations of `migrations` the database does not have yet.
+pub(crate) async fn migrate(
+    backend: &Backend,
+    url: &str,
+    migrations: &[Migration],
+) -> Result<i64, StoreError> {
+    let supported = migrations.last().map_or(0, |migration| migration.version);
+    match backend {
+        #[cfg(feature = "sqlite")]
+        Backend::Sqlite(pool) => {
+            // BEGIN IMMEDIATE takes the write lock first: two processes opening one new file
+            // at once migrate it one after the other.
+            let mut tx = pool
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .map_err(sql_error)?;
+            sqlx::raw_sql("CREATE TABLE IF NOT EXISTS flow_schema (version BIGINT NOT NULL)")
+                .execute(&mut *tx)
+                .await
+                .map_err(sql_error)?;
+            let found: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM flow_schema")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(sql_error)?;
+            let found = found.unwrap_or(0);
+            check_not_newer(url, found, supported)?;
+            for migration in migrations.iter().filter(|m| m.version > found) {
+                sqlx::raw_sql(migration.sqlite)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(sql_error)?;
+                sqlx::query("INSERT INTO flow_schema (version) VALUES ($1)")
+                    .bind(migration.version)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(sql_error)?;
+            }
+            tx.commit().await.map_err(sql_error)?;
+        }
+        #[cfg(feature = "postgres")]
+        Backend::Postgres(pool) => {
+            let mut tx = pool.begin().await.map_err(sql_error)?;
+            // One migrator at a time across every process sharing the database.
+            sqlx::query("SELECT pg_advisory_xact_lock(7261001)")
+                .execute(&mut *tx)
+                .await
+                .map_err(sql_error)?;
+            sqlx::raw_sql("CREATE TABLE IF NOT EXISTS flow_schema (version BIGINT NOT NULL)")
+                .execute(&mut *tx)
+                .await
+                .map_err(sql_error)?;
+            let found: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM flow_schema")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(sql_error)?;
+            let found = found.unwrap_or(0);
+            check_not_newer(url, found, supported)?;
+            for migration in migrations.iter().filter(|m| m.version > found) {
+                sqlx::raw_sql(migration.postgres)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(sql_error)?;
+                sqlx::query("INSERT INTO flow_schema (version) VALUES ($1)")
+                    .bind(migration.version)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(sql_error)?;
+            }
+            tx.commit().await.map_err(sql_error)?;
+        }
+    }
+    Ok(supported)
+}
+
+fn check_not_newer(url: &str, found: i64, supported: i64) -> Result<(), StoreError> {
+    if found > supported {
+        return Err(StoreError::NewerSchema {
+            url: crate::store::redact_password(url),
+            found,
+            supported,
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,111 @@
+//! Store URLs: which store a process uses is chosen at run time, from a string such as
+//! `FLOW_STORE=sqlite://orders.db`.
+
+use std::fmt;
+
+use super::StoreError;
+
+/// A parsed store URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreUrl {
+    /// `memory:`: in-process, nothing survives the process.
+    Memory,
+    /// `sqlite://path` or `sqlite::memory:`: an embedded database file.
+    Sqlite(String),
+    /// `postgres://user:pass@host/db` (or `postgresql://`): a shared database.
+    Postgres(String),
+}
+
+impl StoreUrl {
+    /// Parses `url`; an unknown scheme is an error naming the schemes this build knows.
+    pub fn parse(url: &str) -> Result<Self, StoreError> {
+        let trimmed = url.trim();
+        if trimmed == "memory:" || trimmed == "memory://" || trimmed == "memory" {
+            return Ok(StoreUrl::Memory);
+        }
+        if trimmed.starts_with("sqlite:") {
+            return Ok(StoreUrl::Sqlite(trimmed.to_owned()));
+        }
+        if trimmed.starts_with("postgres://") || trimmed.starts_with("postgresql://") {
+            return Ok(StoreUrl::Postgres(trimmed.to_owned()));
+        }
+        Err(StoreError::InvalidUrl {
+            url: redact_password(trimmed),
+            reason: "expected `memory:`, `sqlite://PATH`, `sqlite::memory:` or `postgres://USER:PASSWORD@HOST/DATABASE`".into(),
+        })
+    }
+}
+
+impl fmt::Display for StoreUrl {
+    /// Writes the URL without its password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreUrl::Memory => f.write_str("memory:"),
+            StoreUrl::Sqlite(url) | StoreUrl::Postgres(url) => f.write_str(&redact_password(url)),
+        }
+    }
+}
+
+/// `url` with the password of its user info replaced by `***`, for errors and logs.
+pub fn redact_password(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_owned();
+    };
+    let authority_start = scheme_end + 3;
+    let rest = &url[authority_start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    let Some(at) = authority.rfind('@') else {
+        return url.to_owned();
+    };
+    let user_info = &authority[..at];
+    let Some(colon) = user_info.find(':') else {
+        return url.to_owned();
+    };
+    format!(
+        "{}{}:***{}",
+        &url[..authority_start],
+        &user_info[..colon],
+        &url[authority_start + at..]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_password("postgres://app:s3cret@db.internal:5432/orders?sslmode=require"),
+            "postgres://app:***@db.internal:5432/orders?sslmode=require"
+        );
+        assert_eq!(
+            redact_password("postgres://app@db/orders"),
+            "postgres://app@db/orders"
+        );
+        assert_eq!(redact_password("sqlite://orders.db"), "sqlite://orders.db");
+        assert_eq!(
+            redact_password("postgres://a:b@c@host/db"),
+            "postgres://a:***@host/db"
+        );
+    }
+
+    #[test]
+    fn urls_pick_their_store() {
+        assert_eq!(StoreUrl::parse("memory:").unwrap(), StoreUrl::Memory);
+        assert_eq!(
+            StoreUrl::parse("sqlite::memory:").unwrap(),
+            StoreUrl::Sqlite("sqlite::memory:".into())
+        );
+        assert!(matches!(
+            StoreUrl::parse("postgresql://u:p@h/d").unwrap(),
+            StoreUrl::Postgres(_)
+        ));
+        let error = StoreUrl::parse("mysql://root:hunter2@localhost/db").unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("mysql://root:***@localhost/db"), "{message}");
+        assert!(!message.contains("hunter2"), "{message}");
+        assert!(message.contains("sqlite://PATH"), "{message}");
+    }
+}

@@ -1,0 +1,653 @@
+//! The store conformance suite: one semantics, checked the same way on every store.
+//!
+//! Each check is a function over any [`Store`]; [`store_conformance!`] turns the whole suite
+//! into `#[tokio::test]`s for one store, so adding a store is one line:
+//!
+//! ```ignore
+//! store_conformance!(sqlite, async { Some(fresh_sqlite().await) });
+//! ```
+//!
+//! The factory returns `None` when its server is missing outside CI (see `servers`).
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use flow_runtime::prelude::*;
+use flow_runtime::store::{Commit, InstanceRecord, OperatorRequest, Store, StoreError};
+use flow_runtime::{EngineBuilder, EngineConfig, InstanceId, JournalEntry, JournalKind};
+use serde::{Deserialize, Serialize};
+
+/// Expands the whole suite as tests of the store `make` builds (an async block giving
+/// `Option<impl Store>`), in a module `name`.
+#[macro_export]
+macro_rules! store_conformance {
+    ($name:ident, $make:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            use $crate::conformance as suite;
+
+            macro_rules! check {
+                ($check:ident) => {
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $check() {
+                        if let Some(store) = $make.await {
+                            suite::$check(store).await;
+                        }
+                    }
+                };
+            }
+
+            check!(records_read_back_as_written);
+            check!(inserts_do_not_overwrite);
+            check!(commits_are_compare_and_set_on_the_revision);
+            check!(a_lease_taken_over_fences_the_old_holder);
+            check!(a_commit_renews_or_ends_the_lease);
+            check!(release_ends_only_the_current_lease);
+            check!(the_due_queue_hands_out_due_unleased_unpaused_instances_once);
+            check!(the_due_queue_hands_out_the_earliest_first);
+            check!(concurrent_claimers_each_get_an_instance_once);
+            check!(the_journal_keeps_its_order_and_its_cap);
+            check!(compaction_keeps_what_compensation_needs);
+            check!(listing_filters_by_status_in_id_order);
+            check!(requests_reach_the_engine_in_its_next_commit);
+            check!(orphans_are_running_instances_whose_lease_lapsed);
+            check!(an_undecodable_context_is_quarantined_and_others_go_on);
+            check!(an_engine_runs_a_flow_on_it);
+        }
+    };
+}
+
+const TTL: Duration = Duration::from_secs(30);
+
+/// A time every store keeps exactly (stores may keep microseconds, not nanoseconds).
+fn whole_millis(time: SystemTime) -> SystemTime {
+    let since = time.duration_since(SystemTime::UNIX_EPOCH).unwrap();
+    SystemTime::UNIX_EPOCH + Duration::from_millis(since.as_millis() as u64)
+}
+
+/// A running instance in state `A` of flow `Demo`.
+pub fn record(id: InstanceId) -> InstanceRecord {
+    InstanceRecord {
+        id,
+        flow: Cow::Borrowed("Demo"),
+        flow_version: 1,
+        state: Cow::Borrowed("A"),
+        status: Status::Running,
+        attempt: 1,
+        step: 0,
+        revision: 0,
+        context: b"{}".to_vec(),
+        journal: Vec::new(),
+        due_at: None,
+        compensation_boundary: None,
+        paused_from: None,
+        cancelled: false,
+        queries: 0,
+        request: None,
+        error: None,
+        lease: None,
+    }
+}
+
+/// A journal entry of `kind` for step `step`.
+pub fn entry(step: u64, kind: JournalKind, compensable: bool) -> JournalEntry {
+    JournalEntry {
+        step,
+        kind,
+        action: "a".into(),
+        instruction: "Done".into(),
+        from: "A".into(),
+        to: "B".into(),
+        attempt: 1,
+        compensable,
+        at: whole_millis(SystemTime::now()),
+    }
+}
+
+/// A step commit A -> B over `revision` by the holder of `token`.
+pub fn commit(id: InstanceId, revision: u64, token: u64) -> Commit {
+    Commit {
+        id,
+        expected_revision: revision,
+        lease_token: token,
+        state: Cow::Borrowed("B"),
+        status: Status::Running,
+        attempt: 1,
+        step: revision + 1,
+        context: None,
+        journal: Some(entry(revision, JournalKind::Step, false)),
+        journal_cap: 8,
+        due_at: None,
+        compensation_boundary: None,
+        paused_from: None,
+        cancelled: false,
+        queries: 0,
+        error: None,
+        clear_request: false,
+        release_lease: false,
+        lease_expires_at: SystemTime::now() + TTL,
+    }
+}
+
+async fn insert_leased<S: Store>(store: &S, record: InstanceRecord) -> u64 {
+    store
+        .insert(record, Some((7, TTL)))
+        .await
+        .unwrap()
+        .expect("a lease on insert")
+        .token
+}
+
+pub async fn records_read_back_as_written<S: Store>(store: S) {
+    let id = InstanceId::new();
+    let due = whole_millis(SystemTime::now() + Duration::from_secs(3600));
+    let written = InstanceRecord {
+        flow_version: 3,
+        state: Cow::Borrowed("Review"),
+        status: Status::Paused,
+        attempt: 4,
+        step: 9,
+        revision: 0,
+        context: br#"{"data":{"amount":120},"labels":[["tenant","acme"]]}"#.to_vec(),
+        journal: vec![
+            entry(0, JournalKind::Step, true),
+            entry(1, JournalKind::Signal, false),
+        ],
+        due_at: Some(due),
+        compensation_boundary: Some(2),
+        paused_from: Some(Status::Waiting),
+        cancelled: true,
+        queries: 5,
+        request: Some(OperatorRequest::Cancel),
+        error: Some("card declined".into()),
+        ..record(id)
+    };
+    assert_eq!(store.insert(written.clone(), None).await.unwrap(), None);
+    let read = store.load(id).await.unwrap().expect("the record");
+    assert_eq!(read, written);
+    assert_eq!(store.load(InstanceId::new()).await.unwrap(), None);
+}
+
+pub async fn inserts_do_not_overwrite<S: Store>(store: S) {
+    let id = InstanceId::new();
+    store.insert(record(id), None).await.unwrap();
+    let again = InstanceRecord {
+        state: Cow::Borrowed("Z"),
+        ..record(id)
+    };
+    assert_eq!(
+        store.insert(again, None).await.unwrap_err(),
+        StoreError::AlreadyExists(id)
+    );
+    assert_eq!(&*store.load(id).await.unwrap().unwrap().state, "A");
+    let missing = InstanceId::new();
+    assert_eq!(
+        store.commit(commit(missing, 0, 0)).await.unwrap_err(),
+        StoreError::NotFound(missing)
+    );
+    assert_eq!(
+        store
+            .request(missing, OperatorRequest::Pause)
+            .await
+            .unwrap_err(),
+        StoreError::NotFound(missing)
+    );
+}
+
+pub async fn commits_are_compare_and_set_on_the_revision<S: Store>(store: S) {
+    let id = InstanceId::new();
+    let token = insert_leased(&store, record(id)).await;
+    let ack = store.commit(commit(id, 0, token)).await.unwrap();
+    assert_eq!(ack.revision, 1);
+    let stale = store.commit(commit(id, 0, token)).await.unwrap_err();
+    assert_eq!(
+        stale,
+        StoreError::Conflict {
+            instance: id,
+            expected: 0,
+            found: 1
+        }
+    );
+    let stored = store.load(id).await.unwrap().unwrap();
+    assert_eq!((&*stored.state, stored.journal.len()), ("B", 1));
+    assert_eq!(stored.revision, 1);
+    // The context is kept unless a commit brings one.
+    assert_eq!(stored.context, b"{}");
+    let mut with_context = commit(id, 1, token);
+    with_context.context = Some(b"{\"n\":2}".to_vec());
+    store.commit(with_context).await.unwrap();
+    assert_eq!(store.load(id).await.unwrap().unwrap().context, b"{\"n\":2}");
+}
+
+pub async fn a_lease_taken_over_fences_the_old_holder<S: Store>(store: S) {
+    let id = InstanceId::new();
+    let first = store
+        .insert(record(id), Some((1, Duration::from_millis(20))))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        store.acquire(id, 2, TTL).await.unwrap().is_none(),
+        "a live lease is not granted twice"
+    );
+    tokio::time::sleep(Duration::from_millis(40)).await;
+    let (read, second) = store
+        .acquire(id, 2, TTL)
+        .await
+        .unwrap()
+        .expect("the lapsed lease is taken over");
+    assert!(second.token > first.token, "fencing tokens grow");
+    assert_eq!(read.lease, Some(second));
+    assert_eq!(second.owner, 2);
+    let fenced = store.commit(commit(id, 0, first.token)).await.unwrap_err();
+    assert_eq!(
+        fenced,
+        StoreError::Fenced {
+            instance: id,
+            given: first.token,
+            current: second.token
+        }
+    );
+    store.commit(commit(id, 0, second.token)).await.unwrap();
+    let missing = InstanceId::new();
+    assert_eq!(
+        store.acquire(missing, 2, TTL).await.unwrap_err(),
+        StoreError::NotFound(missing)
+    );
+}
+
+pub async fn a_commit_renews_or_ends_the_lease<S: Store>(store: S) {
+    let id = InstanceId::new();
+    let token = store
+        .insert(record(id), Some((1, Duration::from_millis(20))))
+        .await
+        .unwrap()
+        .unwrap()
+        .token;
+    // Renewed for a minute: still held after the first lease would have lapsed.
+    let mut renew = commit(id, 0, token);
+    renew.lease_expires_at = SystemTime::now() + Duration::from_secs(60);
+    store.commit(renew).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(40)).await;
+    assert!(store.acquire(id, 2, TTL).await.unwrap().is_none());
+    // Released: anyone may take it at once, and the old token writes nothing.
+    let mut rest = commit(id, 1, token);
+    rest.status = Status::Waiting;
+    rest.release_lease = true;
+    store.commit(rest).await.unwrap();
+    assert_eq!(store.load(id).await.unwrap().unwrap().lease, None);
+    let (_, lease) = store.acquire(id, 2, TTL).await.unwrap().unwrap();
+    assert!(lease.token > token);
+    assert!(matches!(
+        store.commit(commit(id, 2, token)).await.unwrap_err(),
+        StoreError::Fenced { .. }
+    ));
+}
+
+pub async fn release_ends_only_the_current_lease<S: Store>(store: S) {
+    let id = InstanceId::new();
+    let first = store
+        .insert(record(id), Some((1, Duration::from_millis(10))))
+        .await
+        .unwrap()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    let (_, second) = store.acquire(id, 2, TTL).await.unwrap().unwrap();
+    // The old holder's release is a no-op: the new holder keeps its lease.
+    store.release(id, first).await.unwrap();
+    assert!(store.acquire(id, 3, TTL).await.unwrap().is_none());
+    store.release(id, second).await.unwrap();
+    assert!(store.acquire(id, 3, TTL).await.unwrap().is_some());
+}
+
+pub async fn the_due_queue_hands_out_due_unleased_unpaused_instances_once<S: Store>(store: S) {
+    let now = SystemTime::now();
+    let due = InstanceId::new();
+    let later = InstanceId::new();
+    let paused = InstanceId::new();
+    let leased = InstanceId::new();
+    let past = whole_millis(now - Duration::from_millis(5));
+    for (id, due_at, status) in [
+        (due, past, Status::Running),
+        (later, whole_millis(now + Duration::from_secs(60)), Status::Waiting),
+        (paused, past - Duration::from_secs(1), Status::Paused),
+    ] {
+        let record = InstanceRecord {
+            due_at: Some(due_at),
+            status,
+            ..record(id)
+        };
+        store.insert(record, None).await.unwrap();
+    }
+    let record_leased = InstanceRecord {
+        due_at: Some(past),
+        ..record(leased)
+    };
+    store.insert(record_leased, Some((1, TTL))).await.unwrap();
+    let claimed = store.claim_due(now, 9, TTL, 10).await.unwrap();
+    let ids: Vec<InstanceId> = claimed.iter().map(|(record, _)| record.id).collect();
+    assert_eq!(ids, [due], "only the due, unleased, unpaused one");
+    assert_eq!(claimed[0].0.due_at, None, "the claim consumes the timer");
+    assert_eq!(claimed[0].1.owner, 9);
+    assert_eq!(claimed[0].0.lease, Some(claimed[0].1));
+    assert!(store.claim_due(now, 9, TTL, 10).await.unwrap().is_empty());
+    assert_eq!(store.load(due).await.unwrap().unwrap().due_at, None);
+    // The leased one's timer stands (its holder may give it up); the paused one's does not.
+    assert_eq!(store.next_due().await.unwrap(), Some(past));
+}
+
+pub async fn the_due_queue_hands_out_the_earliest_first<S: Store>(store: S) {
+    let now = SystemTime::now();
+    let ids: Vec<InstanceId> = (0..4).map(|_| InstanceId::new()).collect();
+    // Inserted latest first, so order of insertion cannot pass for due order.
+    for (index, id) in ids.iter().enumerate().rev() {
+        let due_at = now - Duration::from_secs(10) + Duration::from_secs(index as u64);
+        let record = InstanceRecord {
+            due_at: Some(due_at),
+            ..record(*id)
+        };
+        store.insert(record, None).await.unwrap();
+    }
+    let mut order = Vec::new();
+    for _ in 0..ids.len() {
+        let claimed = store.claim_due(now, 1, TTL, 1).await.unwrap();
+        assert_eq!(claimed.len(), 1);
+        order.push(claimed[0].0.id);
+    }
+    assert_eq!(order, ids);
+    assert_eq!(store.next_due().await.unwrap(), None);
+}
+
+pub async fn concurrent_claimers_each_get_an_instance_once<S: Store>(store: S) {
+    let store = Arc::new(store);
+    let now = SystemTime::now();
+    let mut all = HashSet::new();
+    for _ in 0..60 {
+        let id = InstanceId::new();
+        all.insert(id);
+        let record = InstanceRecord {
+            due_at: Some(now - Duration::from_millis(1)),
+            ..record(id)
+        };
+        store.insert(record, None).await.unwrap();
+    }
+    let mut claimers = Vec::new();
+    for owner in 0..6u64 {
+        let store = Arc::clone(&store);
+        claimers.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let claimed = store.claim_due(now, owner, TTL, 4).await.unwrap();
+                if claimed.is_empty() {
+                    return mine;
+                }
+                for (record, lease) in claimed {
+                    assert_eq!(lease.owner, owner);
+                    mine.push(record.id);
+                }
+                tokio::task::yield_now().await;
+            }
+        }));
+    }
+    let mut seen = Vec::new();
+    for claimer in claimers {
+        seen.extend(claimer.await.unwrap());
+    }
+    let unique: HashSet<InstanceId> = seen.iter().copied().collect();
+    assert_eq!(seen.len(), unique.len(), "an instance was claimed twice");
+    assert_eq!(unique, all, "every due instance was claimed");
+}
+
+pub async fn the_journal_keeps_its_order_and_its_cap<S: Store>(store: S) {
+    let id = InstanceId::new();
+    let token = insert_leased(&store, record(id)).await;
+    for revision in 0..20 {
+        let mut next = commit(id, revision, token);
+        next.journal_cap = 5;
+        store.commit(next).await.unwrap();
+    }
+    // A commit without an entry leaves the journal as it is.
+    let mut quiet = commit(id, 20, token);
+    quiet.journal = None;
+    quiet.journal_cap = 5;
+    store.commit(quiet).await.unwrap();
+    let journal = store.load(id).await.unwrap().unwrap().journal;
+    let steps: Vec<u64> = journal.iter().map(|entry| entry.step).collect();
+    assert_eq!(steps, [15, 16, 17, 18, 19], "the newest five, oldest first");
+}
+
+pub async fn compaction_keeps_what_compensation_needs<S: Store>(store: S) {
+    let id = InstanceId::new();
+    let token = insert_leased(&store, record(id)).await;
+    // Steps 0..10, every third compensable; then step 3 is undone.
+    let mut entries: Vec<JournalEntry> = (0..10)
+        .map(|step| entry(step, JournalKind::Step, step % 3 == 0))
+        .collect();
+    entries.push(entry(3, JournalKind::Compensation, false));
+    for (revision, entry) in entries.into_iter().enumerate() {
+        let mut next = commit(id, revision as u64, token);
+        next.journal = Some(entry);
+        next.journal_cap = 6;
+        store.commit(next).await.unwrap();
+    }
+    let journal = store.load(id).await.unwrap().unwrap().journal;
+    let kept: Vec<(u64, JournalKind)> = journal.iter().map(|e| (e.step, e.kind)).collect();
+    assert_eq!(
+        kept,
+        [
+            (0, JournalKind::Step),
+            (6, JournalKind::Step),
+            (7, JournalKind::Step),
+            (8, JournalKind::Step),
+            (9, JournalKind::Step),
+            (3, JournalKind::Compensation),
+        ],
+        "pending compensable steps stay; the undone step 3 may go"
+    );
+}
+
+pub async fn listing_filters_by_status_in_id_order<S: Store>(store: S) {
+    let mut waiting = Vec::new();
+    for index in 0..5 {
+        let id = InstanceId::new();
+        let status = if index % 2 == 0 {
+            Status::Waiting
+        } else {
+            Status::Completed
+        };
+        if status == Status::Waiting {
+            waiting.push(id);
+        }
+        store
+            .insert(
+                InstanceRecord {
+                    status,
+                    flow: Cow::Borrowed("Listing"),
+                    state: Cow::Borrowed("Review"),
+                    flow_version: 2,
+                    ..record(id)
+                },
+                None,
+            )
+            .await
+            .unwrap();
+    }
+    let listed = store.list(Status::Waiting, 10).await.unwrap();
+    let ids: Vec<InstanceId> = listed.iter().map(|summary| summary.id).collect();
+    assert_eq!(ids, waiting);
+    assert!(listed.iter().all(|summary| summary.flow == "Listing"
+        && summary.flow_version == 2
+        && summary.state == "Review"
+        && summary.status == Status::Waiting));
+    assert_eq!(store.list(Status::Waiting, 2).await.unwrap().len(), 2);
+    assert_eq!(store.list(Status::Completed, 10).await.unwrap().len(), 2);
+    assert!(store.list(Status::Paused, 10).await.unwrap().is_empty());
+}
+
+pub async fn requests_reach_the_engine_in_its_next_commit<S: Store>(store: S) {
+    let id = InstanceId::new();
+    let token = insert_leased(&store, record(id)).await;
+    store.request(id, OperatorRequest::Pause).await.unwrap();
+    let ack = store.commit(commit(id, 0, token)).await.unwrap();
+    assert_eq!(ack.request, Some(OperatorRequest::Pause));
+    // It stands until a commit says it is done with.
+    let ack = store.commit(commit(id, 1, token)).await.unwrap();
+    assert_eq!(ack.request, Some(OperatorRequest::Pause));
+    let mut done = commit(id, 2, token);
+    done.clear_request = true;
+    let ack = store.commit(done).await.unwrap();
+    assert_eq!(ack.request, None);
+    assert_eq!(store.load(id).await.unwrap().unwrap().request, None);
+}
+
+pub async fn orphans_are_running_instances_whose_lease_lapsed<S: Store>(store: S) {
+    let short = Duration::from_millis(10);
+    let orphan = InstanceId::new();
+    let compensating = InstanceId::new();
+    let alive = InstanceId::new();
+    let waiting = InstanceId::new();
+    let timer = InstanceId::new();
+    store.insert(record(orphan), Some((1, short))).await.unwrap();
+    store
+        .insert(
+            InstanceRecord {
+                status: Status::Compensating,
+                ..record(compensating)
+            },
+            Some((1, short)),
+        )
+        .await
+        .unwrap();
+    store.insert(record(alive), Some((1, TTL))).await.unwrap();
+    store
+        .insert(
+            InstanceRecord {
+                status: Status::Waiting,
+                ..record(waiting)
+            },
+            Some((1, short)),
+        )
+        .await
+        .unwrap();
+    store
+        .insert(
+            InstanceRecord {
+                due_at: Some(SystemTime::now() + TTL),
+                ..record(timer)
+            },
+            Some((1, short)),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    let claimed = store
+        .claim_orphans(SystemTime::now(), 5, TTL, 10)
+        .await
+        .unwrap();
+    let ids: HashSet<InstanceId> = claimed.iter().map(|(record, _)| record.id).collect();
+    assert_eq!(ids, HashSet::from([orphan, compensating]));
+    assert!(claimed.iter().all(|(_, lease)| lease.owner == 5));
+    assert!(
+        store
+            .claim_orphans(SystemTime::now(), 6, TTL, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "an adopted orphan is leased again"
+    );
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Parcel {
+    pub weight: u32,
+}
+
+#[action(readonly)]
+async fn weigh(ctx: &mut Context<Parcel>) -> Result<(), ActionError> {
+    ctx.data.weight += 1;
+    Ok(())
+}
+
+flow! {
+    pub flow Weighing: Parcel {
+        start New;
+        New => weigh => Weighed;
+        Weighed => weigh => Done;
+        success Done;
+    }
+}
+
+fn quick_engine<S: Store>(store: S) -> Engine<S> {
+    EngineBuilder::with_store(store)
+        .config(EngineConfig {
+            poll_interval: Duration::from_millis(5),
+            ..EngineConfig::default()
+        })
+        .register::<Weighing>()
+        .build()
+        .unwrap()
+}
+
+pub async fn an_undecodable_context_is_quarantined_and_others_go_on<S: Store>(store: S) {
+    let engine = quick_engine(store);
+    let broken_context = b"{\"data\": {\"weight\": \"heavy\"}".to_vec();
+    let broken = InstanceId::new();
+    let record = InstanceRecord {
+        flow: Cow::Borrowed("Weighing"),
+        state: Cow::Borrowed("New"),
+        context: broken_context.clone(),
+        due_at: Some(SystemTime::now()),
+        ..record(broken)
+    };
+    engine.store().insert(record, None).await.unwrap();
+    let good = engine.start::<Weighing>(Parcel::default()).await.unwrap();
+    let finished = engine.wait_ended::<Weighing>(good).await.unwrap();
+    assert_eq!(finished.status, Status::Completed);
+    assert_eq!(finished.data.weight, 2);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let quarantined = loop {
+        let stored = engine.record(broken).await.unwrap();
+        if stored.status == Status::Manual || tokio::time::Instant::now() > deadline {
+            break stored;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    assert_eq!(quarantined.status, Status::Manual);
+    let error = quarantined.error.unwrap();
+    assert!(
+        error.starts_with("quarantined: context of instance"),
+        "{error}"
+    );
+    assert_eq!(
+        quarantined.context, broken_context,
+        "the record is kept as it was"
+    );
+    let manual = engine.list(Status::Manual, 10).await.unwrap();
+    assert!(manual.iter().any(|summary| summary.id == broken));
+    engine.shutdown().await;
+}
+
+pub async fn an_engine_runs_a_flow_on_it<S: Store>(store: S) {
+    let engine = quick_engine(store);
+    let outcome = engine.run::<Weighing>(Parcel::default()).await.unwrap();
+    assert_eq!(outcome.status, Status::Completed);
+    assert_eq!(outcome.state, WeighingState::Done);
+    assert_eq!(outcome.data.weight, 2);
+    let stored = engine.record(outcome.instance).await.unwrap();
+    assert_eq!(stored.status, Status::Completed);
+    assert_eq!(stored.revision, 2);
+    assert_eq!(stored.lease, None);
+    let steps: Vec<(&str, &str)> = stored
+        .journal
+        .iter()
+        .map(|entry| (&*entry.from, &*entry.to))
+        .collect();
+    assert_eq!(steps, [("New", "Weighed"), ("Weighed", "Done")]);
+    let queued = engine.start::<Weighing>(Parcel { weight: 10 }).await.unwrap();
+    let outcome = engine.wait_ended::<Weighing>(queued).await.unwrap();
+    assert_eq!(outcome.data.weight, 12);
+    engine.shutdown().await;
+}
