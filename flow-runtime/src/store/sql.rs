@@ -33,7 +33,9 @@ use super::{
 use crate::outcome::Status;
 
 #[cfg(feature = "postgres")]
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::Connection;
+#[cfg(feature = "postgres")]
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 #[cfg(feature = "sqlite")]
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -344,6 +346,13 @@ async fn open_sqlite(_url: &str, _options: &SqlOptions) -> Result<Backend, Strin
 #[cfg(feature = "postgres")]
 async fn open_postgres(url: &str, options: &SqlOptions) -> Result<Backend, String> {
     let connect = PgConnectOptions::from_str(url).map_err(|error| error.to_string())?;
+    // One connection first, without the pool's retries: a refused connection or rejected
+    // credentials are reported at once, in the server's words.
+    let probe = tokio::time::timeout(options.connect_timeout, PgConnection::connect_with(&connect))
+        .await
+        .map_err(|_| format!("no answer within {:?}", options.connect_timeout))?
+        .map_err(|error| error.to_string())?;
+    let _ = probe.close().await;
     PgPoolOptions::new()
         .max_connections(options.max_connections)
         .acquire_timeout(options.connect_timeout)

@@ -108,3 +108,68 @@ fn check_not_newer(url: &str, found: i64, supported: i64) -> Result<(), StoreErr
     }
     Ok(())
 }
+
+#[cfg(all(test, feature = "sqlite"))]
+mod tests {
+    use super::*;
+    use crate::store::sql::SqlStore;
+
+    const FIRST: Migration = Migration {
+        version: 1,
+        sqlite: "CREATE TABLE parcels (id TEXT PRIMARY KEY)",
+        postgres: "",
+    };
+    const SECOND: Migration = Migration {
+        version: 2,
+        sqlite: "ALTER TABLE parcels ADD COLUMN weight BIGINT NOT NULL DEFAULT 7",
+        postgres: "",
+    };
+
+    #[tokio::test]
+    async fn a_later_migration_upgrades_an_existing_database() {
+        let store = SqlStore::connect("sqlite::memory:").await.unwrap();
+        let pool = store.sqlite_pool().unwrap();
+        // A database made by a build that knew the first migration only.
+        sqlx::raw_sql("DROP TABLE flow_schema")
+            .execute(pool)
+            .await
+            .unwrap();
+        assert_eq!(migrate(&store.backend, "test", &[FIRST]).await.unwrap(), 1);
+        sqlx::query("INSERT INTO parcels (id) VALUES ('p1')")
+            .execute(pool)
+            .await
+            .unwrap();
+        // The next build brings the second; running them again changes nothing.
+        assert_eq!(
+            migrate(&store.backend, "test", &[FIRST, SECOND])
+                .await
+                .unwrap(),
+            2
+        );
+        migrate(&store.backend, "test", &[FIRST, SECOND])
+            .await
+            .unwrap();
+        let weight: i64 = sqlx::query_scalar("SELECT weight FROM parcels WHERE id = 'p1'")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(weight, 7, "the old row is kept and migrated");
+        let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM flow_schema ORDER BY 1")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+        assert_eq!(versions, [1, 2]);
+        // A build that knows only the first refuses the upgraded database.
+        let error = migrate(&store.backend, "sqlite::memory:", &[FIRST])
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            error,
+            StoreError::NewerSchema {
+                found: 2,
+                supported: 1,
+                ..
+            }
+        ));
+    }
+}
