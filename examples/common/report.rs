@@ -30,6 +30,10 @@ pub fn print_path(journal: &[JournalEntry]) {
                 "    operator {} by {} ({} -> {})",
                 entry.action, entry.instruction, entry.from, entry.to
             ),
+            JournalKind::Failure => println!(
+                "    {:<14} !! {} failed (attempt {}): {}",
+                entry.from, entry.action, entry.attempt, entry.instruction
+            ),
         }
     }
 }

@@ -12,6 +12,7 @@ mod drive;
 mod error;
 mod inner;
 mod operator;
+mod panic_guard;
 mod resume;
 mod saga;
 mod worker;

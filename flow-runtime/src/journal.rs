@@ -16,6 +16,9 @@ pub enum JournalKind {
     Compensation,
     /// An operator changed the instance (pause, resume, cancel, retry, skip).
     Operator,
+    /// An attempt failed (an error, a timeout, a panic): `action` is what failed, and
+    /// `instruction` holds the error's message.
+    Failure,
 }
 
 /// One thing an instance did.

@@ -390,6 +390,16 @@ fn model(shape: &Shape, visits: &[Visit]) -> Observed {
                 attempt,
             });
             if attempt <= visit.fails {
+                // Every failed attempt is journaled with its error.
+                journal.push((
+                    JournalKind::Failure,
+                    step,
+                    kind.action.into(),
+                    format!("retryable error: step {step} in {state}: try {attempt} fails"),
+                    state.into(),
+                    state.into(),
+                    attempt,
+                ));
                 if attempt < kind.attempts {
                     attempt += 1;
                     continue;
@@ -397,6 +407,15 @@ fn model(shape: &Shape, visits: &[Visit]) -> Observed {
                 break None;
             }
             if visit.permanent {
+                journal.push((
+                    JournalKind::Failure,
+                    step,
+                    kind.action.into(),
+                    format!("permanent error: step {step} in {state}: refused for good"),
+                    state.into(),
+                    state.into(),
+                    attempt,
+                ));
                 break None;
             }
             break Some(visit.choice);
@@ -456,6 +475,17 @@ fn model(shape: &Shape, visits: &[Visit]) -> Observed {
             });
             if attempt <= visit.undo_fails {
                 if attempt < kind.undo_attempts {
+                    // A failed undo that will be tried again is journaled; the last one
+                    // parks the instance with its error on the record instead.
+                    journal.push((
+                        JournalKind::Failure,
+                        undone,
+                        kind.undo.expect("compensable").into(),
+                        format!("retryable error: undo of step {undone} in {at}: try {attempt} fails"),
+                        at.into(),
+                        at.into(),
+                        attempt,
+                    ));
                     attempt += 1;
                     continue;
                 }

@@ -13,6 +13,7 @@ use flow_core::{ActionError, ErrorKind, Flow, FlowState, StateEntryKind, StepErr
 use super::activation::{Activation, FlowData};
 use super::error::EngineError;
 use super::inner::Inner;
+use super::panic_guard::guarded;
 use super::saga;
 use crate::journal::{JournalEntry, JournalKind};
 use crate::outcome::Status;
@@ -114,7 +115,7 @@ where
         wrapped_attempt(inner, activation, policy, querying).await
     } else if policy.timeout.is_none() && !querying {
         // The common case without the timeout wrapper: one await less per step.
-        F::step(state, &mut activation.context).await
+        guarded(policy.action, F::step(state, &mut activation.context)).await
     } else {
         attempt(activation, policy, querying).await
     };
@@ -208,9 +209,9 @@ async fn attempt<F: Flow>(
     let context = &mut activation.context;
     let call = async {
         if querying {
-            F::query(state, context).await
+            guarded(policy.query.unwrap_or(policy.action), F::query(state, context)).await
         } else {
-            F::step(state, context).await
+            guarded(policy.action, F::step(state, context)).await
         }
     };
     let Some(limit) = policy.timeout else {
@@ -269,6 +270,10 @@ where
     F::Data: FlowData,
 {
     let seed = activation.id().seed();
+    // Journaled before the attempt counter moves on. An unknown outcome is not a failure:
+    // its queries are not journaled as such.
+    let failure = (error.kind() != ErrorKind::Unknown)
+        .then(|| failure_entry(activation, policy.action, &error));
     let (retry_at, gave_up) = match error.kind() {
         ErrorKind::Unknown => {
             let queries = inner.config.unknown_outcome_queries;
@@ -312,7 +317,7 @@ where
         }
         tracing::debug!(action = policy.action, attempt = activation.attempt, ?delay, %error, "scheduled another attempt");
         activation.due_at = Some(SystemTime::now() + delay);
-        let request = activation.commit(inner, None, true, false).await?;
+        let request = activation.commit(inner, failure, true, false).await?;
         return after_commit(inner, activation, request).await;
     }
     // The step failed for good: that, not each failed attempt, is what failure rates count.
@@ -326,8 +331,28 @@ where
     tracing::warn!(action = policy.action, attempt = activation.attempt, %error, "step failed; compensating");
     activation.error = Some(error.to_string());
     saga::begin(activation);
-    activation.commit(inner, None, false, false).await?;
+    activation.commit(inner, failure, false, false).await?;
     Ok(true)
+}
+
+/// The journal entry of a failed attempt of `action` in the activation's state.
+pub(crate) fn failure_entry<F: Flow>(
+    activation: &Activation<F>,
+    action: &'static str,
+    error: &ActionError,
+) -> JournalEntry {
+    let state = Cow::Borrowed(activation.state.name());
+    JournalEntry {
+        step: activation.step,
+        kind: JournalKind::Failure,
+        action: Cow::Borrowed(action),
+        instruction: Cow::Owned(error.to_string()),
+        from: state.clone(),
+        to: state,
+        attempt: activation.attempt,
+        compensable: false,
+        at: SystemTime::now(),
+    }
 }
 
 /// Sets the status that arriving in `next` gives: ends complete or compensate, waits park

@@ -11,6 +11,7 @@ use super::activation::{Activation, FlowData};
 use super::drive::{after_commit, step_event};
 use super::error::EngineError;
 use super::inner::Inner;
+use super::panic_guard::guarded;
 use crate::journal::{JournalEntry, JournalKind};
 use crate::outcome::Status;
 use crate::store::Store;
@@ -91,7 +92,7 @@ where
     activation
         .context
         .enter(state.name(), step, activation.attempt);
-    let result = F::compensate(state, &mut activation.context).await;
+    let result = guarded(compensation, F::compensate(state, &mut activation.context)).await;
     if !inner.plugins.is_empty() {
         let mut event = step_event(activation, compensation);
         event.step = step;
@@ -133,9 +134,20 @@ where
         Err(error) if retry.allows_retry_after(activation.attempt) => {
             let delay = retry.delay(activation.attempt, activation.id().seed());
             tracing::debug!(compensation, attempt = activation.attempt, %error, ?delay, "compensation failed; retrying later");
+            let failure = JournalEntry {
+                step,
+                kind: JournalKind::Failure,
+                action: Cow::Borrowed(compensation),
+                instruction: Cow::Owned(error.to_string()),
+                from: Cow::Borrowed(state.name()),
+                to: Cow::Borrowed(state.name()),
+                attempt: activation.attempt,
+                compensable: false,
+                at: SystemTime::now(),
+            };
             activation.attempt += 1;
             activation.due_at = Some(SystemTime::now() + delay);
-            activation.commit(inner, None, true, false).await?;
+            activation.commit(inner, Some(failure), true, false).await?;
             Ok(false)
         }
         Err(error) => {

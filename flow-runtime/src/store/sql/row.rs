@@ -41,6 +41,7 @@ pub(crate) fn kind_name(kind: JournalKind) -> &'static str {
         JournalKind::Signal => "signal",
         JournalKind::Compensation => "compensation",
         JournalKind::Operator => "operator",
+        JournalKind::Failure => "failure",
     }
 }
 

@@ -12,8 +12,10 @@ pub(crate) struct Migration {
     /// Its version: migrations apply in ascending order.
     pub(crate) version: i64,
     /// The statements, for SQLite.
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
     pub(crate) sqlite: &'static str,
     /// The statements, for PostgreSQL.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     pub(crate) postgres: &'static str,
 }
 
