@@ -2,4 +2,5 @@
 //! several of them share: the store conformance suite and the test servers' URLs.
 
 pub mod conformance;
+pub mod crash_flow;
 pub mod servers;

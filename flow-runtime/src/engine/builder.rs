@@ -105,13 +105,18 @@ impl<S: Store> EngineBuilder<S> {
     }
 
     /// The engine, or the first flow that failed validation.
+    ///
+    /// Built inside a Tokio runtime, the engine starts its worker at once: on a durable
+    /// store it takes up at once what other processes left (due timers, expired deadlines,
+    /// orphans of a process that died). Built outside one, the worker starts with the first
+    /// instance.
     pub fn build(self) -> Result<Engine<S>, EngineError> {
         let mut flows = HashMap::new();
         for register in self.flows {
             let (type_id, registered) = register(&self.stats)?;
             flows.insert(type_id, registered);
         }
-        Ok(Engine {
+        let engine = Engine {
             inner: Arc::new(Inner {
                 store: self.store,
                 config: self.config,
@@ -126,7 +131,11 @@ impl<S: Store> EngineBuilder<S> {
                 due_soon: Arc::new(Notify::new()),
                 worker_started: AtomicBool::new(false),
             }),
-        })
+        };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            engine.ensure_worker();
+        }
+        Ok(engine)
     }
 }
 
