@@ -312,7 +312,11 @@ pub async fn the_due_queue_hands_out_due_unleased_unpaused_instances_once<S: Sto
     let past = whole_millis(now - Duration::from_millis(5));
     for (id, due_at, status) in [
         (due, past, Status::Running),
-        (later, whole_millis(now + Duration::from_secs(60)), Status::Waiting),
+        (
+            later,
+            whole_millis(now + Duration::from_secs(60)),
+            Status::Waiting,
+        ),
         (paused, past - Duration::from_secs(1), Status::Paused),
     ] {
         let record = InstanceRecord {
@@ -510,7 +514,10 @@ pub async fn orphans_are_running_instances_whose_lease_lapsed<S: Store>(store: S
     let alive = InstanceId::new();
     let waiting = InstanceId::new();
     let timer = InstanceId::new();
-    store.insert(record(orphan), Some((1, short))).await.unwrap();
+    store
+        .insert(record(orphan), Some((1, short)))
+        .await
+        .unwrap();
     store
         .insert(
             InstanceRecord {
@@ -646,7 +653,10 @@ pub async fn an_engine_runs_a_flow_on_it<S: Store>(store: S) {
         .map(|entry| (&*entry.from, &*entry.to))
         .collect();
     assert_eq!(steps, [("New", "Weighed"), ("Weighed", "Done")]);
-    let queued = engine.start::<Weighing>(Parcel { weight: 10 }).await.unwrap();
+    let queued = engine
+        .start::<Weighing>(Parcel { weight: 10 })
+        .await
+        .unwrap();
     let outcome = engine.wait_ended::<Weighing>(queued).await.unwrap();
     assert_eq!(outcome.data.weight, 12);
     engine.shutdown().await;

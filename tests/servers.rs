@@ -31,9 +31,7 @@ pub async fn fresh_postgres() -> Option<SqlStore> {
             if in_ci() {
                 panic!("PostgreSQL is required under CI=true: {error} (set DATABASE_URL)");
             }
-            eprintln!(
-                "SKIPPED: PostgreSQL test, no server: {error} (set DATABASE_URL to run it)"
-            );
+            eprintln!("SKIPPED: PostgreSQL test, no server: {error} (set DATABASE_URL to run it)");
             return None;
         }
     };

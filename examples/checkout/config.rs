@@ -1,14 +1,16 @@
 //! Operations' configuration: which flows the engine runs with which plugins and statistics,
 //! and the orders of this demo.
 
-use flow_runtime::{Engine, EngineError, Stats, StatsConfig};
+use flow_runtime::store::AnyStore;
+use flow_runtime::{Engine, EngineBuilder, EngineError, Stats, StatsConfig};
 
 use crate::flows::Checkout;
 use crate::model::Order;
 
-/// The engine with every flow of this service registered, keeping statistics in `stats`.
-pub fn engine(stats: &Stats) -> Result<Engine, EngineError> {
-    Engine::builder()
+/// The engine on `store` with every flow of this service registered, keeping statistics in
+/// `stats`.
+pub fn engine(store: AnyStore, stats: &Stats) -> Result<Engine<AnyStore>, EngineError> {
+    EngineBuilder::with_store(store)
         .statistics(stats.clone())
         .register::<Checkout>()
         .build()

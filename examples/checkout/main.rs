@@ -1,11 +1,14 @@
-//! Runs orders through the checkout flow on the in-memory engine: each order's path, the
-//! effects done and undone (a shipping failure refunds the card, then releases the stock),
-//! the flow's statistics and its diagram.
+//! Runs orders through the checkout flow: each order's path, the effects done and undone (a
+//! shipping failure refunds the card, then releases the stock), the flow's statistics and
+//! its diagram. In memory by default; `FLOW_STORE` picks another store.
 //!
 //! `cargo run --example checkout`
+//! `FLOW_STORE=sqlite://checkout.db cargo run --example checkout`
 
 #[path = "../common/report.rs"]
 mod report;
+#[path = "../common/store.rs"]
+mod store;
 
 mod actions;
 mod config;
@@ -19,7 +22,7 @@ use flows::Checkout;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let stats = config::statistics();
-    let engine = config::engine(&stats)?;
+    let engine = config::engine(store::from_env().await?, &stats)?;
     for (index, (scenario, order)) in config::demo_orders().into_iter().enumerate() {
         let number = order.number;
         let channel = if index % 2 == 0 { "web" } else { "app" };

@@ -13,6 +13,8 @@ pub enum Credit {
     Reject,
     /// A person has to look.
     Review,
+    /// Large enough that the credit committee decides, at its weekly meeting.
+    Committee,
 }
 
 /// What the reviewer decides (the event a signal carries).
@@ -27,6 +29,9 @@ pub enum ReviewDecision {
 /// Asks the credit bureau for the applicant's score; changes nothing.
 #[action(readonly, retry(attempts = 3, backoff = exponential(20ms, 200ms)), timeout = 1s)]
 pub async fn check_credit(ctx: &mut Context<LoanApplication>) -> Result<Credit, ActionError> {
+    if ctx.data.amount > 50_000 && ctx.data.credit_score >= 550 {
+        return Ok(Credit::Committee);
+    }
     Ok(match ctx.data.credit_score {
         0..=549 => Credit::Reject,
         550..=699 => Credit::Review,

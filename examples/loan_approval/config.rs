@@ -3,14 +3,19 @@
 
 use std::time::Duration;
 
-use flow_runtime::{AuditPlugin, Engine, EngineConfig, EngineError, Stats};
+use flow_runtime::store::AnyStore;
+use flow_runtime::{AuditPlugin, Engine, EngineBuilder, EngineConfig, EngineError, Stats};
 
 use crate::flows::LoanApproval;
 use crate::model::LoanApplication;
 
-/// The engine for lending, with an audit trail and statistics.
-pub fn engine(stats: &Stats, audit: &AuditPlugin) -> Result<Engine, EngineError> {
-    Engine::builder()
+/// The engine for lending on `store`, with an audit trail and statistics.
+pub fn engine(
+    store: AnyStore,
+    stats: &Stats,
+    audit: &AuditPlugin,
+) -> Result<Engine<AnyStore>, EngineError> {
+    EngineBuilder::with_store(store)
         .config(EngineConfig {
             poll_interval: Duration::from_millis(20),
             ..EngineConfig::default()
@@ -29,6 +34,8 @@ pub enum Script {
     Reviewer(&'static str, &'static str),
     /// Nobody decides: the deadline passes.
     NoDecision,
+    /// Left waiting for the committee: on a durable store, the next run finds it.
+    LeftWaiting,
 }
 
 /// The demo's applications.
@@ -52,5 +59,6 @@ pub fn demo_applications() -> Vec<(LoanApplication, Script)> {
             Script::Reviewer("rita", "Reject"),
         ),
         (application("Eve", 3_000, 660), Script::NoDecision),
+        (application("Fay", 80_000, 710), Script::LeftWaiting),
     ]
 }

@@ -1,19 +1,25 @@
-//! Runs loan applications through the approval flow on the in-memory engine: the credit
-//! check branches to approve, reject or manual review; a review waits for a reviewer's
-//! signal or takes its timeout edge. Prints each path, the audit trail of one application,
-//! and the flow's statistics.
+//! Runs loan applications through the approval flow: the credit check branches to approve,
+//! reject or manual review; a review waits for a reviewer's signal or takes its timeout
+//! edge; a large loan waits for the committee. Prints each path, the audit trail of one
+//! application, and the flow's statistics.
 //!
-//! `cargo run --example loan_approval`
+//! `cargo run --example loan_approval` runs in memory. On a durable store, run it twice:
+//! the second run finds the application the first one left waiting for the committee, and
+//! the committee decides it.
+//!
+//! `FLOW_STORE=sqlite://loans.db cargo run --example loan_approval`
 
 #[path = "../common/report.rs"]
 mod report;
+#[path = "../common/store.rs"]
+mod store;
 
 mod actions;
 mod config;
 mod flows;
 mod model;
 
-use flow_runtime::{AuditPlugin, Flow};
+use flow_runtime::{AuditPlugin, Flow, Status};
 
 use config::Script;
 use flows::LoanApproval;
@@ -22,7 +28,20 @@ use flows::LoanApproval;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let stats = flow_runtime::Stats::default();
     let audit = AuditPlugin::new();
-    let engine = config::engine(&stats, &audit)?;
+    let engine = config::engine(store::from_env().await?, &stats, &audit)?;
+    // What an earlier run left waiting for the committee: found again, and decided now.
+    for waiting in engine.list(Status::Waiting, 100).await? {
+        let earlier = engine.record(waiting.id).await?;
+        println!(
+            "found {} from an earlier run, waiting in {} since step {}; the committee approves",
+            waiting.id, waiting.state, earlier.step
+        );
+        let outcome = engine.signal::<LoanApproval>(waiting.id, "Approve").await?;
+        println!("{} ({} EUR):", outcome.data.applicant, outcome.data.amount);
+        report::print_path(&outcome.journal);
+        println!("    ended in {} ({:?})", outcome.state, outcome.status);
+        println!();
+    }
     let mut reviewed = None;
     for (application, script) in config::demo_applications() {
         let applicant = application.applicant.clone();
@@ -42,6 +61,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             Script::NoDecision => {
                 println!("{applicant}: waiting in {}; nobody decides", outcome.state);
                 outcome = engine.wait_ended::<LoanApproval>(outcome.instance).await?;
+            }
+            Script::LeftWaiting => {
+                println!(
+                    "{applicant}: waiting in {} for the committee (instance {}); on a durable store the next run finds it",
+                    outcome.state, outcome.instance
+                );
+                continue;
             }
         }
         println!("{applicant} ({} EUR):", outcome.data.amount);

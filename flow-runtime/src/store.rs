@@ -20,12 +20,12 @@ use flow_core::InstanceId;
 
 pub use any::AnyStore;
 pub use memory::MemoryStore;
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
-pub use sql::{SqlOptions, SqlStore, Synchronous};
-pub use url::{StoreUrl, redact_password};
 pub use record::{
     Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, OperatorRequest, StepCommit,
 };
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub use sql::{SqlOptions, SqlStore, Synchronous};
+pub use url::{StoreUrl, redact_password};
 
 use crate::outcome::Status;
 

@@ -100,8 +100,16 @@ async fn a_panicking_attempt_is_retried_and_journaled() {
             panics: 2,
             ..Job::default()
         };
-        let outcome = engine.run::<Panicky>(job).await.expect("an outcome, not a panic");
-        assert_eq!(outcome.status, Status::Completed, "{}", engine.store().kind());
+        let outcome = engine
+            .run::<Panicky>(job)
+            .await
+            .expect("an outcome, not a panic");
+        assert_eq!(
+            outcome.status,
+            Status::Completed,
+            "{}",
+            engine.store().kind()
+        );
         assert_eq!(outcome.data.tries, 3);
         let failures: Vec<(&str, &str, u32)> = outcome
             .journal
@@ -135,10 +143,16 @@ async fn a_step_that_keeps_panicking_fails_and_compensates() {
             panics: 99,
             ..Job::default()
         };
-        let outcome = engine.run::<Panicky>(job).await.expect("an outcome, not a panic");
+        let outcome = engine
+            .run::<Panicky>(job)
+            .await
+            .expect("an outcome, not a panic");
         assert_eq!(outcome.status, Status::Failed, "{}", engine.store().kind());
         assert_eq!(outcome.state, PanickyState::Booked);
-        assert_eq!(outcome.data.tries, 3, "every attempt of the policy was made");
+        assert_eq!(
+            outcome.data.tries, 3,
+            "every attempt of the policy was made"
+        );
         assert_eq!(outcome.data.effects, ["book", "unbook"]);
         let record = engine.record(outcome.instance).await.unwrap();
         assert_eq!(
@@ -147,7 +161,10 @@ async fn a_step_that_keeps_panicking_fails_and_compensates() {
         );
         assert_eq!(
             errors.0.lock().unwrap().last().cloned(),
-            Some(("retryable error: `flaky` panicked: boom 3".to_owned(), false))
+            Some((
+                "retryable error: `flaky` panicked: boom 3".to_owned(),
+                false
+            ))
         );
     })
     .await;
@@ -166,8 +183,12 @@ async fn a_compensation_that_panics_is_retried_then_parked() {
         let outcome = engine.wait_ended::<Panicky>(id).await.unwrap();
         assert_eq!(outcome.status, Status::Failed, "{}", engine.store().kind());
         assert_eq!(outcome.data.effects, ["book", "unbook"]);
-        assert!(outcome.journal.iter().any(|entry| entry.kind == JournalKind::Failure
-            && entry.instruction.contains("`unbook` panicked: undo exploded 1")));
+        assert!(outcome.journal.iter().any(|entry| {
+            entry.kind == JournalKind::Failure
+                && entry
+                    .instruction
+                    .contains("`unbook` panicked: undo exploded 1")
+        }));
 
         // Undo panics every time: a person is asked, with the panic's message.
         let job = Job {
@@ -180,7 +201,10 @@ async fn a_compensation_that_panics_is_retried_then_parked() {
         assert_eq!(outcome.status, Status::Manual);
         let record = engine.record(id).await.unwrap();
         let error = record.error.unwrap();
-        assert!(error.contains("`unbook` panicked: undo exploded 2"), "{error}");
+        assert!(
+            error.contains("`unbook` panicked: undo exploded 2"),
+            "{error}"
+        );
     })
     .await;
 }

@@ -60,22 +60,26 @@ async fn a_killed_process_is_replaced_and_nothing_is_lost() {
     // Kill it once every kind is where it should be: hanging mid-step, a retry timer
     // pending, waiting for an approval.
     let observer = SqlStore::connect(&url).await.unwrap();
-    eventually(Duration::from_secs(20), "the child to reach its states", async || {
-        for (id, kind) in &kinds {
-            let Ok(Some(record)) = observer.load(*id).await else {
-                return false;
-            };
-            let there = match *kind {
-                "hang" => record.state == "Reserved" && record.status == Status::Running,
-                "retry" => record.state == "Worked" && record.due_at.is_some(),
-                _ => record.status == Status::Waiting,
-            };
-            if !there {
-                return false;
+    eventually(
+        Duration::from_secs(20),
+        "the child to reach its states",
+        async || {
+            for (id, kind) in &kinds {
+                let Ok(Some(record)) = observer.load(*id).await else {
+                    return false;
+                };
+                let there = match *kind {
+                    "hang" => record.state == "Reserved" && record.status == Status::Running,
+                    "retry" => record.state == "Worked" && record.due_at.is_some(),
+                    _ => record.status == Status::Waiting,
+                };
+                if !there {
+                    return false;
+                }
             }
-        }
-        true
-    })
+            true
+        },
+    )
     .await;
     child.kill().expect("SIGKILL the child");
     child.wait().unwrap();
@@ -87,18 +91,22 @@ async fn a_killed_process_is_replaced_and_nothing_is_lost() {
 
     // The next process, on the same file: it resumes what the dead one left.
     let engine = engine(AnyStore::connect(&url).await.unwrap());
-    eventually(Duration::from_secs(30), "every instance to end", async || {
-        let mut all_ended = true;
-        for (id, kind) in &kinds {
-            let record = engine.record(*id).await.unwrap();
-            if record.status == Status::Waiting && *kind != "expire" {
-                // Busy while another activation holds it: try again next round.
-                let _ = engine.signal::<Shipping>(*id, "Approve").await;
+    eventually(
+        Duration::from_secs(30),
+        "every instance to end",
+        async || {
+            let mut all_ended = true;
+            for (id, kind) in &kinds {
+                let record = engine.record(*id).await.unwrap();
+                if record.status == Status::Waiting && *kind != "expire" {
+                    // Busy while another activation holds it: try again next round.
+                    let _ = engine.signal::<Shipping>(*id, "Approve").await;
+                }
+                all_ended &= record.status.is_final() || record.status == Status::Manual;
             }
-            all_ended &= record.status.is_final() || record.status == Status::Manual;
-        }
-        all_ended
-    })
+            all_ended
+        },
+    )
     .await;
 
     let effects = std::fs::read_to_string(&effects_file).unwrap();
@@ -139,7 +147,11 @@ async fn a_killed_process_is_replaced_and_nothing_is_lost() {
             .map(|line| line.rsplit(' ').next().unwrap())
             .collect();
         let released = mine.iter().filter(|action| **action == "release").count();
-        assert_eq!(released, usize::from(*kind == "expire"), "{kind} {id}: {mine:?}");
+        assert_eq!(
+            released,
+            usize::from(*kind == "expire"),
+            "{kind} {id}: {mine:?}"
+        );
 
         match *kind {
             // The step the dead process was in ran again (at least once), committed once.

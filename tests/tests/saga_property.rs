@@ -481,7 +481,9 @@ fn model(shape: &Shape, visits: &[Visit]) -> Observed {
                         JournalKind::Failure,
                         undone,
                         kind.undo.expect("compensable").into(),
-                        format!("retryable error: undo of step {undone} in {at}: try {attempt} fails"),
+                        format!(
+                            "retryable error: undo of step {undone} in {at}: try {attempt} fails"
+                        ),
                         at.into(),
                         at.into(),
                         attempt,

@@ -22,7 +22,11 @@ async fn a_sqlite_file_is_created_and_survives_a_reopen() {
     }
     assert!(path.exists(), "the file was created");
     let reopened = SqlStore::connect(&url).await.unwrap();
-    let read = reopened.load(id).await.unwrap().expect("kept across a reopen");
+    let read = reopened
+        .load(id)
+        .await
+        .unwrap()
+        .expect("kept across a reopen");
     assert_eq!(read, record(id));
 }
 
@@ -43,12 +47,9 @@ async fn sqlite_is_full_sync_by_default_and_normal_on_request() {
         .await
         .unwrap();
     assert_eq!(journal, "wal");
-    let normal = SqlStore::connect(&format!(
-        "sqlite://{}?synchronous=normal",
-        path.display()
-    ))
-    .await
-    .unwrap();
+    let normal = SqlStore::connect(&format!("sqlite://{}?synchronous=normal", path.display()))
+        .await
+        .unwrap();
     let mode: i64 = sqlx::query_scalar("PRAGMA synchronous")
         .fetch_one(normal.sqlite_pool().unwrap())
         .await
@@ -87,7 +88,10 @@ async fn store_urls_pick_the_store_and_errors_hide_the_password() {
         .err()
         .unwrap();
     let message = unknown.to_string();
-    assert!(message.contains("mysql://app:***@localhost/db"), "{message}");
+    assert!(
+        message.contains("mysql://app:***@localhost/db"),
+        "{message}"
+    );
     assert!(!message.contains("hunter2"), "{message}");
 
     // Nothing listens on port 9 of loopback: refused at once.
@@ -257,7 +261,12 @@ async fn undecodable_rows_are_quarantined(store: SqlStore) {
             .is_empty(),
         "quarantined records leave the due-queue"
     );
-    assert!(store.acquire(bad_status, 1, Duration::from_secs(30)).await.is_err());
+    assert!(
+        store
+            .acquire(bad_status, 1, Duration::from_secs(30))
+            .await
+            .is_err()
+    );
     let stored_status: String = match store.dialect() {
         "sqlite" => sqlx::query_scalar("SELECT status FROM flow_instances WHERE id = $1")
             .bind(bad_status.to_string())

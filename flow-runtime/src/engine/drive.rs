@@ -209,7 +209,11 @@ async fn attempt<F: Flow>(
     let context = &mut activation.context;
     let call = async {
         if querying {
-            guarded(policy.query.unwrap_or(policy.action), F::query(state, context)).await
+            guarded(
+                policy.query.unwrap_or(policy.action),
+                F::query(state, context),
+            )
+            .await
         } else {
             guarded(policy.action, F::step(state, context)).await
         }

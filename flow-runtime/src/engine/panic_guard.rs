@@ -23,11 +23,13 @@ pub(crate) async fn guarded<T>(
     let mut call = pin!(call);
     // Unwind safety: after a panic the future is dropped, never polled again, and the data
     // it borrowed is only read as the retry's input, which the docs above promise.
-    let caught = poll_fn(|cx| match catch_unwind(AssertUnwindSafe(|| call.as_mut().poll(cx))) {
-        Ok(Poll::Ready(result)) => Poll::Ready(Ok(result)),
-        Ok(Poll::Pending) => Poll::Pending,
-        Err(payload) => Poll::Ready(Err(payload)),
-    })
+    let caught = poll_fn(
+        |cx| match catch_unwind(AssertUnwindSafe(|| call.as_mut().poll(cx))) {
+            Ok(Poll::Ready(result)) => Poll::Ready(Ok(result)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(payload) => Poll::Ready(Err(payload)),
+        },
+    )
     .await;
     match caught {
         Ok(result) => result,

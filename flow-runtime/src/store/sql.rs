@@ -132,8 +132,7 @@ impl SqlStore {
             open_sqlite(&driver_url, &options)
                 .await
                 .map_err(&connect_error)?
-        } else if driver_url.starts_with("postgres://") || driver_url.starts_with("postgresql://")
-        {
+        } else if driver_url.starts_with("postgres://") || driver_url.starts_with("postgresql://") {
             open_postgres(&driver_url, &options)
                 .await
                 .map_err(&connect_error)?
@@ -285,9 +284,7 @@ fn own_settings(url: &str, mut options: SqlOptions) -> Result<(String, SqlOption
                     "full" => Synchronous::Full,
                     "normal" => Synchronous::Normal,
                     other => {
-                        return Err(format!(
-                            "synchronous={other}: expected `full` or `normal`"
-                        ));
+                        return Err(format!("synchronous={other}: expected `full` or `normal`"));
                     }
                 }
             }
@@ -348,10 +345,13 @@ async fn open_postgres(url: &str, options: &SqlOptions) -> Result<Backend, Strin
     let connect = PgConnectOptions::from_str(url).map_err(|error| error.to_string())?;
     // One connection first, without the pool's retries: a refused connection or rejected
     // credentials are reported at once, in the server's words.
-    let probe = tokio::time::timeout(options.connect_timeout, PgConnection::connect_with(&connect))
-        .await
-        .map_err(|_| format!("no answer within {:?}", options.connect_timeout))?
-        .map_err(|error| error.to_string())?;
+    let probe = tokio::time::timeout(
+        options.connect_timeout,
+        PgConnection::connect_with(&connect),
+    )
+    .await
+    .map_err(|_| format!("no answer within {:?}", options.connect_timeout))?
+    .map_err(|error| error.to_string())?;
     let _ = probe.close().await;
     PgPoolOptions::new()
         .max_connections(options.max_connections)

@@ -104,7 +104,10 @@ mod tests {
         ));
         let error = StoreUrl::parse("mysql://root:hunter2@localhost/db").unwrap_err();
         let message = error.to_string();
-        assert!(message.contains("mysql://root:***@localhost/db"), "{message}");
+        assert!(
+            message.contains("mysql://root:***@localhost/db"),
+            "{message}"
+        );
         assert!(!message.contains("hunter2"), "{message}");
         assert!(message.contains("sqlite://PATH"), "{message}");
     }
