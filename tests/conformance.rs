@@ -1,9 +1,9 @@
 //! The store conformance suite: one semantics, checked the same way on every store.
 //!
-//! Each check is a function over any [`Store`]; [`store_conformance!`] turns the whole suite
+//! Each check is a function over any [`Store`]; [`store_conformance!`](crate::store_conformance) turns the whole suite
 //! into `#[tokio::test]`s for one store, so adding a store is one line:
 //!
-//! ```ignore
+//! ```text
 //! store_conformance!(sqlite, async { Some(fresh_sqlite().await) });
 //! ```
 //!

@@ -79,7 +79,15 @@ impl Default for SqlOptions {
     }
 }
 
-/// A store in SQLite or PostgreSQL. See the [module docs](self).
+/// A store in SQLite (a file, no server: the embedded durable store) or PostgreSQL (shared
+/// by any number of engine processes).
+///
+/// Records, journals, leases with their fencing tokens, the due-queue and operator requests
+/// all live in the database. A step commits as one compare-and-set on the revision and the
+/// lease token: one statement on PostgreSQL (one round trip), one `BEGIN IMMEDIATE`
+/// transaction on SQLite. The schema is migrated on connect; a database migrated by a newer
+/// build is refused. A row that cannot be decoded is quarantined: kept as it is, out of
+/// every queue, and listed under `Manual`.
 pub struct SqlStore {
     backend: Backend,
     /// The URL without its password, for errors and logs.
