@@ -295,3 +295,42 @@ async fn undecodable_rows_are_quarantined_on_postgres() {
         undecodable_rows_are_quarantined(store).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_engines_share_one_postgres_database() {
+    use flow_tests::conformance::{Parcel, Weighing};
+    let Some(first) = fresh_postgres().await else {
+        return;
+    };
+    let schema: String = sqlx::query_scalar("SELECT current_schema()")
+        .fetch_one(first.postgres_pool().unwrap())
+        .await
+        .unwrap();
+    let url = format!("{}?options[search_path]={schema}", postgres_url());
+    let second = SqlStore::connect(&url).await.unwrap();
+    let engine = |store: SqlStore| {
+        flow_runtime::EngineBuilder::with_store(store)
+            .config(flow_runtime::EngineConfig {
+                poll_interval: Duration::from_millis(5),
+                ..flow_runtime::EngineConfig::default()
+            })
+            .register::<Weighing>()
+            .build()
+            .unwrap()
+    };
+    let (one, two) = (engine(first), engine(second));
+    // Queued for whichever worker claims them first.
+    let mut ids = Vec::new();
+    for _ in 0..40 {
+        ids.push(one.start::<Weighing>(Parcel::default()).await.unwrap());
+    }
+    for id in &ids {
+        let outcome = two.wait_ended::<Weighing>(*id).await.unwrap();
+        assert_eq!(outcome.status, Status::Completed);
+        assert_eq!(outcome.data.weight, 2, "each step ran once");
+        let steps: Vec<u64> = outcome.journal.iter().map(|entry| entry.step).collect();
+        assert_eq!(steps, [0, 1], "each step committed once");
+    }
+    one.shutdown().await;
+    two.shutdown().await;
+}
