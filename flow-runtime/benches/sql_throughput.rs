@@ -90,7 +90,9 @@ async fn steps_per_second<S: Store>(store: S, in_flight: usize, length: Duration
 }
 
 async fn postgres(url: &str, length: Duration) {
-    let admin = SqlStore::connect(url).await.expect("PostgreSQL (set DATABASE_URL)");
+    let admin = SqlStore::connect(url)
+        .await
+        .expect("PostgreSQL (set DATABASE_URL)");
     let pool = admin.postgres_pool().expect("a PostgreSQL store");
     let schema = format!("flow_bench_{}", std::process::id());
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
@@ -101,7 +103,9 @@ async fn postgres(url: &str, length: Duration) {
     .expect("a bench schema");
     let separator = if url.contains('?') { '&' } else { '?' };
     let bench_url = format!("{url}{separator}options[search_path]={schema}&max_connections=64");
-    let store = SqlStore::connect(&bench_url).await.expect("the bench schema");
+    let store = SqlStore::connect(&bench_url)
+        .await
+        .expect("the bench schema");
 
     let commits_before = xact_commits(pool).await;
     let engine_rate = steps_per_second(store, 64, length).await;
@@ -116,7 +120,14 @@ async fn postgres(url: &str, length: Duration) {
          SELECT 'bench-' || n, 'Ten', 1, 'S0', 'running', 1, 0, 0, '\\x7b7d', 0, 0, 1, 7, \
          9000000000000000, 0, 0 FROM generate_series(1, 6400) AS n",
     )
-    .execute(&SqlStore::connect(&bench_url).await.unwrap().postgres_pool().unwrap().clone())
+    .execute(
+        &SqlStore::connect(&bench_url)
+            .await
+            .unwrap()
+            .postgres_pool()
+            .unwrap()
+            .clone(),
+    )
     .await
     .expect("bench rows");
     let script = std::env::temp_dir().join(format!("flow-bench-{}.sql", std::process::id()));
@@ -147,7 +158,10 @@ async fn postgres(url: &str, length: Duration) {
     println!("postgres, 10-step flow, 64 in flight:");
     println!("    engine      {engine_rate:>10.0} steps/s");
     println!("    pgbench     {pgbench_tps:>10.0} step commits/s (same statement, 64 clients)");
-    println!("    ratio       {:>10.2} (target >= 0.5)", engine_rate / pgbench_tps);
+    println!(
+        "    ratio       {:>10.2} (target >= 0.5)",
+        engine_rate / pgbench_tps
+    );
     if let (Some(before), Some(after)) = (commits_before, commits_after) {
         println!(
             "    round trips {:>10.2} per step (server transactions / steps, start and end included)",
@@ -202,7 +216,9 @@ async fn sqlite(length: Duration) {
             let url = format!("sqlite://{}?synchronous={synchronous}", path.display());
             let store = SqlStore::connect(&url).await.expect("a SQLite file");
             let rate = steps_per_second(store, in_flight, length).await;
-            println!("    synchronous = {synchronous:<6} {in_flight:>2} in flight {rate:>10.0} steps/s");
+            println!(
+                "    synchronous = {synchronous:<6} {in_flight:>2} in flight {rate:>10.0} steps/s"
+            );
             for suffix in ["", "-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
             }

@@ -48,10 +48,16 @@ pub struct JournalEntry {
 /// Keeps `journal` within `cap` entries, dropping the oldest entries that compensation does
 /// not need: compensable steps not yet undone are kept whatever the cap, so a saga can always
 /// undo what it did.
+#[inline]
 pub fn compact(journal: &mut Vec<JournalEntry>, cap: usize) {
-    if journal.len() <= cap {
-        return;
+    // Checked on every step, past the cap rarely: the check is inlined, the work is not.
+    if journal.len() > cap {
+        compact_past_cap(journal, cap);
     }
+}
+
+#[inline(never)]
+fn compact_past_cap(journal: &mut Vec<JournalEntry>, cap: usize) {
     let mut excess = journal.len() - cap;
     let undone: Vec<u64> = journal
         .iter()

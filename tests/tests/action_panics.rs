@@ -229,3 +229,31 @@ async fn the_worker_survives_a_panicking_instance() {
     })
     .await;
 }
+
+/// A plugin that panics before every action.
+struct Faulty;
+
+impl Plugin for Faulty {
+    fn before_action(&self, _event: &StepEvent<'_>) {
+        panic!("the metrics backend is gone");
+    }
+}
+
+#[tokio::test]
+async fn a_panic_outside_the_actions_hands_the_instance_to_a_person() {
+    let engine = EngineBuilder::with_store(MemoryStore::new())
+        .plugin(Faulty)
+        .register::<Panicky>()
+        .build()
+        .unwrap();
+    let outcome = engine
+        .run::<Panicky>(Job::default())
+        .await
+        .expect("an outcome, not a panic");
+    assert_eq!(outcome.status, Status::Manual);
+    let error = engine.record(outcome.instance).await.unwrap().error.unwrap();
+    assert_eq!(
+        error,
+        "a panic outside the flow's actions stopped it in state `New`: the metrics backend is gone"
+    );
+}

@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 
 use super::error::EngineError;
 use super::inner::Inner;
+use super::panic_guard::UserCall;
 use crate::journal::{JournalEntry, compact};
 use crate::outcome::{Outcome, Status};
 use crate::plugin::FlowEvent;
@@ -55,6 +56,8 @@ pub(crate) struct Activation<F: Flow> {
     pub(crate) queries: u32,
     pub(crate) error: Option<String>,
     pub(crate) stats: Option<(FlowStats, LabelSlot)>,
+    /// The user code running now, if any: a panic caught in the drive loop is its.
+    pub(crate) running: Option<UserCall<F::State>>,
 }
 
 impl<F: Flow> Activation<F>
@@ -119,6 +122,7 @@ where
             queries: 0,
             error: None,
             stats,
+            running: None,
         };
         Ok((activation, record))
     }
@@ -161,6 +165,7 @@ where
             queries: record.queries,
             error: record.error,
             stats,
+            running: None,
         })
     }
 

@@ -13,7 +13,7 @@ use flow_core::{ActionError, ErrorKind, Flow, FlowState, StateEntryKind, StepErr
 use super::activation::{Activation, FlowData};
 use super::error::EngineError;
 use super::inner::Inner;
-use super::panic_guard::guarded;
+use super::panic_guard::{UserCall, catch};
 use super::saga;
 use crate::journal::{JournalEntry, JournalKind};
 use crate::outcome::Status;
@@ -21,7 +21,70 @@ use crate::plugin::{AttemptInfo, StepEvent};
 use crate::store::{OperatorRequest, Store};
 
 /// Drives `activation` until it rests (ends, waits, pauses, needs a person, or has a timer).
+/// A panic in user code is that code's failed attempt; the loop then goes on.
 pub(crate) async fn drive<F: Flow, S: Store>(
+    inner: &Inner<S>,
+    activation: &mut Activation<F>,
+) -> Result<(), EngineError>
+where
+    F::Data: FlowData,
+{
+    loop {
+        match catch(drive_until_rest(inner, activation)).await {
+            Ok(result) => return result,
+            Err(message) => {
+                if !recover_from_panic(inner, activation, message).await? {
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+/// Charges a caught panic to the user code that was running: a failed attempt of the
+/// action or compensation. A panic anywhere else (a plugin, a bug in the engine) hands the
+/// instance to a person rather than leave it stranded. Returns whether to go on.
+async fn recover_from_panic<F: Flow, S: Store>(
+    inner: &Inner<S>,
+    activation: &mut Activation<F>,
+    message: String,
+) -> Result<bool, EngineError>
+where
+    F::Data: FlowData,
+{
+    match activation.running.take() {
+        Some(UserCall::Step { policy, querying }) => {
+            let name = if querying {
+                policy.query.unwrap_or(policy.action)
+            } else {
+                policy.action
+            };
+            let error = ActionError::retryable(format!("`{name}` panicked: {message}"));
+            if !inner.plugins.is_empty() {
+                let event = step_event(activation, policy.action);
+                inner
+                    .plugins
+                    .each(|plugin| plugin.after_action(&event, Err(&error), Duration::ZERO));
+            }
+            handle_error(inner, activation, policy, error, Duration::ZERO).await
+        }
+        Some(UserCall::Compensation { step, name, state }) => {
+            let error = ActionError::retryable(format!("`{name}` panicked: {message}"));
+            saga::compensation_failed(inner, activation, step, name, state, error.into()).await
+        }
+        None => {
+            let reason = format!(
+                "a panic outside the flow's actions stopped it in state `{}`: {message}",
+                activation.state.name()
+            );
+            saga::park_manual(inner, activation, reason).await?;
+            Ok(false)
+        }
+    }
+}
+
+/// The loop of [`drive`], inside its panic guard.
+async fn drive_until_rest<F: Flow, S: Store>(
     inner: &Inner<S>,
     activation: &mut Activation<F>,
 ) -> Result<(), EngineError>
@@ -111,14 +174,16 @@ where
     // one before it is taken only when statistics or plugins use the latency.
     let measured = activation.stats.is_some() || !inner.plugins.is_empty();
     let started = measured.then(SystemTime::now);
+    activation.running = Some(UserCall::Step { policy, querying });
     let result = if inner.plugins.wraps_actions() {
         wrapped_attempt(inner, activation, policy, querying).await
     } else if policy.timeout.is_none() && !querying {
         // The common case without the timeout wrapper: one await less per step.
-        guarded(policy.action, F::step(state, &mut activation.context)).await
+        F::step(state, &mut activation.context).await
     } else {
         attempt(activation, policy, querying).await
     };
+    activation.running = None;
     let now = SystemTime::now();
     let latency = started.map_or(Duration::ZERO, |started| {
         now.duration_since(started).unwrap_or(Duration::ZERO)
@@ -209,13 +274,9 @@ async fn attempt<F: Flow>(
     let context = &mut activation.context;
     let call = async {
         if querying {
-            guarded(
-                policy.query.unwrap_or(policy.action),
-                F::query(state, context),
-            )
-            .await
+            F::query(state, context).await
         } else {
-            guarded(policy.action, F::step(state, context)).await
+            F::step(state, context).await
         }
     };
     let Some(limit) = policy.timeout else {

@@ -1,7 +1,12 @@
-//! A panic in user code (an action, a compensation, a query) is caught where the engine
-//! calls it and becomes a failed attempt with the panic's message: it is retried under the
-//! action's policy and then takes the failure path, like any other error. It never unwinds
-//! into the caller of `run`, never kills the worker, and never leaves an instance stranded.
+//! A panic in user code (an action, a compensation, a query) is caught and becomes a failed
+//! attempt with the panic's message: it is retried under the action's policy and then takes
+//! the failure path, like any other error. It never unwinds into the caller of `run`, never
+//! kills the worker, and never leaves an instance stranded.
+//!
+//! The catch is around the whole drive loop, not around each call: one `catch_unwind` per
+//! poll of an activation instead of one per step (it would keep every action's future from
+//! being inlined into the loop). What was running is kept on the activation
+//! ([`UserCall`]), so the loop knows whose panic it caught.
 //!
 //! The data the action was changing when it panicked is kept as it was left: the retry sees
 //! it. Actions that must not leave half-done changes should change a copy and assign it last.
@@ -12,32 +17,38 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::pin;
 use std::task::Poll;
 
-use flow_core::{ActionError, StepError};
+use flow_core::StepPolicy;
 
-/// Runs `call` (the user code named `what`), turning a panic into a retryable error.
-#[inline]
-pub(crate) async fn guarded<T>(
-    what: &str,
-    call: impl Future<Output = Result<T, StepError>>,
-) -> Result<T, StepError> {
-    let mut call = pin!(call);
-    // Unwind safety: after a panic the future is dropped, never polled again, and the data
-    // it borrowed is only read as the retry's input, which the docs above promise.
-    let caught = poll_fn(
-        |cx| match catch_unwind(AssertUnwindSafe(|| call.as_mut().poll(cx))) {
-            Ok(Poll::Ready(result)) => Poll::Ready(Ok(result)),
+/// The user code an activation is running, so that a caught panic is charged to it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum UserCall<State> {
+    /// The action of a step (or, when `querying`, its query).
+    Step {
+        policy: &'static StepPolicy,
+        querying: bool,
+    },
+    /// The compensation `name` of step `step`, taken in state `state`.
+    Compensation {
+        step: u64,
+        name: &'static str,
+        state: State,
+    },
+}
+
+/// Runs `work`, returning the message of a panic instead of unwinding.
+pub(crate) async fn catch<T>(work: impl Future<Output = T>) -> Result<T, String> {
+    let mut work = pin!(work);
+    // Unwind safety: after a panic the future is dropped, never polled again; what it
+    // borrowed is read afterwards only as the activation's last known state, which the
+    // engine commits (or the failure path handles) as the docs above say.
+    poll_fn(
+        |cx| match catch_unwind(AssertUnwindSafe(|| work.as_mut().poll(cx))) {
+            Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
             Ok(Poll::Pending) => Poll::Pending,
-            Err(payload) => Poll::Ready(Err(payload)),
+            Err(payload) => Poll::Ready(Err(panic_message(payload.as_ref()).to_owned())),
         },
     )
-    .await;
-    match caught {
-        Ok(result) => result,
-        Err(payload) => Err(StepError::Action(ActionError::retryable(format!(
-            "`{what}` panicked: {}",
-            panic_message(payload.as_ref())
-        )))),
-    }
+    .await
 }
 
 /// The message a panic was raised with, when it is a string.

@@ -11,7 +11,7 @@ use super::activation::{Activation, FlowData};
 use super::drive::{after_commit, step_event};
 use super::error::EngineError;
 use super::inner::Inner;
-use super::panic_guard::guarded;
+use super::panic_guard::UserCall;
 use crate::journal::{JournalEntry, JournalKind};
 use crate::outcome::Status;
 use crate::store::Store;
@@ -87,51 +87,91 @@ where
         let request = activation.commit(inner, None, true, true).await?;
         return after_commit(inner, activation, request).await;
     };
-    let policy = F::policy(state).and_then(|policy| policy.compensation_retry);
-    let retry = policy.unwrap_or(inner.config.compensation_retry);
     activation
         .context
         .enter(state.name(), step, activation.attempt);
-    let result = guarded(compensation, F::compensate(state, &mut activation.context)).await;
+    activation.running = Some(UserCall::Compensation {
+        step,
+        name: compensation,
+        state,
+    });
+    let result = F::compensate(state, &mut activation.context).await;
+    activation.running = None;
+    let entry = match result {
+        Ok(()) => undone(inner, activation, step, compensation, state),
+        Err(error) => {
+            return compensation_failed(inner, activation, step, compensation, state, error).await;
+        }
+    };
+    activation.attempt = 1;
+    activation.commit(inner, Some(entry), false, false).await?;
+    Ok(true)
+}
+
+/// Tells plugins and statistics that step `step` was undone; its journal entry.
+fn undone<F: Flow, S: Store>(
+    inner: &Inner<S>,
+    activation: &Activation<F>,
+    step: u64,
+    compensation: &'static str,
+    state: F::State,
+) -> JournalEntry {
     if !inner.plugins.is_empty() {
         let mut event = step_event(activation, compensation);
         event.step = step;
-        let outcome = match &result {
-            Ok(()) => Ok(()),
-            Err(flow_core::StepError::Action(error)) => Err(error),
-            Err(_) => Ok(()),
-        };
         inner
             .plugins
-            .each(|plugin| plugin.on_compensate(&event, outcome));
+            .each(|plugin| plugin.on_compensate(&event, Ok(())));
     }
-    match result {
-        Ok(()) => {
-            if let Some((stats, slot)) = &activation.stats {
-                stats.compensated(*slot, state.index());
-            }
-            let entry = JournalEntry {
-                step,
-                kind: JournalKind::Compensation,
-                action: Cow::Borrowed(compensation),
-                instruction: Cow::Borrowed("Compensated"),
-                from: Cow::Borrowed(state.name()),
-                to: Cow::Borrowed(state.name()),
-                attempt: activation.attempt,
-                compensable: false,
-                at: SystemTime::now(),
-            };
-            activation.attempt = 1;
-            activation.commit(inner, Some(entry), false, false).await?;
-            Ok(true)
-        }
-        Err(flow_core::StepError::Action(error)) if !error.is_retryable() => {
+    if let Some((stats, slot)) = &activation.stats {
+        stats.compensated(*slot, state.index());
+    }
+    JournalEntry {
+        step,
+        kind: JournalKind::Compensation,
+        action: Cow::Borrowed(compensation),
+        instruction: Cow::Borrowed("Compensated"),
+        from: Cow::Borrowed(state.name()),
+        to: Cow::Borrowed(state.name()),
+        attempt: activation.attempt,
+        compensable: false,
+        at: SystemTime::now(),
+    }
+}
+
+/// The compensation `compensation` of step `step` failed with `error` (or panicked): try
+/// again after its retry policy's delay, or hand the instance to a person. Returns whether
+/// to go on (never: a retry waits for its timer).
+pub(crate) async fn compensation_failed<F: Flow, S: Store>(
+    inner: &Inner<S>,
+    activation: &mut Activation<F>,
+    step: u64,
+    compensation: &'static str,
+    state: F::State,
+    error: flow_core::StepError,
+) -> Result<bool, EngineError>
+where
+    F::Data: FlowData,
+{
+    if !inner.plugins.is_empty()
+        && let flow_core::StepError::Action(action_error) = &error
+    {
+        let mut event = step_event(activation, compensation);
+        event.step = step;
+        inner
+            .plugins
+            .each(|plugin| plugin.on_compensate(&event, Err(action_error)));
+    }
+    let policy = F::policy(state).and_then(|policy| policy.compensation_retry);
+    let retry = policy.unwrap_or(inner.config.compensation_retry);
+    match error {
+        flow_core::StepError::Action(error) if !error.is_retryable() => {
             let reason =
                 format!("compensation `{compensation}` of step {step} refused for good: {error}");
             park_manual(inner, activation, reason).await?;
             Ok(false)
         }
-        Err(error) if retry.allows_retry_after(activation.attempt) => {
+        error if retry.allows_retry_after(activation.attempt) => {
             let delay = retry.delay(activation.attempt, activation.id().seed());
             tracing::debug!(compensation, attempt = activation.attempt, %error, ?delay, "compensation failed; retrying later");
             let failure = JournalEntry {
@@ -150,7 +190,7 @@ where
             activation.commit(inner, Some(failure), true, false).await?;
             Ok(false)
         }
-        Err(error) => {
+        error => {
             let reason = format!(
                 "compensation `{compensation}` of step {step} failed {} times: {error}",
                 activation.attempt

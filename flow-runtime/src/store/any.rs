@@ -5,6 +5,9 @@
 //! `match` on the variant costs a branch per call where a box would cost an allocation per
 //! call on the hot path.
 
+use std::future::{Future, Ready, ready};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
 
 use flow_core::InstanceId;
@@ -74,13 +77,49 @@ impl From<SqlStore> for AnyStore {
     }
 }
 
-/// Forwards one store call to the variant's store.
+/// Forwards one store call to the variant's store. A SQL call's future is boxed: it is
+/// large (the driver's state), and unboxed it would make every call's future as large,
+/// the memory store's too, to be moved on every step; one allocation is nothing beside a
+/// database round trip.
 macro_rules! forward {
     ($self:ident, $store:ident => $call:expr) => {
         match $self {
-            AnyStore::Memory($store) => $call,
+            AnyStore::Memory($store) => $call.await,
             #[cfg(any(feature = "sqlite", feature = "postgres"))]
-            AnyStore::Sql($store) => $call,
+            AnyStore::Sql($store) => Box::pin($call).await,
+        }
+    };
+}
+
+/// The future of a hot-path call (insert, commit): the memory store's result at once, or
+/// a SQL store's boxed future. Not an `async fn`, whose state machine would be moved on
+/// every step for the memory store's sake.
+pub enum StoreCall<'a, T> {
+    /// The memory store's answer.
+    Ready(Ready<T>),
+    /// A SQL store's round trip.
+    Pending(Pin<Box<dyn Future<Output = T> + Send + 'a>>),
+}
+
+impl<T> Future for StoreCall<'_, T> {
+    type Output = T;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        match self.get_mut() {
+            StoreCall::Ready(answer) => Pin::new(answer).poll(cx),
+            StoreCall::Pending(call) => call.as_mut().poll(cx),
+        }
+    }
+}
+
+/// Forwards a hot-path call: the memory store's `NAME_now` at once, a SQL store's boxed.
+macro_rules! forward_hot {
+    ($self:ident, $now:ident, $call:ident ($($arg:expr),*)) => {
+        match $self {
+            AnyStore::Memory(store) => StoreCall::Ready(ready(store.$now($($arg),*))),
+            #[cfg(any(feature = "sqlite", feature = "postgres"))]
+            AnyStore::Sql(store) => StoreCall::Pending(Box::pin(store.$call($($arg),*))),
         }
     };
 }
@@ -88,27 +127,39 @@ macro_rules! forward {
 impl Store for AnyStore {
     #[inline]
     fn keeps_running_context(&self) -> bool {
-        forward!(self, store => store.keeps_running_context())
+        match self {
+            AnyStore::Memory(store) => store.keeps_running_context(),
+            #[cfg(any(feature = "sqlite", feature = "postgres"))]
+            AnyStore::Sql(store) => store.keeps_running_context(),
+        }
     }
 
-    async fn insert(
+    fn insert(
         &self,
         record: InstanceRecord,
         lease_to: Option<(u64, Duration)>,
-    ) -> Result<Option<Lease>, StoreError> {
-        forward!(self, store => store.insert(record, lease_to).await)
+    ) -> impl Future<Output = Result<Option<Lease>, StoreError>> + Send {
+        forward_hot!(self, insert_now, insert(record, lease_to))
     }
 
     async fn load(&self, id: InstanceId) -> Result<Option<InstanceRecord>, StoreError> {
-        forward!(self, store => store.load(id).await)
+        forward!(self, store => store.load(id))
     }
 
-    async fn commit(&self, commit: Commit) -> Result<CommitAck, StoreError> {
-        forward!(self, store => store.commit(commit).await)
+    fn commit(&self, commit: Commit) -> impl Future<Output = Result<CommitAck, StoreError>> + Send {
+        forward_hot!(self, commit_now, commit(commit))
     }
 
-    async fn commit_step(&self, step: StepCommit<'_>) -> Result<CommitAck, StoreError> {
-        forward!(self, store => store.commit_step(step).await)
+    fn commit_step(
+        &self,
+        step: StepCommit<'_>,
+    ) -> impl Future<Output = Result<CommitAck, StoreError>> + Send {
+        match self {
+            AnyStore::Memory(store) => StoreCall::Ready(ready(store.commit_step_now(step))),
+            // A SQL store writes every field anyway: the full commit, owning its data.
+            #[cfg(any(feature = "sqlite", feature = "postgres"))]
+            AnyStore::Sql(store) => StoreCall::Pending(Box::pin(store.commit(step.into_commit()))),
+        }
     }
 
     async fn acquire(
@@ -117,11 +168,11 @@ impl Store for AnyStore {
         owner: u64,
         ttl: Duration,
     ) -> Result<Option<(InstanceRecord, Lease)>, StoreError> {
-        forward!(self, store => store.acquire(id, owner, ttl).await)
+        forward!(self, store => store.acquire(id, owner, ttl))
     }
 
     async fn release(&self, id: InstanceId, lease: Lease) -> Result<(), StoreError> {
-        forward!(self, store => store.release(id, lease).await)
+        forward!(self, store => store.release(id, lease))
     }
 
     async fn claim_due(
@@ -131,7 +182,7 @@ impl Store for AnyStore {
         ttl: Duration,
         limit: usize,
     ) -> Result<Vec<(InstanceRecord, Lease)>, StoreError> {
-        forward!(self, store => store.claim_due(now, owner, ttl, limit).await)
+        forward!(self, store => store.claim_due(now, owner, ttl, limit))
     }
 
     async fn claim_orphans(
@@ -141,18 +192,18 @@ impl Store for AnyStore {
         ttl: Duration,
         limit: usize,
     ) -> Result<Vec<(InstanceRecord, Lease)>, StoreError> {
-        forward!(self, store => store.claim_orphans(now, owner, ttl, limit).await)
+        forward!(self, store => store.claim_orphans(now, owner, ttl, limit))
     }
 
     async fn next_due(&self) -> Result<Option<SystemTime>, StoreError> {
-        forward!(self, store => store.next_due().await)
+        forward!(self, store => store.next_due())
     }
 
     async fn request(&self, id: InstanceId, request: OperatorRequest) -> Result<(), StoreError> {
-        forward!(self, store => store.request(id, request).await)
+        forward!(self, store => store.request(id, request))
     }
 
     async fn list(&self, status: Status, limit: usize) -> Result<Vec<InstanceSummary>, StoreError> {
-        forward!(self, store => store.list(status, limit).await)
+        forward!(self, store => store.list(status, limit))
     }
 }

@@ -2,6 +2,7 @@
 //! rarely wait on one another's lock.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::future::Future;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -71,6 +72,121 @@ impl MemoryStore {
         self.shards[index]
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// [`Store::insert`], done at once: the memory store never waits, so its futures are
+    /// ready ones, with no state machine to move on every step.
+    pub(crate) fn insert_now(
+        &self,
+        mut record: InstanceRecord,
+        lease_to: Option<(u64, Duration)>,
+    ) -> Result<Option<Lease>, StoreError> {
+        let lease = lease_to.map(|(owner, ttl)| self.new_lease(owner, ttl));
+        record.lease = lease;
+        let mut shard = self.shard(record.id);
+        if shard.records.contains_key(&record.id) {
+            return Err(StoreError::AlreadyExists(record.id));
+        }
+        shard.set_due(record.id, None, indexed_due(&record));
+        shard.records.insert(record.id, record);
+        Ok(lease)
+    }
+
+    /// [`Store::commit`], done at once: the memory store never waits, so its futures are
+    /// ready ones, with no state machine to move on every step.
+    pub(crate) fn commit_now(&self, commit: Commit) -> Result<CommitAck, StoreError> {
+        let mut shard = self.shard(commit.id);
+        let record = shard
+            .records
+            .get_mut(&commit.id)
+            .ok_or(StoreError::NotFound(commit.id))?;
+        check_writer(
+            record,
+            commit.id,
+            commit.lease_token,
+            commit.expected_revision,
+        )?;
+        let old_due = indexed_due(record);
+        let was_final = record.status.is_final();
+        record.revision += 1;
+        record.state = commit.state;
+        record.status = commit.status;
+        record.attempt = commit.attempt;
+        record.step = commit.step;
+        if let Some(context) = commit.context {
+            record.context = context;
+        }
+        if let Some(entry) = commit.journal {
+            record.journal.push(entry);
+            compact(&mut record.journal, commit.journal_cap);
+        }
+        record.due_at = commit.due_at;
+        record.compensation_boundary = commit.compensation_boundary;
+        record.paused_from = commit.paused_from;
+        record.cancelled = commit.cancelled;
+        record.queries = commit.queries;
+        record.error = commit.error;
+        if commit.clear_request {
+            record.request = None;
+        }
+        match (&mut record.lease, commit.release_lease) {
+            (lease, true) => {
+                *lease = None;
+                // At rest the journal stops growing for a while: give back its spare room.
+                record.journal.shrink_to_fit();
+            }
+            (Some(lease), false) => lease.expires_at = commit.lease_expires_at,
+            (None, false) => {}
+        }
+        let ack = CommitAck {
+            revision: record.revision,
+            request: record.request,
+        };
+        let new_due = indexed_due(record);
+        let finished = commit.status.is_final() && !was_final;
+        shard.set_due(commit.id, old_due, new_due);
+        if finished {
+            shard.finished(commit.id, self.finished_per_shard);
+        }
+        Ok(ack)
+    }
+
+    /// [`Store::commit_step`], done at once: the memory store never waits, so its futures are
+    /// ready ones, with no state machine to move on every step.
+    pub(crate) fn commit_step_now(&self, step: StepCommit<'_>) -> Result<CommitAck, StoreError> {
+        let mut shard = self.shard(step.id);
+        let record = shard
+            .records
+            .get_mut(&step.id)
+            .ok_or(StoreError::NotFound(step.id))?;
+        check_writer(record, step.id, step.lease_token, step.expected_revision)?;
+        let had_due = indexed_due(record);
+        record.revision += 1;
+        record.state = Cow::Borrowed(step.state);
+        record.status = Status::Running;
+        record.attempt = 1;
+        record.step = step.step;
+        if let Some(context) = step.context {
+            record.context = context;
+        }
+        record.journal.push(step.journal.clone());
+        compact(&mut record.journal, step.journal_cap);
+        record.due_at = None;
+        record.compensation_boundary = None;
+        record.cancelled = false;
+        record.queries = 0;
+        record.error = None;
+        if let Some(lease) = &mut record.lease {
+            lease.expires_at = step.lease_expires_at;
+        }
+        let ack = CommitAck {
+            revision: record.revision,
+            request: record.request,
+        };
+        if had_due.is_some() {
+            shard.set_due(step.id, had_due, None);
+        }
+        Ok(ack)
     }
 
     fn new_lease(&self, owner: u64, ttl: Duration) -> Lease {
@@ -159,117 +275,27 @@ impl Store for MemoryStore {
         false
     }
 
-    async fn insert(
+    fn insert(
         &self,
-        mut record: InstanceRecord,
+        record: InstanceRecord,
         lease_to: Option<(u64, Duration)>,
-    ) -> Result<Option<Lease>, StoreError> {
-        let lease = lease_to.map(|(owner, ttl)| self.new_lease(owner, ttl));
-        record.lease = lease;
-        let mut shard = self.shard(record.id);
-        if shard.records.contains_key(&record.id) {
-            return Err(StoreError::AlreadyExists(record.id));
-        }
-        shard.set_due(record.id, None, indexed_due(&record));
-        shard.records.insert(record.id, record);
-        Ok(lease)
+    ) -> impl Future<Output = Result<Option<Lease>, StoreError>> + Send {
+        std::future::ready(self.insert_now(record, lease_to))
     }
 
     async fn load(&self, id: InstanceId) -> Result<Option<InstanceRecord>, StoreError> {
         Ok(self.shard(id).records.get(&id).cloned())
     }
 
-    async fn commit(&self, commit: Commit) -> Result<CommitAck, StoreError> {
-        let mut shard = self.shard(commit.id);
-        let record = shard
-            .records
-            .get_mut(&commit.id)
-            .ok_or(StoreError::NotFound(commit.id))?;
-        check_writer(
-            record,
-            commit.id,
-            commit.lease_token,
-            commit.expected_revision,
-        )?;
-        let old_due = indexed_due(record);
-        let was_final = record.status.is_final();
-        record.revision += 1;
-        record.state = commit.state;
-        record.status = commit.status;
-        record.attempt = commit.attempt;
-        record.step = commit.step;
-        if let Some(context) = commit.context {
-            record.context = context;
-        }
-        if let Some(entry) = commit.journal {
-            record.journal.push(entry);
-            compact(&mut record.journal, commit.journal_cap);
-        }
-        record.due_at = commit.due_at;
-        record.compensation_boundary = commit.compensation_boundary;
-        record.paused_from = commit.paused_from;
-        record.cancelled = commit.cancelled;
-        record.queries = commit.queries;
-        record.error = commit.error;
-        if commit.clear_request {
-            record.request = None;
-        }
-        match (&mut record.lease, commit.release_lease) {
-            (lease, true) => {
-                *lease = None;
-                // At rest the journal stops growing for a while: give back its spare room.
-                record.journal.shrink_to_fit();
-            }
-            (Some(lease), false) => lease.expires_at = commit.lease_expires_at,
-            (None, false) => {}
-        }
-        let ack = CommitAck {
-            revision: record.revision,
-            request: record.request,
-        };
-        let new_due = indexed_due(record);
-        let finished = commit.status.is_final() && !was_final;
-        shard.set_due(commit.id, old_due, new_due);
-        if finished {
-            shard.finished(commit.id, self.finished_per_shard);
-        }
-        Ok(ack)
+    fn commit(&self, commit: Commit) -> impl Future<Output = Result<CommitAck, StoreError>> + Send {
+        std::future::ready(self.commit_now(commit))
     }
 
-    async fn commit_step(&self, step: StepCommit<'_>) -> Result<CommitAck, StoreError> {
-        let mut shard = self.shard(step.id);
-        let record = shard
-            .records
-            .get_mut(&step.id)
-            .ok_or(StoreError::NotFound(step.id))?;
-        check_writer(record, step.id, step.lease_token, step.expected_revision)?;
-        let had_due = indexed_due(record);
-        record.revision += 1;
-        record.state = Cow::Borrowed(step.state);
-        record.status = Status::Running;
-        record.attempt = 1;
-        record.step = step.step;
-        if let Some(context) = step.context {
-            record.context = context;
-        }
-        record.journal.push(step.journal.clone());
-        compact(&mut record.journal, step.journal_cap);
-        record.due_at = None;
-        record.compensation_boundary = None;
-        record.cancelled = false;
-        record.queries = 0;
-        record.error = None;
-        if let Some(lease) = &mut record.lease {
-            lease.expires_at = step.lease_expires_at;
-        }
-        let ack = CommitAck {
-            revision: record.revision,
-            request: record.request,
-        };
-        if had_due.is_some() {
-            shard.set_due(step.id, had_due, None);
-        }
-        Ok(ack)
+    fn commit_step(
+        &self,
+        step: StepCommit<'_>,
+    ) -> impl Future<Output = Result<CommitAck, StoreError>> + Send {
+        std::future::ready(self.commit_step_now(step))
     }
 
     async fn acquire(
