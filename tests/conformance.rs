@@ -134,7 +134,7 @@ pub fn commit(id: InstanceId, revision: u64, token: u64) -> Commit {
 
 async fn insert_leased<S: Store>(store: &S, record: InstanceRecord) -> u64 {
     store
-        .insert(record, Some((7, TTL)))
+        .insert(record, SystemTime::now(), Some((7, TTL)))
         .await
         .unwrap()
         .expect("a lease on insert")
@@ -165,7 +165,13 @@ pub async fn records_read_back_as_written<S: Store>(store: S) {
         error: Some("card declined".into()),
         ..record(id)
     };
-    assert_eq!(store.insert(written.clone(), None).await.unwrap(), None);
+    assert_eq!(
+        store
+            .insert(written.clone(), SystemTime::now(), None)
+            .await
+            .unwrap(),
+        None
+    );
     let read = store.load(id).await.unwrap().expect("the record");
     assert_eq!(read, written);
     assert_eq!(store.load(InstanceId::new()).await.unwrap(), None);
@@ -173,13 +179,19 @@ pub async fn records_read_back_as_written<S: Store>(store: S) {
 
 pub async fn inserts_do_not_overwrite<S: Store>(store: S) {
     let id = InstanceId::new();
-    store.insert(record(id), None).await.unwrap();
+    store
+        .insert(record(id), SystemTime::now(), None)
+        .await
+        .unwrap();
     let again = InstanceRecord {
         state: Cow::Borrowed("Z"),
         ..record(id)
     };
     assert_eq!(
-        store.insert(again, None).await.unwrap_err(),
+        store
+            .insert(again, SystemTime::now(), None)
+            .await
+            .unwrap_err(),
         StoreError::AlreadyExists(id)
     );
     assert_eq!(&*store.load(id).await.unwrap().unwrap().state, "A");
@@ -225,17 +237,25 @@ pub async fn commits_are_compare_and_set_on_the_revision<S: Store>(store: S) {
 pub async fn a_lease_taken_over_fences_the_old_holder<S: Store>(store: S) {
     let id = InstanceId::new();
     let first = store
-        .insert(record(id), Some((1, Duration::from_millis(20))))
+        .insert(
+            record(id),
+            SystemTime::now(),
+            Some((1, Duration::from_millis(20))),
+        )
         .await
         .unwrap()
         .unwrap();
     assert!(
-        store.acquire(id, 2, TTL).await.unwrap().is_none(),
+        store
+            .acquire(id, 2, SystemTime::now(), TTL)
+            .await
+            .unwrap()
+            .is_none(),
         "a live lease is not granted twice"
     );
     tokio::time::sleep(Duration::from_millis(40)).await;
     let (read, second) = store
-        .acquire(id, 2, TTL)
+        .acquire(id, 2, SystemTime::now(), TTL)
         .await
         .unwrap()
         .expect("the lapsed lease is taken over");
@@ -254,7 +274,10 @@ pub async fn a_lease_taken_over_fences_the_old_holder<S: Store>(store: S) {
     store.commit(commit(id, 0, second.token)).await.unwrap();
     let missing = InstanceId::new();
     assert_eq!(
-        store.acquire(missing, 2, TTL).await.unwrap_err(),
+        store
+            .acquire(missing, 2, SystemTime::now(), TTL)
+            .await
+            .unwrap_err(),
         StoreError::NotFound(missing)
     );
 }
@@ -262,7 +285,11 @@ pub async fn a_lease_taken_over_fences_the_old_holder<S: Store>(store: S) {
 pub async fn a_commit_renews_or_ends_the_lease<S: Store>(store: S) {
     let id = InstanceId::new();
     let token = store
-        .insert(record(id), Some((1, Duration::from_millis(20))))
+        .insert(
+            record(id),
+            SystemTime::now(),
+            Some((1, Duration::from_millis(20))),
+        )
         .await
         .unwrap()
         .unwrap()
@@ -272,14 +299,24 @@ pub async fn a_commit_renews_or_ends_the_lease<S: Store>(store: S) {
     renew.lease_expires_at = SystemTime::now() + Duration::from_secs(60);
     store.commit(renew).await.unwrap();
     tokio::time::sleep(Duration::from_millis(40)).await;
-    assert!(store.acquire(id, 2, TTL).await.unwrap().is_none());
+    assert!(
+        store
+            .acquire(id, 2, SystemTime::now(), TTL)
+            .await
+            .unwrap()
+            .is_none()
+    );
     // Released: anyone may take it at once, and the old token writes nothing.
     let mut rest = commit(id, 1, token);
     rest.status = Status::Waiting;
     rest.release_lease = true;
     store.commit(rest).await.unwrap();
     assert_eq!(store.load(id).await.unwrap().unwrap().lease, None);
-    let (_, lease) = store.acquire(id, 2, TTL).await.unwrap().unwrap();
+    let (_, lease) = store
+        .acquire(id, 2, SystemTime::now(), TTL)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(lease.token > token);
     assert!(matches!(
         store.commit(commit(id, 2, token)).await.unwrap_err(),
@@ -290,17 +327,37 @@ pub async fn a_commit_renews_or_ends_the_lease<S: Store>(store: S) {
 pub async fn release_ends_only_the_current_lease<S: Store>(store: S) {
     let id = InstanceId::new();
     let first = store
-        .insert(record(id), Some((1, Duration::from_millis(10))))
+        .insert(
+            record(id),
+            SystemTime::now(),
+            Some((1, Duration::from_millis(10))),
+        )
         .await
         .unwrap()
         .unwrap();
     tokio::time::sleep(Duration::from_millis(30)).await;
-    let (_, second) = store.acquire(id, 2, TTL).await.unwrap().unwrap();
+    let (_, second) = store
+        .acquire(id, 2, SystemTime::now(), TTL)
+        .await
+        .unwrap()
+        .unwrap();
     // The old holder's release is a no-op: the new holder keeps its lease.
     store.release(id, first).await.unwrap();
-    assert!(store.acquire(id, 3, TTL).await.unwrap().is_none());
+    assert!(
+        store
+            .acquire(id, 3, SystemTime::now(), TTL)
+            .await
+            .unwrap()
+            .is_none()
+    );
     store.release(id, second).await.unwrap();
-    assert!(store.acquire(id, 3, TTL).await.unwrap().is_some());
+    assert!(
+        store
+            .acquire(id, 3, SystemTime::now(), TTL)
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
 
 pub async fn the_due_queue_hands_out_due_unleased_unpaused_instances_once<S: Store>(store: S) {
@@ -324,13 +381,16 @@ pub async fn the_due_queue_hands_out_due_unleased_unpaused_instances_once<S: Sto
             status,
             ..record(id)
         };
-        store.insert(record, None).await.unwrap();
+        store.insert(record, SystemTime::now(), None).await.unwrap();
     }
     let record_leased = InstanceRecord {
         due_at: Some(past),
         ..record(leased)
     };
-    store.insert(record_leased, Some((1, TTL))).await.unwrap();
+    store
+        .insert(record_leased, SystemTime::now(), Some((1, TTL)))
+        .await
+        .unwrap();
     let claimed = store.claim_due(now, 9, TTL, 10).await.unwrap();
     let ids: Vec<InstanceId> = claimed.iter().map(|(record, _)| record.id).collect();
     assert_eq!(ids, [due], "only the due, unleased, unpaused one");
@@ -353,7 +413,7 @@ pub async fn the_due_queue_hands_out_the_earliest_first<S: Store>(store: S) {
             due_at: Some(due_at),
             ..record(*id)
         };
-        store.insert(record, None).await.unwrap();
+        store.insert(record, SystemTime::now(), None).await.unwrap();
     }
     let mut order = Vec::new();
     for _ in 0..ids.len() {
@@ -376,7 +436,7 @@ pub async fn concurrent_claimers_each_get_an_instance_once<S: Store>(store: S) {
             due_at: Some(now - Duration::from_millis(1)),
             ..record(id)
         };
-        store.insert(record, None).await.unwrap();
+        store.insert(record, SystemTime::now(), None).await.unwrap();
     }
     let mut claimers = Vec::new();
     for owner in 0..6u64 {
@@ -474,6 +534,7 @@ pub async fn listing_filters_by_status_in_id_order<S: Store>(store: S) {
                     flow_version: 2,
                     ..record(id)
                 },
+                SystemTime::now(),
                 None,
             )
             .await
@@ -515,7 +576,7 @@ pub async fn orphans_are_running_instances_whose_lease_lapsed<S: Store>(store: S
     let waiting = InstanceId::new();
     let timer = InstanceId::new();
     store
-        .insert(record(orphan), Some((1, short)))
+        .insert(record(orphan), SystemTime::now(), Some((1, short)))
         .await
         .unwrap();
     store
@@ -524,17 +585,22 @@ pub async fn orphans_are_running_instances_whose_lease_lapsed<S: Store>(store: S
                 status: Status::Compensating,
                 ..record(compensating)
             },
+            SystemTime::now(),
             Some((1, short)),
         )
         .await
         .unwrap();
-    store.insert(record(alive), Some((1, TTL))).await.unwrap();
+    store
+        .insert(record(alive), SystemTime::now(), Some((1, TTL)))
+        .await
+        .unwrap();
     store
         .insert(
             InstanceRecord {
                 status: Status::Waiting,
                 ..record(waiting)
             },
+            SystemTime::now(),
             Some((1, short)),
         )
         .await
@@ -545,6 +611,7 @@ pub async fn orphans_are_running_instances_whose_lease_lapsed<S: Store>(store: S
                 due_at: Some(SystemTime::now() + TTL),
                 ..record(timer)
             },
+            SystemTime::now(),
             Some((1, short)),
         )
         .await
@@ -609,7 +676,11 @@ pub async fn an_undecodable_context_is_quarantined_and_others_go_on<S: Store>(st
         due_at: Some(SystemTime::now()),
         ..record(broken)
     };
-    engine.store().insert(record, None).await.unwrap();
+    engine
+        .store()
+        .insert(record, SystemTime::now(), None)
+        .await
+        .unwrap();
     let good = engine.start::<Weighing>(Parcel::default()).await.unwrap();
     let finished = engine.wait_ended::<Weighing>(good).await.unwrap();
     assert_eq!(finished.status, Status::Completed);

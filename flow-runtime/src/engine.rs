@@ -154,10 +154,11 @@ impl<S: Store> Engine<S> {
         let (mut activation, mut record) =
             Activation::<F>::start(id, data, options.labels, registered.stats.clone())?;
         if queued {
-            record.due_at = Some(SystemTime::now());
+            record.due_at = Some(self.inner.clock.now());
         }
         let lease_to = (!queued).then_some((self.inner.worker_id, self.inner.config.lease_ttl));
-        if let Some(lease) = self.inner.store.insert(record, lease_to).await? {
+        let now = self.inner.clock.now();
+        if let Some(lease) = self.inner.store.insert(record, now, lease_to).await? {
             activation.lease = lease;
         }
         if let Some((stats, slot)) = &activation.stats {
@@ -273,7 +274,7 @@ impl<S: Store> Engine<S> {
             check_flow::<F>(&record)?;
             let unleased = record
                 .lease
-                .is_none_or(|lease| lease.expires_at <= SystemTime::now());
+                .is_none_or(|lease| lease.expires_at <= self.inner.clock.now());
             if done(record.status, record.due_at) && unleased {
                 return outcome_from_record::<F>(record);
             }
@@ -338,7 +339,12 @@ impl<S: Store> Engine<S> {
         match self
             .inner
             .store
-            .acquire(instance, self.inner.worker_id, self.inner.config.lease_ttl)
+            .acquire(
+                instance,
+                self.inner.worker_id,
+                self.inner.clock.now(),
+                self.inner.config.lease_ttl,
+            )
             .await
         {
             Ok(Some(found)) => Ok(found),

@@ -44,6 +44,7 @@
 // Generated code names this crate `::flow_runtime`; this makes that path work inside it too.
 extern crate self as flow_runtime;
 
+pub mod clock;
 mod engine;
 pub mod journal;
 mod outcome;
@@ -51,6 +52,7 @@ pub mod plugin;
 pub mod stats;
 pub mod store;
 
+pub use clock::{Clock, ManualClock};
 pub use engine::{
     Engine, EngineBuilder, EngineConfig, EngineError, FlowData, FlowOptions, Operator, StartOptions,
 };

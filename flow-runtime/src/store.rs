@@ -111,10 +111,11 @@ pub trait Store: Send + Sync + 'static {
     fn keeps_running_context(&self) -> bool;
 
     /// Stores a new instance; when `lease_to` names an owner and a time to live, the
-    /// instance is leased to it in the same round trip.
+    /// instance is leased to it from `now` in the same round trip.
     fn insert(
         &self,
         record: InstanceRecord,
+        now: SystemTime,
         lease_to: Option<(u64, Duration)>,
     ) -> impl Future<Output = Result<Option<Lease>, StoreError>> + Send;
 
@@ -138,11 +139,13 @@ pub trait Store: Send + Sync + 'static {
         self.commit(step.into_commit())
     }
 
-    /// Leases `id` to `owner` for `ttl` if no live lease holds it, with a new fencing token.
+    /// Leases `id` to `owner` for `ttl` from `now` if no lease live at `now` holds it, with a
+    /// new fencing token. (Stores take the time from the engine, whose clock may be a test's.)
     fn acquire(
         &self,
         id: InstanceId,
         owner: u64,
+        now: SystemTime,
         ttl: Duration,
     ) -> impl Future<Output = Result<Option<(InstanceRecord, Lease)>, StoreError>> + Send;
 

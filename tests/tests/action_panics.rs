@@ -251,7 +251,12 @@ async fn a_panic_outside_the_actions_hands_the_instance_to_a_person() {
         .await
         .expect("an outcome, not a panic");
     assert_eq!(outcome.status, Status::Manual);
-    let error = engine.record(outcome.instance).await.unwrap().error.unwrap();
+    let error = engine
+        .record(outcome.instance)
+        .await
+        .unwrap()
+        .error
+        .unwrap();
     assert_eq!(
         error,
         "a panic outside the flow's actions stopped it in state `New`: the metrics backend is gone"

@@ -18,7 +18,10 @@ async fn a_sqlite_file_is_created_and_survives_a_reopen() {
     let id = InstanceId::new();
     {
         let store = SqlStore::connect(&url).await.unwrap();
-        store.insert(record(id), None).await.unwrap();
+        store
+            .insert(record(id), SystemTime::now(), None)
+            .await
+            .unwrap();
     }
     assert!(path.exists(), "the file was created");
     let reopened = SqlStore::connect(&url).await.unwrap();
@@ -69,7 +72,10 @@ async fn sqlite_is_full_sync_by_default_and_normal_on_request() {
 async fn an_in_memory_sqlite_database_keeps_its_data_while_open() {
     let store = SqlStore::connect("sqlite::memory:").await.unwrap();
     let id = InstanceId::new();
-    store.insert(record(id), None).await.unwrap();
+    store
+        .insert(record(id), SystemTime::now(), None)
+        .await
+        .unwrap();
     // Many calls, one connection: the database is not lost between them.
     for _ in 0..5 {
         assert!(store.load(id).await.unwrap().is_some());
@@ -224,7 +230,7 @@ async fn undecodable_rows_are_quarantined(store: SqlStore) {
             )],
             ..record(id)
         };
-        store.insert(record, None).await.unwrap();
+        store.insert(record, SystemTime::now(), None).await.unwrap();
     }
     corrupt(&store, bad_status, bad_journal).await;
 
@@ -263,7 +269,7 @@ async fn undecodable_rows_are_quarantined(store: SqlStore) {
     );
     assert!(
         store
-            .acquire(bad_status, 1, Duration::from_secs(30))
+            .acquire(bad_status, 1, SystemTime::now(), Duration::from_secs(30))
             .await
             .is_err()
     );

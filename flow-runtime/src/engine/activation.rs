@@ -242,7 +242,7 @@ where
                 release_lease: release,
                 lease_expires_at: entry
                     .as_ref()
-                    .map_or_else(SystemTime::now, |entry| entry.at)
+                    .map_or_else(|| inner.clock.now(), |entry| entry.at)
                     + inner.config.lease_ttl,
             })
             .await?;

@@ -18,6 +18,7 @@ use super::config::EngineConfig;
 use super::error::EngineError;
 use super::inner::{Inner, Registered};
 use super::resume::TypedResume;
+use crate::clock::Clock;
 use crate::plugin::{Plugin, Plugins};
 use crate::stats::{StateShape, Stats};
 use crate::store::{MemoryStore, Store};
@@ -33,6 +34,7 @@ pub struct EngineBuilder<S: Store = MemoryStore> {
     plugins: Vec<Arc<dyn Plugin>>,
     stats: Option<Stats>,
     flows: Vec<Registration<S>>,
+    clock: Clock,
 }
 
 impl<S: Store> EngineBuilder<S> {
@@ -44,7 +46,16 @@ impl<S: Store> EngineBuilder<S> {
             plugins: Vec::new(),
             stats: None,
             flows: Vec::new(),
+            clock: Clock::System,
         }
+    }
+
+    /// Reads the time from `clock` (the system's by default): a test's
+    /// [`ManualClock`](crate::ManualClock) makes deadlines, retry timers and leases move only
+    /// when the test advances it.
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Replaces the engine-wide defaults.
@@ -119,6 +130,7 @@ impl<S: Store> EngineBuilder<S> {
         let engine = Engine {
             inner: Arc::new(Inner {
                 store: self.store,
+                clock: self.clock,
                 config: self.config,
                 plugins: Plugins::new(self.plugins),
                 stats: self.stats,

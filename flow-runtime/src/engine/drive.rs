@@ -96,7 +96,7 @@ where
             Status::Running => {
                 if inner.is_shutting_down() {
                     // Hand the instance back, due at once, for whoever runs next.
-                    activation.due_at = Some(SystemTime::now());
+                    activation.due_at = Some(inner.clock.now());
                     activation.commit(inner, None, true, false).await?;
                     return Ok(());
                 }
@@ -146,7 +146,7 @@ async fn run_state<F: Flow, S: Store>(
 where
     F::Data: FlowData,
 {
-    arrive(activation, activation.state, SystemTime::now());
+    arrive(activation, activation.state, inner.clock.now());
     let release = activation.status != Status::Compensating;
     let request = activation.commit(inner, None, release, false).await?;
     after_commit(inner, activation, request).await
@@ -173,7 +173,7 @@ where
     // One clock read after the action serves the journal, the lease and the latency; the
     // one before it is taken only when statistics or plugins use the latency.
     let measured = activation.stats.is_some() || !inner.plugins.is_empty();
-    let started = measured.then(SystemTime::now);
+    let started = measured.then(|| inner.clock.now());
     activation.running = Some(UserCall::Step { policy, querying });
     let result = if inner.plugins.wraps_actions() {
         wrapped_attempt(inner, activation, policy, querying).await
@@ -184,7 +184,7 @@ where
         attempt(activation, policy, querying).await
     };
     activation.running = None;
-    let now = SystemTime::now();
+    let now = inner.clock.now();
     let latency = started.map_or(Duration::ZERO, |started| {
         now.duration_since(started).unwrap_or(Duration::ZERO)
     });
@@ -338,7 +338,7 @@ where
     // Journaled before the attempt counter moves on. An unknown outcome is not a failure:
     // its queries are not journaled as such.
     let failure = (error.kind() != ErrorKind::Unknown)
-        .then(|| failure_entry(activation, policy.action, &error));
+        .then(|| failure_entry(activation, policy.action, &error, inner.clock.now()));
     let (retry_at, gave_up) = match error.kind() {
         ErrorKind::Unknown => {
             let queries = inner.config.unknown_outcome_queries;
@@ -381,7 +381,7 @@ where
             stats.retried(*slot, activation.state.index());
         }
         tracing::debug!(action = policy.action, attempt = activation.attempt, ?delay, %error, "scheduled another attempt");
-        activation.due_at = Some(SystemTime::now() + delay);
+        activation.due_at = Some(inner.clock.now() + delay);
         let request = activation.commit(inner, failure, true, false).await?;
         return after_commit(inner, activation, request).await;
     }
@@ -405,6 +405,7 @@ pub(crate) fn failure_entry<F: Flow>(
     activation: &Activation<F>,
     action: &'static str,
     error: &ActionError,
+    at: SystemTime,
 ) -> JournalEntry {
     let state = Cow::Borrowed(activation.state.name());
     JournalEntry {
@@ -416,7 +417,7 @@ pub(crate) fn failure_entry<F: Flow>(
         to: state,
         attempt: activation.attempt,
         compensable: false,
-        at: SystemTime::now(),
+        at,
     }
 }
 
@@ -450,7 +451,7 @@ where
         Some(OperatorRequest::Pause) if !activation.status.is_final() => {
             activation.paused_from = Some(activation.status);
             if activation.status == Status::Running && activation.due_at.is_none() {
-                activation.due_at = Some(SystemTime::now());
+                activation.due_at = Some(inner.clock.now());
             }
             activation.status = Status::Paused;
             activation.commit(inner, None, true, true).await?;
@@ -505,7 +506,7 @@ pub(crate) async fn move_from_wait<F: Flow, S: Store>(
 where
     F::Data: FlowData,
 {
-    let now = SystemTime::now();
+    let now = inner.clock.now();
     let from = activation.state;
     if let Some((stats, slot)) = &activation.stats {
         stats.moved(*slot, from.index(), event, target.index());

@@ -16,6 +16,7 @@ use tokio_util::task::TaskTracker;
 use flow_core::RetryPolicy;
 
 use super::config::EngineConfig;
+use crate::clock::Clock;
 use crate::plugin::Plugins;
 use crate::stats::{FlowStats, Stats};
 use crate::store::{InstanceRecord, Lease, Store};
@@ -53,6 +54,8 @@ pub(crate) struct Registered<S: Store> {
 
 pub(crate) struct Inner<S: Store> {
     pub(crate) store: S,
+    /// Where every part of the engine reads the time.
+    pub(crate) clock: Clock,
     pub(crate) config: EngineConfig,
     pub(crate) plugins: Plugins,
     pub(crate) stats: Option<Stats>,

@@ -54,7 +54,7 @@ impl<'a, S: Store> Operator<'a, S> {
         change.status = record.paused_from.unwrap_or(Status::Running);
         change.paused_from = None;
         if change.status != Status::Waiting && change.due_at.is_none() {
-            change.due_at = Some(SystemTime::now());
+            change.due_at = Some(self.engine.inner.clock.now());
         }
         self.apply(&record, lease, change, "resume", None).await
     }
@@ -75,7 +75,7 @@ impl<'a, S: Store> Operator<'a, S> {
                 change.compensation_boundary = Some(record.step);
                 change.attempt = 1;
                 change.paused_from = None;
-                change.due_at = Some(SystemTime::now());
+                change.due_at = Some(self.engine.inner.clock.now());
                 self.apply(&record, lease, change, "cancel", None).await
             }
             status => self.refuse(instance, lease, "cancel", status).await,
@@ -98,7 +98,7 @@ impl<'a, S: Store> Operator<'a, S> {
         change.attempt = 1;
         change.queries = 0;
         change.error = None;
-        change.due_at = Some(SystemTime::now());
+        change.due_at = Some(self.engine.inner.clock.now());
         self.apply(&record, lease, change, "retry", None).await
     }
 
@@ -142,7 +142,7 @@ impl<'a, S: Store> Operator<'a, S> {
         change.error = None;
         change.paused_from = None;
         change.compensation_boundary = None;
-        change.due_at = Some(SystemTime::now());
+        change.due_at = Some(self.engine.inner.clock.now());
         self.apply(&record, lease, change, "skip", Some(target.name()))
             .await
     }
@@ -196,7 +196,7 @@ impl<'a, S: Store> Operator<'a, S> {
             to: change.state.clone(),
             attempt: 1,
             compensable: false,
-            at: SystemTime::now(),
+            at: self.engine.inner.clock.now(),
         };
         let due_at = change.due_at;
         inner
@@ -220,7 +220,7 @@ impl<'a, S: Store> Operator<'a, S> {
                 error: change.error,
                 clear_request: true,
                 release_lease: true,
-                lease_expires_at: SystemTime::now(),
+                lease_expires_at: self.engine.inner.clock.now(),
             })
             .await?;
         inner.instance_rested(due_at);

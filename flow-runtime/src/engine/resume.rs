@@ -6,7 +6,6 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use flow_core::Flow;
 use tracing::Instrument;
@@ -99,7 +98,7 @@ async fn quarantine<S: Store>(
         error: Some(reason.clone()),
         clear_request: true,
         release_lease: true,
-        lease_expires_at: SystemTime::now(),
+        lease_expires_at: inner.clock.now(),
     };
     if let Err(error) = inner.store.commit(commit).await {
         tracing::error!(instance = %record.id, %error, "quarantine failed");

@@ -3,7 +3,6 @@
 //! instance in `Manual` and tells plugins: nothing loops forever, nothing stops silently.
 
 use std::borrow::Cow;
-use std::time::SystemTime;
 
 use flow_core::{Flow, FlowState};
 
@@ -135,7 +134,7 @@ fn undone<F: Flow, S: Store>(
         to: Cow::Borrowed(state.name()),
         attempt: activation.attempt,
         compensable: false,
-        at: SystemTime::now(),
+        at: inner.clock.now(),
     }
 }
 
@@ -183,10 +182,10 @@ where
                 to: Cow::Borrowed(state.name()),
                 attempt: activation.attempt,
                 compensable: false,
-                at: SystemTime::now(),
+                at: inner.clock.now(),
             };
             activation.attempt += 1;
-            activation.due_at = Some(SystemTime::now() + delay);
+            activation.due_at = Some(inner.clock.now() + delay);
             activation.commit(inner, Some(failure), true, false).await?;
             Ok(false)
         }

@@ -3,7 +3,7 @@
 //! none per step.
 
 use std::sync::{Arc, Weak};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use super::inner::Inner;
 use crate::store::Store;
@@ -26,12 +26,14 @@ pub(crate) async fn run_worker<S: Store>(engine: Weak<Inner<S>>) {
         let sleep = until_next_due(&inner).await;
         let shutdown = inner.shutdown.clone();
         let due_soon = Arc::clone(&inner.due_soon);
+        let clock = inner.clock.clone();
         // Hold no strong reference while sleeping, so dropping the engine ends the worker.
         drop(inner);
         tokio::select! {
             () = shutdown.cancelled() => return,
             () = tokio::time::sleep(sleep) => {}
             () = due_soon.notified() => {}
+            () = clock.advanced() => {}
         }
     }
 }
@@ -41,7 +43,7 @@ async fn claim_and_spawn<S: Store>(inner: &Arc<Inner<S>>) {
         let claimed = match inner
             .store
             .claim_due(
-                SystemTime::now(),
+                inner.clock.now(),
                 inner.worker_id,
                 inner.config.lease_ttl,
                 inner.config.claim_batch,
@@ -75,7 +77,7 @@ async fn adopt_orphans<S: Store>(inner: &Arc<Inner<S>>) {
     let orphans = match inner
         .store
         .claim_orphans(
-            SystemTime::now(),
+            inner.clock.now(),
             inner.worker_id,
             inner.config.lease_ttl,
             inner.config.claim_batch,
@@ -102,7 +104,7 @@ async fn until_next_due<S: Store>(inner: &Inner<S>) -> Duration {
     let poll = inner.config.poll_interval;
     match inner.store.next_due().await {
         Ok(Some(at)) => at
-            .duration_since(SystemTime::now())
+            .duration_since(inner.clock.now())
             .unwrap_or(Duration::ZERO)
             .clamp(Duration::from_millis(1), poll),
         _ => poll,

@@ -137,9 +137,10 @@ impl Store for AnyStore {
     fn insert(
         &self,
         record: InstanceRecord,
+        now: SystemTime,
         lease_to: Option<(u64, Duration)>,
     ) -> impl Future<Output = Result<Option<Lease>, StoreError>> + Send {
-        forward_hot!(self, insert_now, insert(record, lease_to))
+        forward_hot!(self, insert_now, insert(record, now, lease_to))
     }
 
     async fn load(&self, id: InstanceId) -> Result<Option<InstanceRecord>, StoreError> {
@@ -166,9 +167,10 @@ impl Store for AnyStore {
         &self,
         id: InstanceId,
         owner: u64,
+        now: SystemTime,
         ttl: Duration,
     ) -> Result<Option<(InstanceRecord, Lease)>, StoreError> {
-        forward!(self, store => store.acquire(id, owner, ttl))
+        forward!(self, store => store.acquire(id, owner, now, ttl))
     }
 
     async fn release(&self, id: InstanceId, lease: Lease) -> Result<(), StoreError> {

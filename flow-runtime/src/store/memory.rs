@@ -79,9 +79,10 @@ impl MemoryStore {
     pub(crate) fn insert_now(
         &self,
         mut record: InstanceRecord,
+        now: SystemTime,
         lease_to: Option<(u64, Duration)>,
     ) -> Result<Option<Lease>, StoreError> {
-        let lease = lease_to.map(|(owner, ttl)| self.new_lease(owner, ttl));
+        let lease = lease_to.map(|(owner, ttl)| self.new_lease(owner, now + ttl));
         record.lease = lease;
         let mut shard = self.shard(record.id);
         if shard.records.contains_key(&record.id) {
@@ -189,11 +190,11 @@ impl MemoryStore {
         Ok(ack)
     }
 
-    fn new_lease(&self, owner: u64, ttl: Duration) -> Lease {
+    fn new_lease(&self, owner: u64, expires_at: SystemTime) -> Lease {
         Lease {
             token: self.next_token.fetch_add(1, Ordering::Relaxed),
             owner,
-            expires_at: SystemTime::now() + ttl,
+            expires_at,
         }
     }
 }
@@ -278,9 +279,10 @@ impl Store for MemoryStore {
     fn insert(
         &self,
         record: InstanceRecord,
+        now: SystemTime,
         lease_to: Option<(u64, Duration)>,
     ) -> impl Future<Output = Result<Option<Lease>, StoreError>> + Send {
-        std::future::ready(self.insert_now(record, lease_to))
+        std::future::ready(self.insert_now(record, now, lease_to))
     }
 
     async fn load(&self, id: InstanceId) -> Result<Option<InstanceRecord>, StoreError> {
@@ -302,12 +304,13 @@ impl Store for MemoryStore {
         &self,
         id: InstanceId,
         owner: u64,
+        now: SystemTime,
         ttl: Duration,
     ) -> Result<Option<(InstanceRecord, Lease)>, StoreError> {
-        let lease = self.new_lease(owner, ttl);
+        let lease = self.new_lease(owner, now + ttl);
         let mut shard = self.shard(id);
         let record = shard.records.get_mut(&id).ok_or(StoreError::NotFound(id))?;
-        if lease_is_live(record.lease.as_ref(), SystemTime::now()) {
+        if lease_is_live(record.lease.as_ref(), now) {
             return Ok(None);
         }
         record.lease = Some(lease);
@@ -369,7 +372,7 @@ impl Store for MemoryStore {
             if lease_is_live(record.lease.as_ref(), now) {
                 continue;
             }
-            let lease = self.new_lease(owner, ttl);
+            let lease = self.new_lease(owner, now + ttl);
             record.lease = Some(lease);
             // The claim consumes the timer; the activation sets a new one if it needs one.
             let due = record.due_at.take();
@@ -397,7 +400,7 @@ impl Store for MemoryStore {
                     && record.due_at.is_none()
                     && record.lease.is_some_and(|lease| lease.expires_at <= now);
                 if orphaned {
-                    let lease = self.new_lease(owner, ttl);
+                    let lease = self.new_lease(owner, now + ttl);
                     record.lease = Some(lease);
                     claimed.push((record.clone(), lease));
                 }

@@ -523,12 +523,13 @@ impl Store for SqlStore {
     async fn insert(
         &self,
         mut record: InstanceRecord,
+        now: SystemTime,
         lease_to: Option<(u64, Duration)>,
     ) -> Result<Option<Lease>, StoreError> {
         let lease = lease_to.map(|(owner, ttl)| Lease {
             token: 1,
             owner,
-            expires_at: SystemTime::now() + ttl,
+            expires_at: now + ttl,
         });
         record.lease = lease;
         let id = record.id.to_string();
@@ -730,9 +731,9 @@ impl Store for SqlStore {
         &self,
         id: InstanceId,
         owner: u64,
+        now: SystemTime,
         ttl: Duration,
     ) -> Result<Option<(InstanceRecord, Lease)>, StoreError> {
-        let now = SystemTime::now();
         let row = on_pool!(self, pool => {
             sqlx::query(ACQUIRE)
                 .bind(id.to_string())
