@@ -51,6 +51,18 @@ flow! {
     }
 }
 
+/// The review engine on a manual clock: the 80 ms deadline passes when the test says.
+fn review_engine_on_a_clock() -> (Engine, flow_runtime::ManualClock) {
+    let (clock, manual) = flow_runtime::Clock::manual();
+    let engine = Engine::builder()
+        .clock(clock)
+        .config(fast())
+        .register::<Review>()
+        .build()
+        .unwrap();
+    (engine, manual)
+}
+
 fn review_engine() -> Engine {
     Engine::builder()
         .config(fast())
@@ -61,9 +73,10 @@ fn review_engine() -> Engine {
 
 #[tokio::test]
 async fn a_deadline_that_passes_takes_the_timeout_edge_and_compensates() {
-    let engine = review_engine();
+    let (engine, clock) = review_engine_on_a_clock();
     let waiting = engine.run::<Review>(Application::default()).await.unwrap();
     assert_eq!(waiting.status, Status::Waiting);
+    clock.advance(Duration::from_millis(80));
     let expired = engine.wait_ended::<Review>(waiting.instance).await.unwrap();
     assert_eq!(expired.state, ReviewState::Expired);
     assert_eq!(expired.status, Status::Failed);
@@ -81,7 +94,7 @@ async fn a_deadline_that_passes_takes_the_timeout_edge_and_compensates() {
 
 #[tokio::test]
 async fn a_signal_before_the_deadline_wins() {
-    let engine = review_engine();
+    let (engine, clock) = review_engine_on_a_clock();
     let waiting = engine.run::<Review>(Application::default()).await.unwrap();
     let approved = engine
         .signal::<Review>(waiting.instance, "Approve")
@@ -89,7 +102,9 @@ async fn a_signal_before_the_deadline_wins() {
         .unwrap();
     assert_eq!(approved.state, ReviewState::Approved);
     assert_eq!(approved.status, Status::Completed);
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    clock.advance(Duration::from_secs(3600));
+    // Give the worker the time to act on a timer, were one left.
+    tokio::time::sleep(Duration::from_millis(30)).await;
     let later = engine.wait::<Review>(waiting.instance).await.unwrap();
     assert_eq!(
         later.state,
@@ -100,11 +115,12 @@ async fn a_signal_before_the_deadline_wins() {
 
 #[tokio::test]
 async fn a_paused_wait_keeps_its_deadline_until_resumed() {
-    let engine = review_engine();
+    let (engine, clock) = review_engine_on_a_clock();
     let waiting = engine.run::<Review>(Application::default()).await.unwrap();
     let ops = engine.operator("alice");
     ops.pause(waiting.instance).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    clock.advance(Duration::from_secs(3600));
+    tokio::time::sleep(Duration::from_millis(30)).await;
     let paused = engine.wait::<Review>(waiting.instance).await.unwrap();
     assert_eq!(paused.status, Status::Paused);
     assert_eq!(paused.state, ReviewState::Waiting);
