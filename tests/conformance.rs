@@ -16,7 +16,9 @@ use std::time::{Duration, SystemTime};
 
 use flow_runtime::prelude::*;
 use flow_runtime::store::{Commit, InstanceRecord, OperatorRequest, Store, StoreError};
-use flow_runtime::{EngineBuilder, EngineConfig, InstanceId, JournalEntry, JournalKind};
+use flow_runtime::{
+    EngineBuilder, EngineConfig, ErrorKind, InstanceError, InstanceId, JournalEntry, JournalKind,
+};
 use serde::{Deserialize, Serialize};
 
 /// Expands the whole suite as tests of the store `make` builds (an async block giving
@@ -162,7 +164,13 @@ pub async fn records_read_back_as_written<S: Store>(store: S) {
         cancelled: true,
         queries: 5,
         request: Some(OperatorRequest::Cancel),
-        error: Some("card declined".into()),
+        error: Some(InstanceError {
+            message: "card declined".into(),
+            action: Some("charge".into()),
+            kind: Some(ErrorKind::Permanent),
+            attempt: 4,
+            step: 9,
+        }),
         ..record(id)
     };
     assert_eq!(
@@ -696,7 +704,9 @@ pub async fn an_undecodable_context_is_quarantined_and_others_go_on<S: Store>(st
     assert_eq!(quarantined.status, Status::Manual);
     let error = quarantined.error.unwrap();
     assert!(
-        error.starts_with("quarantined: context of instance"),
+        error
+            .message
+            .starts_with("quarantined: context of instance"),
         "{error}"
     );
     assert_eq!(

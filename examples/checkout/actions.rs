@@ -58,6 +58,12 @@ pub async fn charge_card(ctx: &mut Context<Order>) -> Result<Payment, ActionErro
     if ctx.data.amount_cents > 100_000 {
         return Ok(Payment::Declined);
     }
+    if ctx.data.amount_cents == 0 {
+        // Not a business outcome but a request the processor cannot take: an error.
+        return Err(ActionError::permanent(
+            "the card processor refuses to charge 0 cents",
+        ));
+    }
     let effect = format!(
         "charged {} cents (idempotency key {})",
         ctx.data.amount_cents,

@@ -25,7 +25,8 @@ pub fn statistics() -> Stats {
 }
 
 /// The demo's orders: one that ships, one out of stock, one whose card is declined, one
-/// whose carrier is busy twice, and one whose shipping fails.
+/// whose carrier is busy twice, one whose shipping fails, and one the card processor
+/// refuses (an error, not a business outcome).
 pub fn demo_orders() -> Vec<(&'static str, Order)> {
     let order = |number, quantity, amount_cents, deliverable, carrier_busy| Order {
         number,
@@ -41,5 +42,6 @@ pub fn demo_orders() -> Vec<(&'static str, Order)> {
         ("card declined", order(1003, 1, 250_000, true, 0)),
         ("carrier busy twice", order(1004, 3, 7_500, true, 2)),
         ("shipping fails", order(1005, 1, 2_500, false, 0)),
+        ("nothing to charge", order(1006, 1, 0, true, 0)),
     ]
 }

@@ -31,6 +31,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("order {number} ({scenario}, {channel}):");
         report::print_path(&outcome.journal);
         println!("    ended in {} ({:?})", outcome.state, outcome.status);
+        if let Some(error) = &outcome.error {
+            println!("    why: {error}");
+        }
         if outcome.data.effects.is_empty() {
             println!("    effects: none");
         } else {

@@ -40,6 +40,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("{} ({} EUR):", outcome.data.applicant, outcome.data.amount);
         report::print_path(&outcome.journal);
         println!("    ended in {} ({:?})", outcome.state, outcome.status);
+        if let Some(error) = &outcome.error {
+            println!("    why: {error}");
+        }
         println!();
     }
     let mut reviewed = None;
@@ -73,6 +76,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("{applicant} ({} EUR):", outcome.data.amount);
         report::print_path(&outcome.journal);
         println!("    ended in {} ({:?})", outcome.state, outcome.status);
+        if let Some(error) = &outcome.error {
+            println!("    why: {error}");
+        }
         if !outcome.data.effects.is_empty() {
             println!("    effects: {}", outcome.data.effects.join("; "));
         }

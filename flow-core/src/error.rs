@@ -5,7 +5,8 @@ use std::error::Error as StdError;
 use std::fmt;
 
 /// Whether an action error is worth another attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     /// A passing fault (a timeout, a busy dependency): the retry policy may try again.
     Retryable,

@@ -46,6 +46,7 @@ extern crate self as flow_runtime;
 
 pub mod clock;
 mod engine;
+mod instance_error;
 pub mod journal;
 mod outcome;
 pub mod plugin;
@@ -62,6 +63,7 @@ pub use flow_core::{
     StepError, Transition, render_mermaid, validate,
 };
 pub use flow_macros::{Instruction, action, flow};
+pub use instance_error::InstanceError;
 pub use journal::{JournalEntry, JournalKind};
 pub use outcome::{Outcome, Status};
 pub use plugin::{AttemptInfo, AuditPlugin, Plugin, TracingPlugin};

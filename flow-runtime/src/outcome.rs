@@ -2,6 +2,7 @@
 
 use flow_core::{Flow, InstanceId};
 
+use crate::instance_error::InstanceError;
 use crate::journal::JournalEntry;
 
 /// Where an instance is, apart from its business state.
@@ -77,4 +78,8 @@ pub struct Outcome<F: Flow> {
     pub data: F::Data,
     /// What happened, in order.
     pub journal: Vec<JournalEntry>,
+    /// Why it failed or needs a person: the last error and the action and attempt that
+    /// raised it. `None` for instances that did not fail (a compensated business refusal,
+    /// such as a declined card, is an instruction, not an error).
+    pub error: Option<InstanceError>,
 }

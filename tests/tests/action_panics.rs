@@ -8,7 +8,9 @@ use std::time::Duration;
 use flow_runtime::plugin::StepEvent;
 use flow_runtime::prelude::*;
 use flow_runtime::store::{AnyStore, MemoryStore, Store};
-use flow_runtime::{EngineBuilder, EngineConfig, JournalKind, Plugin, RetryPolicy};
+use flow_runtime::{
+    EngineBuilder, EngineConfig, ErrorKind, InstanceError, JournalKind, Plugin, RetryPolicy,
+};
 use flow_tests::servers::fresh_sqlite;
 use serde::{Deserialize, Serialize};
 
@@ -154,11 +156,17 @@ async fn a_step_that_keeps_panicking_fails_and_compensates() {
             "every attempt of the policy was made"
         );
         assert_eq!(outcome.data.effects, ["book", "unbook"]);
+        // Why it failed: on the outcome and on the stored record.
+        let why = InstanceError {
+            message: "`flaky` panicked: boom 3".into(),
+            action: Some("flaky".into()),
+            kind: Some(ErrorKind::Retryable),
+            attempt: 3,
+            step: 1,
+        };
+        assert_eq!(outcome.error.as_ref(), Some(&why));
         let record = engine.record(outcome.instance).await.unwrap();
-        assert_eq!(
-            record.error.as_deref(),
-            Some("retryable error: `flaky` panicked: boom 3")
-        );
+        assert_eq!(record.error, Some(why));
         assert_eq!(
             errors.0.lock().unwrap().last().cloned(),
             Some((
@@ -202,7 +210,7 @@ async fn a_compensation_that_panics_is_retried_then_parked() {
         let record = engine.record(id).await.unwrap();
         let error = record.error.unwrap();
         assert!(
-            error.contains("`unbook` panicked: undo exploded 2"),
+            error.message.contains("`unbook` panicked: undo exploded 2"),
             "{error}"
         );
     })
@@ -258,7 +266,8 @@ async fn a_panic_outside_the_actions_hands_the_instance_to_a_person() {
         .error
         .unwrap();
     assert_eq!(
-        error,
+        error.message,
         "a panic outside the flow's actions stopped it in state `New`: the metrics backend is gone"
     );
+    assert_eq!(outcome.error, Some(error));
 }

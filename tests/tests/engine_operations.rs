@@ -238,7 +238,12 @@ async fn a_parked_instance_is_retried_by_an_operator() {
     assert_eq!(parked.data.log, ["book"]);
     let record = engine.record(parked.instance).await.unwrap();
     assert!(
-        record.error.as_deref().unwrap().contains("ledger offline"),
+        record
+            .error
+            .as_ref()
+            .unwrap()
+            .message
+            .contains("ledger offline"),
         "{:?}",
         record.error
     );
@@ -665,7 +670,7 @@ async fn an_instance_whose_caller_went_away_mid_step_is_not_lost() {
     assert_eq!(parked.status, Status::Manual);
     let reason = engine.record(orphan).await.unwrap().error.unwrap();
     assert!(
-        reason.contains("its driver stopped in state `One`"),
+        reason.message.contains("its driver stopped in state `One`"),
         "{reason}"
     );
 

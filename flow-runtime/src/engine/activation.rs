@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use super::error::EngineError;
 use super::inner::Inner;
 use super::panic_guard::UserCall;
+use crate::instance_error::InstanceError;
 use crate::journal::{JournalEntry, compact};
 use crate::outcome::{Outcome, Status};
 use crate::plugin::FlowEvent;
@@ -54,7 +55,7 @@ pub(crate) struct Activation<F: Flow> {
     pub(crate) paused_from: Option<Status>,
     pub(crate) cancelled: bool,
     pub(crate) queries: u32,
-    pub(crate) error: Option<String>,
+    pub(crate) error: Option<InstanceError>,
     pub(crate) stats: Option<(FlowStats, LabelSlot)>,
     /// The user code running now, if any: a panic caught in the drive loop is its.
     pub(crate) running: Option<UserCall<F::State>>,
@@ -282,6 +283,7 @@ impl<F: Flow> Activation<F> {
             status: self.status,
             data: self.context.data,
             journal: self.journal,
+            error: self.error,
         }
     }
 }
@@ -300,6 +302,7 @@ where
         status: record.status,
         data: loaded.data,
         journal: record.journal,
+        error: record.error,
     })
 }
 

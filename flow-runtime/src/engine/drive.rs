@@ -15,6 +15,7 @@ use super::error::EngineError;
 use super::inner::Inner;
 use super::panic_guard::{UserCall, catch};
 use super::saga;
+use crate::instance_error::InstanceError;
 use crate::journal::{JournalEntry, JournalKind};
 use crate::outcome::Status;
 use crate::plugin::{AttemptInfo, StepEvent};
@@ -77,6 +78,7 @@ where
                 "a panic outside the flow's actions stopped it in state `{}`: {message}",
                 activation.state.name()
             );
+            let reason = InstanceError::reason(reason, activation.attempt, activation.step);
             saga::park_manual(inner, activation, reason).await?;
             Ok(false)
         }
@@ -257,7 +259,11 @@ where
         Err(error @ StepError::NoAction { .. }) => {
             // The table said this state runs an action and the dispatch disagrees: a bug in
             // generated code, not in the instance. Hand the instance to a person.
-            saga::park_manual(inner, activation, error.to_string()).await?;
+            let reason = InstanceError {
+                action: Some(policy.action.to_owned()),
+                ..InstanceError::reason(error.to_string(), activation.attempt, activation.step)
+            };
+            saga::park_manual(inner, activation, reason).await?;
             Ok(false)
         }
     }
@@ -335,6 +341,7 @@ where
     F::Data: FlowData,
 {
     let seed = activation.id().seed();
+    let failed_attempt = activation.attempt;
     // Journaled before the attempt counter moves on. An unknown outcome is not a failure:
     // its queries are not journaled as such.
     let failure = (error.kind() != ErrorKind::Unknown)
@@ -389,12 +396,14 @@ where
     if let Some((stats, slot)) = &activation.stats {
         stats.failed(*slot, activation.state.index(), latency);
     }
+    let last_error =
+        InstanceError::from_action(policy.action, &error, failed_attempt, activation.step);
     if let Some(reason) = gave_up {
-        saga::park_manual(inner, activation, reason).await?;
+        saga::park_manual(inner, activation, last_error.explained(reason)).await?;
         return Ok(false);
     }
     tracing::warn!(action = policy.action, attempt = activation.attempt, %error, "step failed; compensating");
-    activation.error = Some(error.to_string());
+    activation.error = Some(last_error);
     saga::begin(activation);
     activation.commit(inner, failure, false, false).await?;
     Ok(true)

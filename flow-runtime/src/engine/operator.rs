@@ -256,7 +256,7 @@ struct Change {
     compensation_boundary: Option<u64>,
     paused_from: Option<Status>,
     cancelled: bool,
-    error: Option<String>,
+    error: Option<crate::InstanceError>,
 }
 
 impl From<&InstanceRecord> for Change {

@@ -95,7 +95,11 @@ async fn quarantine<S: Store>(
         paused_from: record.paused_from,
         cancelled: record.cancelled,
         queries: record.queries,
-        error: Some(reason.clone()),
+        error: Some(crate::InstanceError::reason(
+            reason.clone(),
+            record.attempt,
+            record.step,
+        )),
         clear_request: true,
         release_lease: true,
         lease_expires_at: inner.clock.now(),

@@ -11,6 +11,7 @@ use super::drive::{after_commit, step_event};
 use super::error::EngineError;
 use super::inner::Inner;
 use super::panic_guard::UserCall;
+use crate::instance_error::InstanceError;
 use crate::journal::{JournalEntry, JournalKind};
 use crate::outcome::Status;
 use crate::store::Store;
@@ -71,9 +72,17 @@ where
     // A timer that brought the instance here is used up.
     activation.due_at = None;
     if let Some(pivot) = completed_pivot(activation) {
-        let reason = format!(
+        let message = format!(
             "failed after the pivot `{pivot}`: the flow can only go forward, so nothing is undone"
         );
+        // The error that started the compensation stays, explained.
+        let reason = match activation.error.take() {
+            Some(error) => {
+                let message = format!("{message}; {}", error.message);
+                error.explained(message)
+            }
+            None => InstanceError::reason(message, activation.attempt, activation.step),
+        };
         park_manual(inner, activation, reason).await?;
         return Ok(false);
     }
@@ -163,10 +172,24 @@ where
     }
     let policy = F::policy(state).and_then(|policy| policy.compensation_retry);
     let retry = policy.unwrap_or(inner.config.compensation_retry);
+    let attempt = activation.attempt;
+    let failed = |message: String, error: &flow_core::StepError| match error {
+        flow_core::StepError::Action(error) => {
+            InstanceError::from_action(compensation, error, attempt, step).explained(message)
+        }
+        other => InstanceError {
+            action: Some(compensation.to_owned()),
+            ..InstanceError::reason(format!("{message}: {other}"), attempt, step)
+        },
+    };
     match error {
-        flow_core::StepError::Action(error) if !error.is_retryable() => {
-            let reason =
-                format!("compensation `{compensation}` of step {step} refused for good: {error}");
+        flow_core::StepError::Action(ref action_error) if !action_error.is_retryable() => {
+            let reason = failed(
+                format!(
+                    "compensation `{compensation}` of step {step} refused for good: {action_error}"
+                ),
+                &error,
+            );
             park_manual(inner, activation, reason).await?;
             Ok(false)
         }
@@ -190,9 +213,11 @@ where
             Ok(false)
         }
         error => {
-            let reason = format!(
-                "compensation `{compensation}` of step {step} failed {} times: {error}",
-                activation.attempt
+            let reason = failed(
+                format!(
+                    "compensation `{compensation}` of step {step} failed {attempt} times: {error}"
+                ),
+                &error,
             );
             park_manual(inner, activation, reason).await?;
             Ok(false)
@@ -204,7 +229,7 @@ where
 pub(crate) async fn park_manual<F: Flow, S: Store>(
     inner: &Inner<S>,
     activation: &mut Activation<F>,
-    reason: String,
+    reason: InstanceError,
 ) -> Result<(), EngineError>
 where
     F::Data: FlowData,
@@ -212,13 +237,14 @@ where
     tracing::error!(flow = F::NAME, instance = %activation.id(), %reason, "instance needs a person");
     activation.status = Status::Manual;
     activation.due_at = None;
-    activation.error = Some(reason.clone());
+    let message = reason.message.clone();
+    activation.error = Some(reason);
     activation.commit(inner, None, true, true).await?;
     if !inner.plugins.is_empty() {
         let event = activation.event();
         inner
             .plugins
-            .each(|plugin| plugin.on_manual(&event, &reason));
+            .each(|plugin| plugin.on_manual(&event, &message));
     }
     Ok(())
 }

@@ -5,6 +5,7 @@ use std::time::SystemTime;
 
 use flow_core::InstanceId;
 
+use crate::instance_error::InstanceError;
 use crate::journal::JournalEntry;
 use crate::outcome::Status;
 
@@ -82,7 +83,7 @@ pub struct InstanceRecord {
     /// What an operator asked while it was running.
     pub request: Option<OperatorRequest>,
     /// The last error, for instances that failed or need a person.
-    pub error: Option<String>,
+    pub error: Option<InstanceError>,
     /// The current lease, if any.
     pub lease: Option<Lease>,
 }
@@ -136,7 +137,7 @@ pub struct Commit {
     /// Unknown-result queries so far.
     pub queries: u32,
     /// The last error.
-    pub error: Option<String>,
+    pub error: Option<InstanceError>,
     /// Whether the operator request the engine acted on is done with.
     pub clear_request: bool,
     /// Whether the lease ends with this commit (the instance comes to rest); otherwise it is

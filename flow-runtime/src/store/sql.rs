@@ -22,8 +22,8 @@ use flow_core::InstanceId;
 use sqlx::Row;
 
 use row::{
-    Undecodable, entry_json, flag, kind_name, micros, record_columns, record_from_row, signed,
-    summary_from_row,
+    Undecodable, entry_json, error_json, flag, kind_name, micros, record_columns, record_from_row,
+    signed, summary_from_row,
 };
 
 use super::url::redact_password;
@@ -409,7 +409,7 @@ macro_rules! bind_commit {
             .bind($commit.paused_from.map(Status::name))
             .bind(flag($commit.cancelled))
             .bind(i64::from($commit.queries))
-            .bind($commit.error.as_deref())
+            .bind($commit.error.as_ref().map(error_json))
             .bind(flag($commit.clear_request))
             .bind(flag($commit.release_lease))
             .bind(micros($commit.lease_expires_at))
@@ -552,7 +552,7 @@ impl Store for SqlStore {
                 .bind(flag(record.cancelled))
                 .bind(i64::from(record.queries))
                 .bind(record.request.map(OperatorRequest::name))
-                .bind(record.error.as_deref())
+                .bind(record.error.as_ref().map(error_json))
                 .bind(lease.map_or(0, |lease| signed(lease.token)))
                 .bind(lease.map(|lease| signed(lease.owner)))
                 .bind(lease.map(|lease| micros(lease.expires_at)))

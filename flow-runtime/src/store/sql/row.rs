@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
+use crate::instance_error::InstanceError;
 use crate::journal::{JournalEntry, JournalKind};
 use crate::outcome::Status;
 use crate::store::{InstanceRecord, InstanceSummary, Lease, OperatorRequest};
@@ -43,6 +44,12 @@ pub(crate) fn kind_name(kind: JournalKind) -> &'static str {
         JournalKind::Operator => "operator",
         JournalKind::Failure => "failure",
     }
+}
+
+/// The JSON of an instance's last error, as stored in its row.
+pub(crate) fn error_json(error: &InstanceError) -> String {
+    // Strings, numbers and a kind: it always serializes.
+    serde_json::to_string(error).unwrap_or_else(|_| String::from("{}"))
 }
 
 /// The JSON of one journal entry, as stored in its row.
@@ -143,6 +150,9 @@ where
         .transpose()?;
     let journal: Vec<JournalEntry> = serde_json::from_str(&format!("[{journal}]"))
         .map_err(|error| fail("journal", error.to_string()))?;
+    let error: Option<InstanceError> = error
+        .map(|json| serde_json::from_str(&json).map_err(|error| fail("error", error.to_string())))
+        .transpose()?;
     let lease = lease_expires_at.map(|expires_at| Lease {
         token: fence as u64,
         owner: lease_owner.unwrap_or(0) as u64,

@@ -20,11 +20,18 @@ pub(crate) struct Migration {
 }
 
 /// Every migration of this build, oldest first.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sqlite: include_str!("migrations/0001_instances.sqlite.sql"),
-    postgres: include_str!("migrations/0001_instances.postgres.sql"),
-}];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sqlite: include_str!("migrations/0001_instances.sqlite.sql"),
+        postgres: include_str!("migrations/0001_instances.postgres.sql"),
+    },
+    Migration {
+        version: 2,
+        sqlite: include_str!("migrations/0002_structured_errors.sqlite.sql"),
+        postgres: include_str!("migrations/0002_structured_errors.postgres.sql"),
+    },
+];
 
 /// Applies the migrations of `migrations` the database does not have yet.
 pub(crate) async fn migrate(
@@ -173,5 +180,45 @@ mod tests {
                 ..
             }
         ));
+    }
+}
+
+#[cfg(all(test, feature = "sqlite"))]
+mod upgrade_tests {
+    use super::*;
+    use crate::store::Store;
+    use crate::store::sql::SqlStore;
+
+    #[tokio::test]
+    async fn version_one_errors_become_structured_errors() {
+        let store = SqlStore::connect("sqlite::memory:").await.unwrap();
+        let pool = store.sqlite_pool().unwrap();
+        // A database as version 1 left it, with an instance that failed.
+        sqlx::raw_sql("DROP TABLE flow_instances; DROP TABLE flow_journal; DROP TABLE flow_schema")
+            .execute(pool)
+            .await
+            .unwrap();
+        migrate(&store.backend, "test", &MIGRATIONS[..1])
+            .await
+            .unwrap();
+        let id = flow_core::InstanceId::new();
+        sqlx::query(
+            "INSERT INTO flow_instances (id, flow, flow_version, state, status, attempt, step, \
+             revision, context, cancelled, queries, error, fence, journal_len, journal_seq) \
+             VALUES ($1, 'Checkout', 1, 'Paid', 'failed', 3, 2, 7, x'7b7d', 0, 0, \
+             'mailbox does not exist', 0, 0, 0)",
+        )
+        .bind(id.to_string())
+        .execute(pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            migrate(&store.backend, "test", MIGRATIONS).await.unwrap(),
+            2
+        );
+        let record = store.load(id).await.unwrap().unwrap();
+        let error = record.error.unwrap();
+        assert_eq!(error.message, "mailbox does not exist");
+        assert_eq!((error.attempt, error.step, error.action), (3, 2, None));
     }
 }
