@@ -641,7 +641,7 @@ async fn a_failure_after_the_pivot_undoes_nothing_and_goes_to_a_person() {
     assert_eq!(
         told,
         [
-            "Moved failed after the pivot `transfer`: the flow can only go forward, so nothing is undone"
+            "Moved failed after the pivot `transfer`: the flow can only go forward, so nothing is undone; mail server refused"
         ]
     );
 }
