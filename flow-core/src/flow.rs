@@ -42,7 +42,10 @@ pub enum SignalError {
         state: &'static str,
     },
     /// The wait state does not know this event.
-    #[error("state `{state}` waits for one of {expected:?}, not `{event}`")]
+    #[error(
+        "state `{state}` waits for one of {expected:?}, not `{event}`{}",
+        did_you_mean_suffix(event, expected)
+    )]
     UnknownEvent {
         /// The wait state.
         state: &'static str,
@@ -51,6 +54,13 @@ pub enum SignalError {
         /// The events the state accepts.
         expected: &'static [&'static str],
     },
+}
+
+/// `; did you mean `X`?` when one of `expected` is close to `event`.
+fn did_you_mean_suffix(event: &str, expected: &[&'static str]) -> String {
+    crate::suggest::did_you_mean(event, expected.iter().copied())
+        .map(|best| format!("; did you mean `{best}`?"))
+        .unwrap_or_default()
 }
 
 /// A flow declared with `flow!`: its graph, its dispatch and its metadata.

@@ -33,3 +33,35 @@ impl Instruction for () {
         (name == "Done").then_some(())
     }
 }
+
+/// What a wait can be signalled with: its event type's variant (`Decision::Approve`, checked
+/// by the compiler), or the variant's name as a string, for callers from outside (an HTTP
+/// request, a command line) whose spelling is checked when the signal arrives.
+pub trait SignalEvent {
+    /// The event's name, as the flow's wait maps it.
+    fn event_name(&self) -> &str;
+}
+
+impl<I: Instruction> SignalEvent for I {
+    fn event_name(&self) -> &str {
+        self.name()
+    }
+}
+
+impl SignalEvent for &str {
+    fn event_name(&self) -> &str {
+        self
+    }
+}
+
+impl SignalEvent for String {
+    fn event_name(&self) -> &str {
+        self
+    }
+}
+
+impl SignalEvent for &String {
+    fn event_name(&self) -> &str {
+        self
+    }
+}

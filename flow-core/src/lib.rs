@@ -23,7 +23,7 @@ pub use context::{Context, IdempotencyKey, InstanceId};
 pub use diagnostic::{Diagnostic, DiagnosticCode, Element};
 pub use error::{ActionError, ErrorKind};
 pub use flow::{Flow, SignalError, StepError, Transition};
-pub use instruction::Instruction;
+pub use instruction::{Instruction, SignalEvent};
 pub use mermaid::render_mermaid;
 pub use retry::{Backoff, RetryPolicy};
 pub use saga_rules::{SagaViolation, saga_violation, states_after_pivot};

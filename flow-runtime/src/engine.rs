@@ -21,7 +21,7 @@ use std::any::TypeId;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use flow_core::{Flow, FlowState, InstanceId, StateEntryKind};
+use flow_core::{Flow, FlowState, InstanceId, SignalEvent, StateEntryKind};
 use tracing::Instrument;
 
 pub use activation::FlowData;
@@ -176,16 +176,19 @@ impl<S: Store> Engine<S> {
         Ok(activation)
     }
 
-    /// Delivers `event` (a variant name of the wait state's event type) to the waiting
-    /// instance `instance` of `F`, and drives it on in the caller's task.
+    /// Delivers `event` to the waiting instance `instance` of `F`, and drives it on in the
+    /// caller's task. `event` is a variant of the wait's event type
+    /// (`engine.signal::<Loan>(id, ReviewDecision::Approve)`), or its name as a string for
+    /// callers from outside (`"Approve"`); a misspelt name is refused with the closest one.
     pub async fn signal<F: Flow>(
         &self,
         instance: InstanceId,
-        event: &str,
+        event: impl SignalEvent,
     ) -> Result<Outcome<F>, EngineError>
     where
         F::Data: FlowData,
     {
+        let event = event.event_name();
         let registered = self.registered::<F>()?;
         let (record, lease) = self.acquire(instance).await?;
         check_flow::<F>(&record)?;

@@ -60,7 +60,7 @@ pub use engine::{
 pub use flow_core::{
     Action, ActionError, Backoff, Context, Diagnostic, DiagnosticCode, Effect, ErrorKind, Flow,
     FlowSpec, FlowState, IdempotencyKey, InstanceId, Instruction, RetryPolicy, SignalError,
-    StepError, Transition, render_mermaid, validate,
+    SignalEvent, StepError, Transition, render_mermaid, validate,
 };
 pub use flow_macros::{Instruction, action, flow};
 pub use instance_error::InstanceError;

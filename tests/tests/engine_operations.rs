@@ -679,3 +679,34 @@ async fn an_instance_whose_caller_went_away_mid_step_is_not_lost() {
     assert_eq!(done.status, Status::Completed);
     assert_eq!(done.data.steps, 3);
 }
+
+// ---- typed and named signals ------------------------------------------------------------
+
+#[tokio::test]
+async fn a_wait_takes_its_event_type_or_the_event_name() {
+    let engine = review_engine();
+    let waiting = engine.run::<Review>(Application::default()).await.unwrap();
+    // The event enum, checked by the compiler.
+    let approved = engine
+        .signal::<Review>(waiting.instance, Decision::Approve)
+        .await
+        .unwrap();
+    assert_eq!(approved.state, ReviewState::Approved);
+
+    // A name from outside (HTTP, a CLI): checked when it arrives, with the closest name.
+    let waiting = engine.run::<Review>(Application::default()).await.unwrap();
+    let error = engine
+        .signal::<Review>(waiting.instance, "Aprove")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "state `Waiting` waits for one of [\"Approve\", \"Deny\"], not `Aprove`; did you mean `Approve`?"
+    );
+    let name = String::from("Deny");
+    let denied = engine
+        .signal::<Review>(waiting.instance, &name)
+        .await
+        .unwrap();
+    assert_eq!(denied.state, ReviewState::Denied);
+}
