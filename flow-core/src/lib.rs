@@ -4,11 +4,13 @@
 //! Users depend on `flow-runtime`, which re-exports all of this.
 
 pub mod action;
+pub mod composed_message;
 pub mod context;
 pub mod diagnostic;
 pub mod error;
 pub mod flow;
 pub mod instruction;
+pub mod mapping_rules;
 pub mod mermaid;
 pub mod retry;
 pub mod saga_rules;
@@ -19,11 +21,13 @@ pub mod table;
 pub mod validate;
 
 pub use action::Action;
+pub use composed_message::ComposedMessage;
 pub use context::{Context, IdempotencyKey, InstanceId};
 pub use diagnostic::{Diagnostic, DiagnosticCode, Element};
 pub use error::{ActionError, ErrorKind};
 pub use flow::{Flow, SignalError, StepError, Transition};
 pub use instruction::Instruction;
+pub use mapping_rules::{all_instructions_mapped, unmapped_instruction};
 pub use mermaid::render_mermaid;
 pub use retry::{Backoff, RetryPolicy};
 pub use saga_rules::{SagaViolation, saga_violation, states_after_pivot};

@@ -83,13 +83,13 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use flow_core::{
-        Action, ActionError, Backoff, Context, EdgeEntry, Effect, Flow, FlowState, FlowTable,
-        Instruction, RetryPolicy, SagaViolation, SignalError, StateEntry, StateEntryKind,
-        StepError, StepPolicy, Transition, UnknownState,
-        action::DispatchMode,
-        saga_violation,
+        Action, ActionError, Backoff, ComposedMessage, Context, EdgeEntry, Effect, Flow, FlowState,
+        FlowTable, Instruction, RetryPolicy, SagaViolation, SignalError, StateEntry,
+        StateEntryKind, StepError, StepPolicy, Transition, UnknownState,
+        action::{ActionInstruction, DispatchMode},
+        all_instructions_mapped, saga_violation,
         state::{deserialize_state, serialize_state},
-        states_after_pivot,
+        states_after_pivot, unmapped_instruction,
     };
     pub use serde;
 }

@@ -5,7 +5,8 @@
 //! - a state with no transition at all is a dead end, and the states leading into it are not
 //!   reported again; nor are states whose path goes through an unknown state;
 //! - a state no path from the start reaches is unreachable (and not checked for reaching an
-//!   end: the start never gets there);
+//!   end: the start never gets there); unless a reachable state names an unknown state, which
+//!   once fixed may be any of them, or the start is unknown;
 //! - a reachable state from which no end can be reached leads into a *trap*: a group of states
 //!   that only lead to one another. Each trap is reported once, on its first-declared state,
 //!   with its states named in the message; states that merely lead into a trap are not reported,
@@ -21,12 +22,19 @@ use super::wording::list;
 /// Runs the graph checks.
 pub(super) fn check(spec: &FlowSpec, index: &FlowIndex<'_>, report: &mut Report) {
     check_dead_ends(spec, index, report);
-    // Without a known start nothing can be said about what instances reach.
+    // Without a declared start nothing can be said about what instances reach: once the
+    // start's name is fixed, any state may be where they begin.
     let Some(start) = index.start else {
         return;
     };
     let reachable = index.reachable_from([start]);
-    check_unreachable(index, start, &reachable, report);
+    // An unknown target of a reachable state could be any state once fixed: reporting a
+    // state unreachable would be a guess about the fix.
+    let typo_reached =
+        (0..index.node_count()).any(|node| reachable[node] && index.leads_nowhere[node]);
+    if !typo_reached {
+        check_unreachable(index, start, &reachable, report);
+    }
     check_traps(index, &reachable, report);
 }
 
@@ -375,6 +383,81 @@ mod tests {
                 (DeadEnd, Element::State(1)),
                 (UnknownState, Element::Target { state: 2, edge: 0 }),
             ]
+        );
+    }
+
+    #[test]
+    fn a_typo_in_a_target_hides_what_fixing_it_could_change() {
+        // `Bee` was meant to be `B`; with the typo `B` looks unreachable and `C`, which only
+        // `B` leads to, too; had `Bee` been `Loop`, the trap would be a different one.
+        let spec = flow(
+            &["A"],
+            vec![
+                step("A", "a", &[("Booked", "Bee"), ("Failed", "Failed")]),
+                step("B", "b", &[("Next", "C")]),
+                step("C", "c", &[("Next", "Done")]),
+                step("Loop", "l", &[("Again", "Loop")]),
+                success("Done"),
+                failure("Failed"),
+            ],
+        );
+        let diagnostics = crate::validate(&spec);
+        assert_eq!(
+            codes(&diagnostics),
+            [(UnknownState, Element::Target { state: 0, edge: 0 })]
+        );
+        assert_eq!(diagnostics[0].help, "did you mean `B`?");
+    }
+
+    #[test]
+    fn a_typo_in_an_unreachable_state_changes_nothing_reachable() {
+        let spec = flow(
+            &["A"],
+            vec![
+                step("A", "a", &[("Done", "Done")]),
+                step("Orphan", "o", &[("Next", "Dne")]),
+                success("Done"),
+            ],
+        );
+        assert_eq!(
+            codes(&crate::validate(&spec)),
+            [
+                (Unreachable, Element::State(1)),
+                (UnknownState, Element::Target { state: 1, edge: 0 }),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_misspelt_start_leaves_reachability_unsaid() {
+        let spec = flow(
+            &["Creatd"],
+            vec![
+                step("Created", "a", &[("Done", "Done")]),
+                step("Other", "o", &[("Again", "Other")]),
+                success("Done"),
+            ],
+        );
+        assert_eq!(
+            codes(&crate::validate(&spec)),
+            [(UnknownState, Element::Start(0))]
+        );
+    }
+
+    #[test]
+    fn a_typo_reached_from_a_trap_frees_it() {
+        // `Ping` and `Pong` would be a trap but for `Pong`'s typo, which may name an end.
+        let spec = flow(
+            &["Ping"],
+            vec![
+                step("Ping", "p", &[("Again", "Pong")]),
+                step("Pong", "p", &[("Again", "Ping"), ("Stop", "Dnoe")]),
+                success("Done"),
+            ],
+        );
+        assert_eq!(
+            codes(&crate::validate(&spec)),
+            [(UnknownState, Element::Target { state: 1, edge: 1 })]
         );
     }
 
