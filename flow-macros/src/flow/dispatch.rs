@@ -33,6 +33,23 @@ pub(crate) fn dispatch(
     data: &syn::Type,
     private: &TokenStream,
 ) -> Dispatch {
+    if steps.is_empty() {
+        // A flow of waits only: no state runs an action.
+        let no_action = quote! {
+            async move {
+                let _ = ctx;
+                ::core::result::Result::Err(#private::StepError::NoAction {
+                    state: #states::name(state),
+                })
+            }
+        };
+        return Dispatch {
+            chunk_fns: TokenStream::new(),
+            step_body: no_action.clone(),
+            query_body: no_action.clone(),
+            compensate_body: no_action,
+        };
+    }
     let chunks: Vec<&[&StepItem]> = steps.chunks(CHUNK).collect();
     let mut chunk_fns = TokenStream::new();
     for (index, chunk) in chunks.iter().enumerate() {
