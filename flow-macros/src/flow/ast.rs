@@ -332,14 +332,12 @@ fn parse_timeout(input: ParseStream<'_>) -> syn::Result<WaitTimeout> {
         ));
     }
     input.parse::<Token![=>]>().map_err(|error| {
+        let after = literal.to_token_stream();
         syn::Error::new(
             error.span(),
             with_help(
-                format!(
-                    "expected `=>` and the state taken after {}",
-                    literal.to_token_stream()
-                ),
-                "write `timeout 48h => <State>`",
+                format!("expected `=>` and the state taken when the `{after}` deadline passes"),
+                format!("write `timeout {after} => <State>`, e.g. `timeout {after} => Expired`"),
             ),
         )
     })?;

@@ -21,7 +21,7 @@ pub(crate) fn check_wait_timeouts(input: &FlowInput, errors: &mut Errors) {
                 with_help(
                     format!("wait `{}` on `{event}` has no deadline, so an instance may wait forever", wait.state),
                     format!(
-                        "add the state taken when no event came in time, e.g. `on {event}, timeout 48h => Expired`, or write `on {event}, timeout never` to wait however long it takes"
+                        "give it a deadline and the state taken when it passes, e.g. `on {event}, timeout 48h => Expired`, or write `on {event}, timeout never` if it may wait however long it takes"
                     ),
                 ),
             );
