@@ -16,6 +16,7 @@ pub mod retry;
 pub mod saga_rules;
 pub mod spec;
 pub mod state;
+pub mod step_rules;
 pub mod suggest;
 pub mod table;
 pub mod validate;
@@ -36,6 +37,7 @@ pub use spec::{
     WaitSpec,
 };
 pub use state::{FlowState, UnknownState};
+pub use step_rules::{step_problem, wait_problem};
 pub use suggest::did_you_mean;
 pub use table::{EdgeEntry, FlowTable, StateEntry, StateEntryKind, StepPolicy};
 pub use validate::validate;

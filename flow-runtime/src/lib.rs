@@ -89,7 +89,7 @@ pub mod __private {
         action::{ActionInstruction, DispatchMode},
         all_instructions_mapped, saga_violation,
         state::{deserialize_state, serialize_state},
-        states_after_pivot, unmapped_instruction,
+        states_after_pivot, step_problem, wait_problem,
     };
     pub use serde;
 }
