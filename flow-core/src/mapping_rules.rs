@@ -1,37 +1,32 @@
 //! Whether a step maps every instruction its action can return, evaluated by rustc: `flow!`
 //! knows the names a step maps but not the action's instruction enum (another macro call), so
-//! it hands both to these `const fn`s (through the flow's static table) and reports, on the
-//! step's token, the instruction that has no next state, in flow syntax
-//! (`SuspectedFraud => <State>`).
+//! it hands both to these `const fn`s and reports, on the step's token, the instruction that
+//! has no next state, in flow syntax (`SuspectedFraud => <State>`).
 
-use crate::table::{EdgeEntry, FlowTable, StateEntryKind};
-
-/// The first of `variants` that `edges` leave out, if any; `None` when an edge takes any
-/// instruction (`=> State;`).
+/// The first of `variants` that `mapped` leaves out, if any.
 ///
-/// `None` as well when an edge names something that is no variant: rustc already reports
-/// that name (with the variant it most likely meant), and the variant left out is usually
-/// that same one, misspelt; one mistake, one error.
+/// `None` as well when `mapped` names something that is no variant: rustc already reports
+/// that name (with the variant it most likely meant), and the variant it leaves out is
+/// usually that same one, misspelt; one mistake, one error.
 pub const fn unmapped_instruction(
     variants: &[&'static str],
-    edges: &[EdgeEntry],
+    mapped: &[&str],
 ) -> Option<&'static str> {
     let mut k = 0;
-    while k < edges.len() {
-        match edges[k].instruction {
-            Some(name) if contains(variants, name) => {}
-            _ => return None,
+    while k < mapped.len() {
+        if !contains(variants, mapped[k]) {
+            return None;
         }
         k += 1;
     }
-    // The validator rejects an instruction mapped twice, so as many edges as variants, all
+    // The validator rejects an instruction mapped twice, so as many names as variants, all
     // of them variants, map every variant.
-    if edges.len() >= variants.len() {
+    if mapped.len() >= variants.len() {
         return None;
     }
     let mut v = 0;
     while v < variants.len() {
-        if !mapped(edges, variants[v]) {
+        if !contains(mapped, variants[v]) {
             return Some(variants[v]);
         }
         v += 1;
@@ -39,47 +34,18 @@ pub const fn unmapped_instruction(
     None
 }
 
-/// Whether every step of `table`, and every wait of it given with its event's variants
-/// (`waits`: index in `table.states`, variants), maps every variant. Diagnostics about the
-/// flow's graph wait for this: a state that looks unreachable may only be so because a
-/// mapping line is missing.
-pub const fn all_instructions_mapped(
-    table: &FlowTable,
-    waits: &[(usize, &[&'static str])],
-) -> bool {
+/// Whether every step of `steps` (the variants of its action or event, and the names it
+/// maps) maps every variant. Diagnostics about the flow's graph wait for this: a state that
+/// looks unreachable may only be so because a mapping line is missing.
+pub const fn all_instructions_mapped(steps: &[(&[&'static str], &[&str])]) -> bool {
     let mut s = 0;
-    while s < table.states.len() {
-        if let StateEntryKind::Step { action, edges } = &table.states[s].kind
-            && unmapped_instruction(action.instructions, edges).is_some()
-        {
+    while s < steps.len() {
+        if unmapped_instruction(steps[s].0, steps[s].1).is_some() {
             return false;
         }
         s += 1;
     }
-    let mut w = 0;
-    while w < waits.len() {
-        let (entry, variants) = waits[w];
-        if let StateEntryKind::Wait { edges, .. } = &table.states[entry].kind
-            && unmapped_instruction(variants, edges).is_some()
-        {
-            return false;
-        }
-        w += 1;
-    }
     true
-}
-
-const fn mapped(edges: &[EdgeEntry], name: &str) -> bool {
-    let mut k = 0;
-    while k < edges.len() {
-        if let Some(instruction) = edges[k].instruction
-            && same(instruction, name)
-        {
-            return true;
-        }
-        k += 1;
-    }
-    false
 }
 
 const fn contains(names: &[&str], name: &str) -> bool {
@@ -115,40 +81,37 @@ mod tests {
 
     const VARIANTS: &[&str] = &["Verified", "Rejected", "SuspectedFraud"];
 
-    const fn edges(names: &'static [&'static str]) -> [EdgeEntry; 3] {
-        let mut edges = [EdgeEntry {
-            instruction: None,
-            target: "Done",
-        }; 3];
-        let mut k = 0;
-        while k < names.len() {
-            edges[k].instruction = Some(names[k]);
-            k += 1;
-        }
-        edges
-    }
-
     #[test]
     fn the_first_variant_left_out_is_unmapped() {
-        let two = edges(&["Rejected", "Verified"]);
         assert_eq!(
-            unmapped_instruction(VARIANTS, &two[..2]),
+            unmapped_instruction(VARIANTS, &["Rejected", "Verified"]),
             Some("SuspectedFraud")
         );
         assert_eq!(unmapped_instruction(VARIANTS, &[]), Some("Verified"));
-        let all = edges(&["SuspectedFraud", "Verified", "Rejected"]);
-        assert_eq!(unmapped_instruction(VARIANTS, &all), None);
-    }
-
-    #[test]
-    fn a_catch_all_maps_everything() {
-        let catch_all = edges(&[]);
-        assert_eq!(unmapped_instruction(VARIANTS, &catch_all[..1]), None);
+        assert_eq!(
+            unmapped_instruction(VARIANTS, &["SuspectedFraud", "Verified", "Rejected"]),
+            None
+        );
     }
 
     #[test]
     fn a_misspelt_mapping_is_left_to_rustc() {
-        let misspelt = edges(&["Verified", "Rejectd"]);
-        assert_eq!(unmapped_instruction(VARIANTS, &misspelt[..2]), None);
+        assert_eq!(
+            unmapped_instruction(VARIANTS, &["Verified", "Rejectd", "SuspectedFraud"]),
+            None
+        );
+    }
+
+    #[test]
+    fn a_flow_maps_everything_when_each_step_does() {
+        const SHORT: &[&str] = &["Verified"];
+        assert!(all_instructions_mapped(&[
+            (VARIANTS, &["Verified", "Rejected", "SuspectedFraud"]),
+            (SHORT, &["Verified"]),
+        ]));
+        assert!(!all_instructions_mapped(&[
+            (VARIANTS, &["Verified"]),
+            (SHORT, &["Verified"])
+        ]));
     }
 }

@@ -1,30 +1,28 @@
 //! The rules rustc checks for each step of a flow declared with `flow!`, one `const` item per
 //! step: the step maps every instruction of its action, and it keeps the saga rules. These
-//! `const fn`s read the step from the flow's static table and say what is wrong, in the words
-//! the user needs; the item panics with that message on the step's action token.
+//! `const fn`s say what is wrong, in the words the user needs; the item panics with that
+//! message on the step's action token. Items pass the action's `POLICY` and the names the
+//! step maps (small constants), not the flow's table: rustc copies what a const evaluation
+//! reads, and 500 items reading a 500-state table cost seconds.
 
 use crate::composed_message::ComposedMessage;
 use crate::mapping_rules::unmapped_instruction;
 use crate::saga_rules::{SagaViolation, saga_violation};
-use crate::table::{FlowTable, StateEntryKind};
+use crate::table::StepPolicy;
 
-/// What is wrong with the step at `entry` of `table` (its action written `action` in the
-/// flow), `after_pivot` saying whether a pivot can run before it; `None` when nothing is.
+/// What is wrong with step `state` running `policy` (written `action` in the flow) that maps
+/// the instructions `mapped` (`None`: whatever the action returns leads to one state),
+/// `after_pivot` saying whether a pivot can run before it; `None` when nothing is.
 pub const fn step_problem(
-    table: &FlowTable,
-    entry: usize,
+    policy: &StepPolicy,
+    mapped: Option<&[&str]>,
+    state: &str,
     action: &str,
     after_pivot: bool,
 ) -> Option<ComposedMessage> {
-    let state = table.states[entry].name;
-    let StateEntryKind::Step {
-        action: policy,
-        edges,
-    } = &table.states[entry].kind
-    else {
-        return None;
-    };
-    if let Some(variant) = unmapped_instruction(policy.instructions, edges) {
+    if let Some(mapped) = mapped
+        && let Some(variant) = unmapped_instruction(policy.instructions, mapped)
+    {
         return Some(ComposedMessage::of(&[
             "instruction `",
             variant,
@@ -73,23 +71,15 @@ pub const fn step_problem(
     }
 }
 
-/// What is wrong with the wait at `entry` of `table`, whose event type `event` has the
-/// variants `variants`: an event it does not map. `None` when it maps them all, or none (a
-/// wait without arms is a dead end, or leaves by its deadline only).
+/// What is wrong with wait `state` on `event` (whose variants are `variants`) that maps the
+/// events `mapped`: an event it leaves out.
 pub const fn wait_problem(
-    table: &FlowTable,
-    entry: usize,
-    event: &str,
     variants: &[&'static str],
+    mapped: &[&str],
+    state: &str,
+    event: &str,
 ) -> Option<ComposedMessage> {
-    let state = table.states[entry].name;
-    let StateEntryKind::Wait { edges, .. } = &table.states[entry].kind else {
-        return None;
-    };
-    if edges.is_empty() {
-        return None;
-    }
-    match unmapped_instruction(variants, edges) {
+    match unmapped_instruction(variants, mapped) {
         Some(variant) => Some(ComposedMessage::of(&[
             "event `",
             variant,
@@ -113,7 +103,6 @@ pub const fn wait_problem(
 mod tests {
     use super::*;
     use crate::spec::Effect;
-    use crate::table::{EdgeEntry, StateEntry, StepPolicy};
 
     const fn policy(effect: Effect, compensation: Option<&'static str>) -> StepPolicy {
         StepPolicy {
@@ -128,31 +117,15 @@ mod tests {
         }
     }
 
-    const EDGES: &[EdgeEntry] = &[EdgeEntry {
-        instruction: Some("Verified"),
-        target: "Done",
-    }];
-
-    const fn table(states: &'static [StateEntry]) -> FlowTable {
-        FlowTable {
-            name: "Onboarding",
-            version: 1,
-            start: "Applied",
-            states,
-        }
-    }
-
     #[test]
     fn an_unmapped_instruction_is_named_with_the_line_to_add() {
-        const TABLE: FlowTable = table(&[StateEntry {
-            name: "Applied",
-            kind: StateEntryKind::Step {
-                action: policy(Effect::ReadOnly, None),
-                edges: EDGES,
-            },
-        }]);
-        const PROBLEM: Option<ComposedMessage> =
-            step_problem(&TABLE, 0, "checks::verify_identity", false);
+        const PROBLEM: Option<ComposedMessage> = step_problem(
+            &policy(Effect::ReadOnly, None),
+            Some(&["Verified"]),
+            "Applied",
+            "checks::verify_identity",
+            false,
+        );
         assert_eq!(
             PROBLEM
                 .map(|problem| problem.as_str().to_owned())
@@ -167,54 +140,27 @@ mod tests {
 
     #[test]
     fn a_saga_violation_is_named_once_everything_is_mapped() {
-        const TABLE: FlowTable = table(&[StateEntry {
-            name: "Applied",
-            kind: StateEntryKind::Step {
-                action: policy(Effect::SideEffect, None),
-                edges: &[EdgeEntry {
-                    instruction: None,
-                    target: "Done",
-                }],
-            },
-        }]);
-        let problem = step_problem(&TABLE, 0, "verify_identity", false).unwrap();
+        let side_effect = policy(Effect::SideEffect, None);
+        let problem = step_problem(&side_effect, None, "Applied", "verify_identity", false);
         assert!(
             problem
+                .unwrap()
                 .as_str()
                 .starts_with("action `verify_identity` has side effects but no compensation")
         );
-        const UNDOABLE: FlowTable = table(&[StateEntry {
-            name: "Applied",
-            kind: StateEntryKind::Step {
-                action: policy(Effect::SideEffect, Some("undo")),
-                edges: &[EdgeEntry {
-                    instruction: None,
-                    target: "Done",
-                }],
-            },
-        }]);
-        assert!(step_problem(&UNDOABLE, 0, "verify_identity", false).is_none());
+        let undoable = policy(Effect::SideEffect, Some("undo"));
+        assert!(step_problem(&undoable, None, "Applied", "verify_identity", false).is_none());
     }
 
     #[test]
     fn a_wait_names_the_event_it_leaves_out() {
-        const TABLE: FlowTable = table(&[StateEntry {
-            name: "Review",
-            kind: StateEntryKind::Wait {
-                event: "Decision",
-                deadline: None,
-                edges: &[EdgeEntry {
-                    instruction: Some("Approved"),
-                    target: "Done",
-                }],
-            },
-        }]);
-        let problem = wait_problem(&TABLE, 0, "Decision", &["Approved", "Denied"]).unwrap();
+        let problem = wait_problem(&["Approved", "Denied"], &["Approved"], "Review", "Decision");
         assert!(
             problem
+                .unwrap()
                 .as_str()
                 .starts_with("event `Denied` of `Decision` is not mapped from wait `Review`")
         );
-        assert!(wait_problem(&TABLE, 0, "Decision", &["Approved"]).is_none());
+        assert!(wait_problem(&["Approved"], &["Approved"], "Review", "Decision").is_none());
     }
 }

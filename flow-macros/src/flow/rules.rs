@@ -1,9 +1,9 @@
 //! The rules rustc checks for each step, one named `const` item per step, evaluated at compile
 //! time: the step maps every instruction its action can return, and it keeps the saga rules.
 //! The flow cannot see `#[action]` arguments or the instruction enum (other macro calls), so
-//! each item hands the flow's static table (which holds every action's policy) to
-//! flow-core's `step_problem` and panics, spanned on the action's name in the flow, with the
-//! message and help a user needs. Items stay this small because rustc checks 500 of them. One item per step
+//! each item hands the action's `POLICY` and the names the step maps to flow-core's
+//! `step_problem` and panics, spanned on the action's name in the flow, with the message and
+//! help a user needs. Items stay this small because rustc checks one per step. One item per step
 //! (not per group of steps) so that every broken step is reported, each on its own token; the
 //! item's name reads as the rule, since rustc prints "evaluation of `<name>` failed here".
 
@@ -69,20 +69,34 @@ pub(crate) fn assertions(
     }
     let successor_lists = successors.iter().map(|list| quote!(&[#(#list),*]));
 
-    let table = quote!(<#flow as #private::Flow>::TABLE);
     let mut checks = TokenStream::new();
-    for (entry, item) in table_entries(input) {
+    for item in &input.items {
         match item {
             Item::Step(step) => {
                 let span = path_span(&step.action);
+                let policy = qualified_action(&step.action, data, private);
                 let index = index_of(&step.state) as usize;
                 let action = path_text(&step.action);
+                let state = step.state.to_string();
+                let mapped = match &step.next {
+                    StepNext::Arms(arms) => {
+                        let names = arms.iter().map(|arm| arm.instruction.to_string());
+                        quote!(::core::option::Option::Some(&[#(#names),*]))
+                    }
+                    StepNext::Direct(_) => quote!(::core::option::Option::None),
+                };
                 let name = format_ident!("step_{}_of_{}_follows_the_flow_rules", step.state, flow);
                 checks.extend(quote_spanned! {span=>
                     #[allow(non_upper_case_globals, dead_code)]
                     #[doc(hidden)]
                     const #name: () = if let ::core::option::Option::Some(problem) =
-                        #private::step_problem(&#table, #entry, #action, #flow::__AFTER_PIVOT[#index])
+                        #private::step_problem(
+                            &#policy::POLICY,
+                            #mapped,
+                            #state,
+                            #action,
+                            #flow::__AFTER_PIVOT[#index],
+                        )
                     {
                         ::core::panic!("{}", problem.as_str())
                     };
@@ -92,16 +106,18 @@ pub(crate) fn assertions(
                 let span = path_span(&wait.event);
                 let event = &wait.event;
                 let event_name = path_text(event);
+                let state = wait.state.to_string();
+                let names = wait.arms.iter().map(|arm| arm.instruction.to_string());
                 let name = format_ident!("wait_{}_of_{}_maps_every_event", wait.state, flow);
                 checks.extend(quote_spanned! {span=>
                     #[allow(non_upper_case_globals, dead_code)]
                     #[doc(hidden)]
                     const #name: () = if let ::core::option::Option::Some(problem) =
                         #private::wait_problem(
-                            &#table,
-                            #entry,
-                            #event_name,
                             <#event as #private::Instruction>::VARIANTS,
+                            &[#(#names),*],
+                            #state,
+                            #event_name,
                         )
                     {
                         ::core::panic!("{}", problem.as_str())
@@ -111,7 +127,7 @@ pub(crate) fn assertions(
             _ => {}
         }
     }
-    let deferred = deferred_checks(input, flow, private, deferred);
+    let deferred = deferred_checks(input, flow, data, private, deferred);
     quote! {
         impl #flow {
             /// For each state, whether a pivot step can run before it.
@@ -131,22 +147,38 @@ pub(crate) fn assertions(
 fn deferred_checks(
     input: &FlowInput,
     flow: &syn::Ident,
+    data: &syn::Type,
     private: &TokenStream,
     deferred: &[DeferredDiagnostic],
 ) -> TokenStream {
     if deferred.is_empty() {
         return TokenStream::new();
     }
-    let waits: Vec<TokenStream> = table_entries(input)
-        .filter_map(|(entry, item)| match item {
-            Item::Wait(wait) if !wait.arms.is_empty() => {
-                let event = &wait.event;
-                Some(quote!((#entry, <#event as #private::Instruction>::VARIANTS)))
-            }
-            _ => None,
+    let mappings: Vec<TokenStream> = input
+        .items
+        .iter()
+        .filter_map(|item| {
+            let (variants, arms) = match item {
+                Item::Step(step) => {
+                    let StepNext::Arms(arms) = &step.next else {
+                        return None;
+                    };
+                    let action = qualified_action(&step.action, data, private);
+                    (quote!(#action::POLICY.instructions), arms)
+                }
+                Item::Wait(wait) if !wait.arms.is_empty() => {
+                    let event = &wait.event;
+                    (
+                        quote!(<#event as #private::Instruction>::VARIANTS),
+                        &wait.arms,
+                    )
+                }
+                _ => return None,
+            };
+            let mapped = arms.iter().map(|arm| arm.instruction.to_string());
+            Some(quote!((#variants, &[#(#mapped),*])))
         })
         .collect();
-    let table = quote!(<#flow as #private::Flow>::TABLE);
     deferred
         .iter()
         .map(|diagnostic| {
@@ -155,27 +187,10 @@ fn deferred_checks(
             quote_spanned! {diagnostic.span=>
                 #[allow(non_upper_case_globals, dead_code)]
                 #[doc(hidden)]
-                const #name: () = if #private::all_instructions_mapped(&#table, &[#(#waits),*]) {
+                const #name: () = if #private::all_instructions_mapped(&[#(#mappings),*]) {
                     ::core::panic!(#message)
                 };
             }
         })
         .collect()
-}
-
-/// The items that are states, each with its index in the flow's static table (which holds
-/// one entry per declared state, in declaration order).
-fn table_entries(input: &FlowInput) -> impl Iterator<Item = (usize, &Item)> {
-    input
-        .items
-        .iter()
-        .flat_map(|item| {
-            let states = match item {
-                Item::Start(_) => 0,
-                Item::End { states, .. } => states.len(),
-                Item::Wait(_) | Item::Step(_) => 1,
-            };
-            std::iter::repeat_n(item, states)
-        })
-        .enumerate()
 }
