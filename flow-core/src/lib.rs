@@ -37,7 +37,7 @@ pub use spec::{
     WaitSpec,
 };
 pub use state::{FlowState, UnknownState};
-pub use step_rules::{step_problem, wait_problem};
+pub use step_rules::{check_step, check_wait, step_problem, wait_problem};
 pub use suggest::did_you_mean;
 pub use table::{EdgeEntry, FlowTable, StateEntry, StateEntryKind, StepPolicy};
 pub use validate::validate;

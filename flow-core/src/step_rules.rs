@@ -1,7 +1,8 @@
 //! The rules rustc checks for each step of a flow declared with `flow!`, one `const` item per
 //! step: the step maps every instruction of its action, and it keeps the saga rules. These
-//! `const fn`s say what is wrong, in the words the user needs; the item panics with that
-//! message on the step's action token. Items pass the action's `POLICY` and the names the
+//! `const fn`s say what is wrong, in the words the user needs; `check_step` and `check_wait`
+//! panic with it, and since they are `#[track_caller]`, rustc reports the panic where the
+//! item calls them: on the step's action token, with no note about flow-core's insides. Items pass the action's `POLICY` and the names the
 //! step maps (small constants), not the flow's table: rustc copies what a const evaluation
 //! reads, and 500 items reading a 500-state table cost seconds.
 
@@ -68,6 +69,28 @@ pub const fn step_problem(
             action,
             "`",
         ])),
+    }
+}
+
+/// Panics with [`step_problem`]'s message, if there is one: the whole body of a step's item.
+#[track_caller]
+pub const fn check_step(
+    policy: &StepPolicy,
+    mapped: Option<&[&str]>,
+    state: &str,
+    action: &str,
+    after_pivot: bool,
+) {
+    if let Some(problem) = step_problem(policy, mapped, state, action, after_pivot) {
+        panic!("{}", problem.as_str());
+    }
+}
+
+/// Panics with [`wait_problem`]'s message, if there is one: the whole body of a wait's item.
+#[track_caller]
+pub const fn check_wait(variants: &[&'static str], mapped: &[&str], state: &str, event: &str) {
+    if let Some(problem) = wait_problem(variants, mapped, state, event) {
+        panic!("{}", problem.as_str());
     }
 }
 

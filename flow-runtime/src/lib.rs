@@ -87,9 +87,9 @@ pub mod __private {
         FlowTable, Instruction, RetryPolicy, SagaViolation, SignalError, StateEntry,
         StateEntryKind, StepError, StepPolicy, Transition, UnknownState,
         action::{ActionInstruction, DispatchMode},
-        all_instructions_mapped, saga_violation,
+        all_instructions_mapped, check_step, check_wait, saga_violation,
         state::{deserialize_state, serialize_state},
-        states_after_pivot, step_problem, wait_problem,
+        states_after_pivot,
     };
     pub use serde;
 }

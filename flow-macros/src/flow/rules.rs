@@ -2,8 +2,8 @@
 //! time: the step maps every instruction its action can return, and it keeps the saga rules.
 //! The flow cannot see `#[action]` arguments or the instruction enum (other macro calls), so
 //! each item hands the action's `POLICY` and the names the step maps to flow-core's
-//! `step_problem` and panics, spanned on the action's name in the flow, with the message and
-//! help a user needs. Items stay this small because rustc checks one per step. One item per step
+//! `check_step`, which panics, reported on the action's name in the flow, with the message and
+//! help a user needs. Items are one call each because rustc checks one per step. One item per step
 //! (not per group of steps) so that every broken step is reported, each on its own token; the
 //! item's name reads as the rule, since rustc prints "evaluation of `<name>` failed here".
 
@@ -89,17 +89,13 @@ pub(crate) fn assertions(
                 checks.extend(quote_spanned! {span=>
                     #[allow(non_upper_case_globals, dead_code)]
                     #[doc(hidden)]
-                    const #name: () = if let ::core::option::Option::Some(problem) =
-                        #private::step_problem(
-                            &#policy::POLICY,
-                            #mapped,
-                            #state,
-                            #action,
-                            #flow::__AFTER_PIVOT[#index],
-                        )
-                    {
-                        ::core::panic!("{}", problem.as_str())
-                    };
+                    const #name: () = #private::check_step(
+                        &#policy::POLICY,
+                        #mapped,
+                        #state,
+                        #action,
+                        #flow::__AFTER_PIVOT[#index],
+                    );
                 });
             }
             Item::Wait(wait) if !wait.arms.is_empty() => {
@@ -112,16 +108,12 @@ pub(crate) fn assertions(
                 checks.extend(quote_spanned! {span=>
                     #[allow(non_upper_case_globals, dead_code)]
                     #[doc(hidden)]
-                    const #name: () = if let ::core::option::Option::Some(problem) =
-                        #private::wait_problem(
-                            <#event as #private::Instruction>::VARIANTS,
-                            &[#(#names),*],
-                            #state,
-                            #event_name,
-                        )
-                    {
-                        ::core::panic!("{}", problem.as_str())
-                    };
+                    const #name: () = #private::check_wait(
+                        <#event as #private::Instruction>::VARIANTS,
+                        &[#(#names),*],
+                        #state,
+                        #event_name,
+                    );
                 });
             }
             _ => {}
