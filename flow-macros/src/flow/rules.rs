@@ -49,7 +49,10 @@ pub(crate) fn assertions(
             Item::Step(step) => {
                 let index = index_of(&step.state) as usize;
                 let action = qualified_action(&step.action, data, private);
-                pivots[index] = quote!(#action::PIVOT);
+                // `POLICY` is evaluated for the step's item anyway; `PIVOT` would be one more
+                // const evaluation per action.
+                pivots[index] =
+                    quote!(::core::matches!(#action::POLICY.effect, #private::Effect::Pivot));
                 successors[index] = match &step.next {
                     StepNext::Arms(arms) => arms.iter().map(|arm| index_of(&arm.target)).collect(),
                     StepNext::Direct(target) => vec![index_of(target)],
