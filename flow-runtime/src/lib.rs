@@ -83,11 +83,11 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use flow_core::{
-        Action, ActionError, Backoff, ComposedMessage, Context, EdgeEntry, Effect, Flow, FlowState,
-        FlowTable, Instruction, RetryPolicy, SagaViolation, SignalError, StateEntry,
-        StateEntryKind, StepError, StepPolicy, Transition, UnknownState,
+        Action, ActionError, Backoff, Context, EdgeEntry, Effect, Flow, FlowState, FlowTable,
+        Instruction, RetryPolicy, SignalError, StateEntry, StateEntryKind, StepError, StepPolicy,
+        Transition, UnknownState,
         action::{ActionInstruction, DispatchMode},
-        all_instructions_mapped, check_step, check_wait, saga_violation,
+        all_instructions_mapped, check_step, check_wait,
         state::{deserialize_state, serialize_state},
         states_after_pivot,
     };
