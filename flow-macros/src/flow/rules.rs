@@ -7,7 +7,7 @@
 //! (not per group of steps) so that every broken step is reported, each on its own token; the
 //! item's name reads as the rule, since rustc prints "evaluation of `<name>` failed here".
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 
 use super::ast::{FlowInput, Item, StepNext, path_span, path_text};
@@ -74,9 +74,12 @@ pub(crate) fn assertions(
 
     let mut checks = TokenStream::new();
     for item in &input.items {
+        // `check_step` and `check_wait` are `#[track_caller]`: rustc reports their panic on the
+        // whole call expression, so every token of it, the path included, carries the span.
         match item {
             Item::Step(step) => {
                 let span = path_span(&step.action);
+                let on_token = respanned(private, span);
                 let policy = qualified_action(&step.action, data, private);
                 let index = index_of(&step.state) as usize;
                 let action = path_text(&step.action);
@@ -92,7 +95,7 @@ pub(crate) fn assertions(
                 checks.extend(quote_spanned! {span=>
                     #[allow(non_upper_case_globals, dead_code)]
                     #[doc(hidden)]
-                    const #name: () = #private::check_step(
+                    const #name: () = #on_token::check_step(
                         &#policy::POLICY,
                         #mapped,
                         #state,
@@ -103,6 +106,7 @@ pub(crate) fn assertions(
             }
             Item::Wait(wait) if !wait.arms.is_empty() => {
                 let span = path_span(&wait.event);
+                let on_token = respanned(private, span);
                 let event = &wait.event;
                 let event_name = path_text(event);
                 let state = wait.state.to_string();
@@ -111,7 +115,7 @@ pub(crate) fn assertions(
                 checks.extend(quote_spanned! {span=>
                     #[allow(non_upper_case_globals, dead_code)]
                     #[doc(hidden)]
-                    const #name: () = #private::check_wait(
+                    const #name: () = #on_token::check_wait(
                         <#event as #private::Instruction>::VARIANTS,
                         &[#(#names),*],
                         #state,
@@ -186,6 +190,24 @@ fn deferred_checks(
                     ::core::panic!(#message)
                 };
             }
+        })
+        .collect()
+}
+
+/// `tokens` with every token spanned on `span`.
+fn respanned(tokens: &TokenStream, span: Span) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(group) = &token {
+                let mut inner = Group::new(group.delimiter(), respanned(&group.stream(), span));
+                inner.set_span(span);
+                token = TokenTree::Group(inner);
+            } else {
+                token.set_span(span);
+            }
+            token
         })
         .collect()
 }
