@@ -58,11 +58,19 @@ pub fn validate(spec: &FlowSpec) -> Vec<Diagnostic> {
     let mut report = Report::default();
     declarations::check(spec, &index, &mut report);
     transitions::check(spec, &mut report);
-    graph::check(spec, &index, &mut report);
-    if let ActionCatalog::Known(catalog) = &spec.actions {
-        let actions = ActionIndex::new(catalog);
-        actions::check(spec, &actions, &mut report);
-        saga::check(spec, &index, &actions, &mut report);
+    let actions = match &spec.actions {
+        ActionCatalog::Known(catalog) => Some(ActionIndex::new(catalog)),
+        // `flow!` defers graph diagnostics until rustc knows every instruction is mapped.
+        ActionCatalog::Unknown => None,
+    };
+    let open = match &actions {
+        Some(actions) => actions::open_steps(spec, &index, actions),
+        None => vec![false; index.node_count()],
+    };
+    graph::check(spec, &index, &open, &mut report);
+    if let Some(actions) = &actions {
+        actions::check(spec, actions, &mut report);
+        saga::check(spec, &index, actions, &mut report);
     }
     report.into_sorted()
 }

@@ -20,7 +20,11 @@ use super::index::{FlowIndex, search};
 use super::wording::list;
 
 /// Runs the graph checks.
-pub(super) fn check(spec: &FlowSpec, index: &FlowIndex<'_>, report: &mut Report) {
+///
+/// `open` marks the states whose steps may lead elsewhere than the flow says (an action that
+/// returns an instruction no edge maps); like an unknown target, they hide what a fix could
+/// change.
+pub(super) fn check(spec: &FlowSpec, index: &FlowIndex<'_>, open: &[bool], report: &mut Report) {
     check_dead_ends(spec, index, report);
     // Without a declared start nothing can be said about what instances reach: once the
     // start's name is fixed, any state may be where they begin.
@@ -28,14 +32,13 @@ pub(super) fn check(spec: &FlowSpec, index: &FlowIndex<'_>, report: &mut Report)
         return;
     };
     let reachable = index.reachable_from([start]);
-    // An unknown target of a reachable state could be any state once fixed: reporting a
-    // state unreachable would be a guess about the fix.
-    let typo_reached =
-        (0..index.node_count()).any(|node| reachable[node] && index.leads_nowhere[node]);
-    if !typo_reached {
+    // An unknown target (or an unmapped instruction) of a reachable state could lead to any
+    // state once fixed: reporting a state unreachable would be a guess about the fix.
+    let loose_end = |node: usize| index.leads_nowhere[node] || open[node];
+    if !(0..index.node_count()).any(|node| reachable[node] && loose_end(node)) {
         check_unreachable(index, start, &reachable, report);
     }
-    check_traps(index, &reachable, report);
+    check_traps(index, &reachable, &loose_end, report);
 }
 
 /// A state that is no end needs a transition or a deadline.
@@ -81,7 +84,12 @@ fn check_unreachable(index: &FlowIndex<'_>, start: usize, reachable: &[bool], re
 }
 
 /// Every reachable state can reach an end; traps are reported once each.
-fn check_traps(index: &FlowIndex<'_>, reachable: &[bool], report: &mut Report) {
+fn check_traps(
+    index: &FlowIndex<'_>,
+    reachable: &[bool],
+    loose_end: &dyn Fn(usize) -> bool,
+    report: &mut Report,
+) {
     let nodes = index.node_count();
     let mut predecessors = vec![Vec::new(); nodes];
     for (node, successors) in index.successors.iter().enumerate() {
@@ -90,9 +98,10 @@ fn check_traps(index: &FlowIndex<'_>, reachable: &[bool], report: &mut Report) {
         }
     }
     // States whose problem, if any, is reported elsewhere: ends, dead ends, and states with a
-    // transition to an unknown state. Whatever reaches one of them is not trapped.
-    let settled = (0..nodes)
-        .filter(|&node| index.is_end[node] || !index.has_exit[node] || index.leads_nowhere[node]);
+    // loose end (a transition to an unknown state, an unmapped instruction). Whatever reaches
+    // one of them is not trapped.
+    let settled =
+        (0..nodes).filter(|&node| index.is_end[node] || !index.has_exit[node] || loose_end(node));
     let finishes = search(settled, &predecessors);
     // Successors of a trapped state are trapped too (else it would finish through them), so the
     // trapped states form a closed part of the graph whose bottom components are the traps. A

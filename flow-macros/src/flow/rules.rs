@@ -7,6 +7,8 @@
 //! (not per group of steps) so that every broken step is reported, each on its own token; the
 //! item's name reads as the rule, since rustc prints "evaluation of `<name>` failed here".
 
+use std::collections::HashMap;
+
 use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 
@@ -35,11 +37,16 @@ pub(crate) fn assertions(
     deferred: &[DeferredDiagnostic],
 ) -> TokenStream {
     let flow = &input.name;
+    // By name: `Ident ==` asks the compiler for both names, once per comparison.
+    let indices: HashMap<String, u32> = variants
+        .iter()
+        .enumerate()
+        .map(|(index, variant)| (variant.ident.to_string(), index as u32))
+        .collect();
     let index_of = |name: &syn::Ident| {
-        variants
-            .iter()
-            .position(|variant| variant.ident == *name)
-            .expect("a valid flow's targets are declared states") as u32
+        *indices
+            .get(&name.to_string())
+            .expect("a valid flow's targets are declared states")
     };
     let count = variants.len();
     let mut pivots = vec![quote!(false); count];
