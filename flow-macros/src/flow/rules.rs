@@ -1,11 +1,11 @@
 //! The rules rustc checks for each step, one named `const` item per step, evaluated at compile
 //! time: the step maps every instruction its action can return, and it keeps the saga rules.
 //! The flow cannot see `#[action]` arguments or the instruction enum (other macro calls), so
-//! each item hands the action's `POLICY` and the names the step maps to flow-core's
-//! `check_step`, which panics, reported on the action's name in the flow, with the message and
-//! help a user needs. Items are one call each because rustc checks one per step. One item per step
-//! (not per group of steps) so that every broken step is reported, each on its own token; the
-//! item's name reads as the rule, since rustc prints "evaluation of `<name>` failed here".
+//! each item passes the action's `POLICY` and the names the step maps to flow-core's
+//! `check_step`, whose panic rustc reports on the action's name in the flow, with the message
+//! and help a user needs. One item per step, not per group of steps, so that every broken step
+//! is reported on its own token; each item is one call, since a big flow has hundreds. The
+//! item's name reads as the rule: rustc prints "evaluation of `<name>` failed here".
 
 use std::collections::HashMap;
 
