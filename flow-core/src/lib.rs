@@ -40,4 +40,4 @@ pub use state::{FlowState, UnknownState};
 pub use step_rules::{check_step, check_wait, step_problem, wait_problem};
 pub use suggest::did_you_mean;
 pub use table::{EdgeEntry, FlowTable, StateEntry, StateEntryKind, StepPolicy};
-pub use validate::validate;
+pub use validate::{validate, validate_with_loose_ends};

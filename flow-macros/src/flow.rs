@@ -31,41 +31,34 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let (spec, spans) = lower::lower(&input);
     let mut errors = Errors::default();
     check::check_wait_timeouts(&input, &mut errors);
-    let findings = check::check(&spec, &spans);
+    let findings = check::check(&spec, &spans, &check::loose_ends(&input));
     let variants = state_enum::state_variants(&input);
-    // Graph diagnostics alone may all follow from an instruction no step maps, which only
-    // rustc can tell: then they wait in const items until every instruction is mapped.
-    let defer = errors.is_empty()
-        && !findings.is_empty()
-        && findings.iter().all(|finding| finding.graph_rule.is_some())
-        && maps_instructions(&input);
+    // A flow whose only problems are in its graph still expands: the graph diagnostics an
+    // unmapped instruction may cause (which only rustc can tell) wait in const items until
+    // every instruction is mapped, so a deleted mapping line is reported as itself.
+    let expands = errors.is_empty() && findings.iter().all(|f| f.graph_rule.is_some());
     let mut deferred = Vec::new();
     for finding in findings {
         match finding.graph_rule {
-            Some((state, rule)) if defer => deferred.push(rules::DeferredDiagnostic {
-                span: finding.span,
-                state,
-                rule,
-                message: finding.message,
-            }),
+            Some((state, rule)) if expands && finding.may_follow_from_unmapped => {
+                deferred.push(rules::DeferredDiagnostic {
+                    span: finding.span,
+                    state,
+                    rule,
+                    message: finding.message,
+                })
+            }
             _ => errors.at_span(finding.span, finding.message),
         }
     }
-    if errors.is_empty() {
+    if expands {
         let mermaid = flow_core::render_mermaid(&spec);
-        expand::expand(&input, &variants, &mermaid, &private, &deferred)
+        let errors = errors.into_compile_errors();
+        let expansion = expand::expand(&input, &variants, &mermaid, &private, &deferred);
+        quote!(#errors #expansion)
     } else {
         let fallback = fallback::fallback(&input, variants, &private);
         let errors = errors.into_compile_errors();
         quote!(#errors #fallback)
     }
-}
-
-/// Whether some step or wait maps instructions one by one (and so may leave one out).
-fn maps_instructions(input: &ast::FlowInput) -> bool {
-    input.items.iter().any(|item| match item {
-        ast::Item::Step(step) => matches!(step.next, ast::StepNext::Arms(_)),
-        ast::Item::Wait(wait) => !wait.arms.is_empty(),
-        _ => false,
-    })
 }
