@@ -124,6 +124,16 @@ pub trait Action<D>: Send + Sync + 'static {
     }
 }
 
+/// The instruction type of an action, whatever data it runs on. `#[action]` implements it
+/// beside [`Action`]; `flow!` names instruction variants through it, so that a flow that uses
+/// an action over other data gets the one error that says so (`Action<Data>` is not
+/// implemented) and no follow-on error per mapped instruction.
+#[doc(hidden)]
+pub trait ActionInstruction {
+    /// The same type as [`Action::Instruction`].
+    type Instruction;
+}
+
 /// What generated dispatch asks of an action.
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,26 +4,31 @@
 //! Users depend on `flow-runtime`, which re-exports all of this.
 
 pub mod action;
+pub mod composed_message;
 pub mod context;
 pub mod diagnostic;
 pub mod error;
 pub mod flow;
 pub mod instruction;
+pub mod mapping_rules;
 pub mod mermaid;
 pub mod retry;
 pub mod saga_rules;
 pub mod spec;
 pub mod state;
+pub mod step_rules;
 pub mod suggest;
 pub mod table;
 pub mod validate;
 
 pub use action::Action;
+pub use composed_message::ComposedMessage;
 pub use context::{Context, IdempotencyKey, InstanceId};
 pub use diagnostic::{Diagnostic, DiagnosticCode, Element};
 pub use error::{ActionError, ErrorKind};
 pub use flow::{Flow, SignalError, StepError, Transition};
 pub use instruction::{Instruction, SignalEvent};
+pub use mapping_rules::{all_instructions_mapped, unmapped_instruction};
 pub use mermaid::render_mermaid;
 pub use retry::{Backoff, RetryPolicy};
 pub use saga_rules::{SagaViolation, saga_violation, states_after_pivot};
@@ -32,6 +37,7 @@ pub use spec::{
     WaitSpec,
 };
 pub use state::{FlowState, UnknownState};
+pub use step_rules::{check_step, check_wait, step_problem, wait_problem};
 pub use suggest::did_you_mean;
 pub use table::{EdgeEntry, FlowTable, StateEntry, StateEntryKind, StepPolicy};
-pub use validate::validate;
+pub use validate::{validate, validate_with_loose_ends};

@@ -90,7 +90,8 @@ pub struct StepSpec {
 pub struct WaitSpec {
     /// The event's type name: its variants are the instructions a signal carries.
     pub event: String,
-    /// Where the instance goes when no signal came in time.
+    /// Where the instance goes when no signal came in time; `None` waits however long it
+    /// takes (`timeout never` in `flow!`, which makes authors say so).
     pub deadline: Option<Deadline>,
     /// Where each event leads.
     pub edges: Vec<Edge>,

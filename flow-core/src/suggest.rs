@@ -20,17 +20,37 @@ const SIMILAR_BEGINNING: f64 = 0.85;
 /// Names are compared case-insensitively, so a candidate that differs only in case is the best
 /// match. A candidate equal to `name` is never suggested. Ties go to the earlier candidate, so
 /// the answer is deterministic for a given order of candidates.
+///
+/// Short names have too few letters for a distance to tell a typo from another name, so when
+/// no candidate is close by distance, the one candidate that merely resembles `name` (same
+/// first letter, and one name begins the other or two edits apart) is suggested: `Bee` for
+/// `B` when no other state starts like it.
+///
+/// ```
+/// use flow_core::did_you_mean;
+///
+/// assert_eq!(did_you_mean("Bee", ["A", "B", "C"]), Some("B"));
+/// assert_eq!(did_you_mean("Bee", ["B", "Bo"]), None);
+/// ```
 pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
     let name_lower = name.to_lowercase();
     let mut best: Option<(Closeness, &'a str)> = None;
+    // The resembling candidates, when none is close: a suggestion only if there is one.
+    let mut resembling: Option<&'a str> = None;
+    let mut resembling_count = 0;
     for candidate in candidates {
         if candidate == name {
             continue;
         }
-        let Some(closeness) = Closeness::of(&name_lower, &candidate.to_lowercase()) else {
+        let candidate_lower = candidate.to_lowercase();
+        let Some(closeness) = Closeness::of(&name_lower, &candidate_lower) else {
+            if resembles(&name_lower, &candidate_lower) {
+                resembling.get_or_insert(candidate);
+                resembling_count += 1;
+            }
             continue;
         };
         let better = match &best {
@@ -42,6 +62,14 @@ pub fn did_you_mean<'a>(
         }
     }
     best.map(|(_, candidate)| candidate)
+        .or_else(|| (resembling_count == 1).then_some(resembling).flatten())
+}
+
+/// Whether two lower-cased names look alike without being close by distance: they begin
+/// with the same letter, and one begins the other or they are at most two edits apart.
+fn resembles(a: &str, b: &str) -> bool {
+    let same_first = matches!((a.chars().next(), b.chars().next()), (Some(x), Some(y)) if x == y);
+    same_first && (a.starts_with(b) || b.starts_with(a) || strsim::damerau_levenshtein(a, b) <= 2)
 }
 
 /// How close two lower-cased names are; smaller is closer.
@@ -129,6 +157,17 @@ mod tests {
         assert_eq!(did_you_mean("A", ["B", "C"]), None);
         assert_eq!(did_you_mean("Void", ["Paid"]), None);
         assert_eq!(did_you_mean("anything", []), None);
+    }
+
+    #[test]
+    fn a_short_name_gets_the_one_candidate_that_resembles_it() {
+        assert_eq!(did_you_mean("Bee", ["A", "B", "C"]), Some("B"));
+        assert_eq!(did_you_mean("B", ["A", "Bee", "C"]), Some("Bee"));
+        assert_eq!(did_you_mean("Ab", ["A", "Bb"]), Some("A"));
+        // Two resembling candidates: no guess.
+        assert_eq!(did_you_mean("Bee", ["B", "Bo"]), None);
+        // A close candidate wins over a resembling one.
+        assert_eq!(did_you_mean("Shiped", ["Shipped", "S"]), Some("Shipped"));
     }
 
     #[test]

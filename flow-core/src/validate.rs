@@ -54,15 +54,39 @@ use self::index::{ActionIndex, FlowIndex};
 /// Every problem of `spec`, in source order of the elements at fault (start declarations
 /// first, then each state with its action, deadline and edges); empty for a valid flow.
 pub fn validate(spec: &FlowSpec) -> Vec<Diagnostic> {
+    validate_with_loose_ends(spec, &[])
+}
+
+/// [`validate`], as if each state declaration marked in `loose_ends` (indexed like
+/// `spec.states`) might also lead to a state its edges do not name: a step that may not map
+/// every instruction of its action. The reachability and trap diagnostics such an edge could
+/// make vanish are left out.
+///
+/// `flow!` cannot know an action's instructions, so it validates twice, with and without its
+/// steps marked: a graph diagnostic found only without them waits until rustc has checked
+/// that every instruction is mapped, since a missing mapping line may be its cause.
+pub fn validate_with_loose_ends(spec: &FlowSpec, loose_ends: &[bool]) -> Vec<Diagnostic> {
     let index = FlowIndex::new(spec);
     let mut report = Report::default();
     declarations::check(spec, &index, &mut report);
     transitions::check(spec, &mut report);
-    graph::check(spec, &index, &mut report);
-    if let ActionCatalog::Known(catalog) = &spec.actions {
-        let actions = ActionIndex::new(catalog);
-        actions::check(spec, &actions, &mut report);
-        saga::check(spec, &index, &actions, &mut report);
+    let actions = match &spec.actions {
+        ActionCatalog::Known(catalog) => Some(ActionIndex::new(catalog)),
+        ActionCatalog::Unknown => None,
+    };
+    let mut open = match &actions {
+        Some(actions) => actions::open_steps(spec, &index, actions),
+        None => vec![false; index.node_count()],
+    };
+    for (declaration, _) in loose_ends.iter().enumerate().filter(|(_, loose)| **loose) {
+        if let Some(&node) = index.node_of_declaration.get(declaration) {
+            open[node] = true;
+        }
+    }
+    graph::check(spec, &index, &open, &mut report);
+    if let Some(actions) = &actions {
+        actions::check(spec, actions, &mut report);
+        saga::check(spec, &index, actions, &mut report);
     }
     report.into_sorted()
 }
@@ -146,6 +170,39 @@ mod tests {
                 ),
                 (DiagnosticCode::DuplicateState, Element::State(7)),
             ]
+        );
+    }
+
+    #[test]
+    fn loose_ends_hide_what_an_unmapped_instruction_may_cause() {
+        // `Orphan` is only unreachable if `Created` maps all it can return; the trap of
+        // `Ping` and `Pong` holds whatever `Created` returns.
+        let spec = flow(
+            &["Created"],
+            vec![
+                step("Created", "check", &[("Ok", "Ping")]),
+                step_any("Ping", "ping", "Pong"),
+                step_any("Pong", "pong", "Ping"),
+                step_any("Orphan", "ship", "Done"),
+                success("Done"),
+            ],
+        );
+        let all = [
+            (DiagnosticCode::Unreachable, Element::State(3)),
+            (DiagnosticCode::Unreachable, Element::State(4)),
+            (DiagnosticCode::NoEndReachable, Element::State(1)),
+        ];
+        let mut found = codes(&validate(&spec));
+        found.sort_by_key(|(_, element)| source_position(*element));
+        let mut expected = all.to_vec();
+        expected.sort_by_key(|(_, element)| source_position(*element));
+        assert_eq!(found, expected);
+        assert_eq!(
+            codes(&validate_with_loose_ends(
+                &spec,
+                &[true, false, false, false, false]
+            )),
+            [(DiagnosticCode::NoEndReachable, Element::State(1))]
         );
     }
 

@@ -38,9 +38,10 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let signature = check_signature(&function, &mut errors);
     let krate = runtime_path(args.krate.as_ref());
 
+    let context = &signature.context;
     match (errors.is_empty(), signature.data, signature.instruction) {
         (true, Some(data), Some(instruction)) => {
-            let action_impl = action_impl(&function, &args, &krate, &data, &instruction);
+            let action_impl = action_impl(&function, &args, &krate, &data, &instruction, context);
             quote!(#function #action_impl)
         }
         (_, _, instruction) => {
@@ -58,6 +59,7 @@ fn action_impl(
     krate: &TokenStream,
     data: &syn::Type,
     instruction: &syn::Type,
+    ctx: &syn::Ident,
 ) -> TokenStream {
     let name = &function.sig.ident;
     let name_text = name.to_string();
@@ -86,12 +88,12 @@ fn action_impl(
                 .last()
                 .map(|segment| segment.ident.to_string())
                 .unwrap_or_default();
-            let call = quote_spanned!(path.span()=> #path(ctx));
+            let call = quote_spanned!(path.span()=> #path(#ctx));
             (
                 quote!(::core::option::Option::Some(#compensation_text)),
                 quote! {
                     fn compensate(
-                        ctx: &mut #private::Context<#data>,
+                        #ctx: &mut #private::Context<#data>,
                     ) -> impl ::core::future::Future<
                         Output = ::core::result::Result<(), #private::ActionError>,
                     > + ::core::marker::Send {
@@ -109,12 +111,12 @@ fn action_impl(
                 .last()
                 .map(|segment| segment.ident.to_string())
                 .unwrap_or_default();
-            let call = quote_spanned!(path.span()=> #path(ctx));
+            let call = quote_spanned!(path.span()=> #path(#ctx));
             (
                 quote!(::core::option::Option::Some(#query_text)),
                 quote! {
                     fn query(
-                        ctx: &mut #private::Context<#data>,
+                        #ctx: &mut #private::Context<#data>,
                     ) -> impl ::core::future::Future<
                         Output = ::core::result::Result<Self::Instruction, #private::ActionError>,
                     > + ::core::marker::Send {
@@ -125,10 +127,14 @@ fn action_impl(
         }
         None => (quote!(::core::option::Option::None), TokenStream::new()),
     };
-    let run_call = quote_spanned!(name.span()=> #name(ctx));
+    let run_call = quote_spanned!(name.span()=> #name(#ctx));
     let instruction_type = quote_spanned!(instruction.span()=> #instruction);
     quote! {
         #action_type
+
+        impl #private::ActionInstruction for #name {
+            type Instruction = #instruction_type;
+        }
 
         impl #private::Action<#data> for #name {
             type Instruction = #instruction_type;
@@ -142,7 +148,7 @@ fn action_impl(
             const QUERY: ::core::option::Option<&'static str> = #query_name;
 
             fn run(
-                ctx: &mut #private::Context<#data>,
+                #ctx: &mut #private::Context<#data>,
             ) -> impl ::core::future::Future<
                 Output = ::core::result::Result<Self::Instruction, #private::ActionError>,
             > + ::core::marker::Send {
@@ -191,6 +197,10 @@ fn fallback_impl(
         .unwrap_or_else(|| quote!(()));
     quote! {
         #action_type
+
+        impl #private::ActionInstruction for #name {
+            type Instruction = #instruction;
+        }
 
         impl<D: ::core::marker::Send + 'static> #private::Action<D> for #name {
             type Instruction = #instruction;

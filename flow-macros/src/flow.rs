@@ -1,5 +1,7 @@
-//! `flow!`: parse -> lower to `FlowSpec` -> validate (flow-core) -> map diagnostics to spans ->
-//! expand, or emit the errors beside fallback items.
+//! `flow!`: parse (`ast`) -> lower to `FlowSpec` (`lower`) -> validate with flow-core and map
+//! diagnostics to spans (`check`) -> expand (`expand`, with `dispatch`, `rules` and
+//! `state_enum`; all name actions through `qualified_action`), or emit the errors beside
+//! stand-in items (`fallback`).
 
 mod ast;
 mod check;
@@ -7,7 +9,9 @@ mod dispatch;
 mod expand;
 mod fallback;
 mod lower;
-mod saga;
+mod qualified_action;
+mod rules;
+
 mod state_enum;
 
 use proc_macro2::TokenStream;
@@ -26,11 +30,32 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     let private = quote!(#krate::__private);
     let (spec, spans) = lower::lower(&input);
     let mut errors = Errors::default();
-    check::check(&spec, &spans, &mut errors);
+    check::check_wait_timeouts(&input, &mut errors);
+    let findings = check::check(&spec, &spans, &check::loose_ends(&input));
     let variants = state_enum::state_variants(&input);
-    if errors.is_empty() {
+    // A flow whose only problems are in its graph still expands: the graph diagnostics an
+    // unmapped instruction may cause (which only rustc can tell) wait in const items until
+    // every instruction is mapped, so a deleted mapping line is reported as itself.
+    let expands = errors.is_empty() && findings.iter().all(|f| f.graph_rule.is_some());
+    let mut deferred = Vec::new();
+    for finding in findings {
+        match finding.graph_rule {
+            Some((state, rule)) if expands && finding.may_follow_from_unmapped => {
+                deferred.push(rules::DeferredDiagnostic {
+                    span: finding.span,
+                    state,
+                    rule,
+                    message: finding.message,
+                })
+            }
+            _ => errors.at_span(finding.span, finding.message),
+        }
+    }
+    if expands {
         let mermaid = flow_core::render_mermaid(&spec);
-        expand::expand(&input, &variants, &mermaid, &private)
+        let errors = errors.into_compile_errors();
+        let expansion = expand::expand(&input, &variants, &mermaid, &private, &deferred);
+        quote!(#errors #expansion)
     } else {
         let fallback = fallback::fallback(&input, variants, &private);
         let errors = errors.into_compile_errors();

@@ -24,11 +24,15 @@ use proc_macro::TokenStream;
 ///         Created       => reserve_stock { Reserved => StockReserved, OutOfStock => Rejected }
 ///         StockReserved => charge_card   { Charged => Paid, Declined => Rejected }
 ///         Paid          => ship          => Shipped;
+///         wait Review on ReviewDecision, timeout 48h => Rejected { Approved => Paid, Denied => Rejected }
 ///         success Shipped;
 ///         failure Rejected;
 ///     }
 /// }
 /// ```
+///
+/// Every wait says how long it lasts: `timeout 48h => State` (or `timeout = 48h => State`), or
+/// `timeout never` for one that may last however long it takes.
 ///
 /// Generates `struct Checkout` implementing `Flow`, `enum CheckoutState`, the static
 /// transition table, dispatch `match`es and `Checkout::MERMAID`. Invalid flows do not compile.

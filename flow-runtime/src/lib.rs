@@ -88,10 +88,10 @@ pub mod prelude {
 pub mod __private {
     pub use flow_core::{
         Action, ActionError, Backoff, Context, EdgeEntry, Effect, Flow, FlowState, FlowTable,
-        Instruction, RetryPolicy, SagaViolation, SignalError, StateEntry, StateEntryKind,
-        StepError, StepPolicy, Transition, UnknownState,
-        action::DispatchMode,
-        saga_violation,
+        Instruction, RetryPolicy, SignalError, StateEntry, StateEntryKind, StepError, StepPolicy,
+        Transition, UnknownState,
+        action::{ActionInstruction, DispatchMode},
+        all_instructions_mapped, check_step, check_wait,
         state::{deserialize_state, serialize_state},
         states_after_pivot,
     };

@@ -29,7 +29,7 @@ flow! {
     pub flow Checkout: Order {
         start Created;
         Created => reserve_stock { Reserved => Review, OutOfStock => Rejected }
-        wait Review on ReviewDecision { Approved => Shipped }
+        wait Review on ReviewDecision, timeout never { Approved => Shipped }
         success Shipped;
         failure Rejected;
     }

@@ -25,7 +25,7 @@ flow! {
         Created  => reserve_stock { Reserved => Reservd, OutOfStock => Rejected }
         Reserved => ship => Shipped;
         Shipped  => ship => Reserved;
-        Packing  => ship => Shipped;
+        Reserved => ship => Rejected;
         success Shipped;
         failure Rejected;
     }

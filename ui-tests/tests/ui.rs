@@ -26,6 +26,7 @@ fn ui() {
         "multiple_errors",
         "fallback",
         "unknown_action",
+        "wait_timeout",
     ] {
         cases.compile_fail(format!("{category}/*.rs"));
     }

@@ -5,7 +5,8 @@
 //! - a state with no transition at all is a dead end, and the states leading into it are not
 //!   reported again; nor are states whose path goes through an unknown state;
 //! - a state no path from the start reaches is unreachable (and not checked for reaching an
-//!   end: the start never gets there);
+//!   end: the start never gets there); unless a reachable state names an unknown state, which
+//!   once fixed may be any of them, or the start is unknown;
 //! - a reachable state from which no end can be reached leads into a *trap*: a group of states
 //!   that only lead to one another. Each trap is reported once, on its first-declared state,
 //!   with its states named in the message; states that merely lead into a trap are not reported,
@@ -19,15 +20,25 @@ use super::index::{FlowIndex, search};
 use super::wording::list;
 
 /// Runs the graph checks.
-pub(super) fn check(spec: &FlowSpec, index: &FlowIndex<'_>, report: &mut Report) {
+///
+/// `open` marks the states whose steps may lead elsewhere than the flow says (an action that
+/// returns an instruction no edge maps); like an unknown target, they hide what a fix could
+/// change.
+pub(super) fn check(spec: &FlowSpec, index: &FlowIndex<'_>, open: &[bool], report: &mut Report) {
     check_dead_ends(spec, index, report);
-    // Without a known start nothing can be said about what instances reach.
+    // Without a declared start nothing can be said about what instances reach: once the
+    // start's name is fixed, any state may be where they begin.
     let Some(start) = index.start else {
         return;
     };
     let reachable = index.reachable_from([start]);
-    check_unreachable(index, start, &reachable, report);
-    check_traps(index, &reachable, report);
+    // An unknown target (or an unmapped instruction) of a reachable state could lead to any
+    // state once fixed: reporting a state unreachable would be a guess about the fix.
+    let loose_end = |node: usize| index.leads_nowhere[node] || open[node];
+    if !(0..index.node_count()).any(|node| reachable[node] && loose_end(node)) {
+        check_unreachable(index, start, &reachable, report);
+    }
+    check_traps(index, &reachable, &loose_end, report);
 }
 
 /// A state that is no end needs a transition or a deadline.
@@ -73,7 +84,12 @@ fn check_unreachable(index: &FlowIndex<'_>, start: usize, reachable: &[bool], re
 }
 
 /// Every reachable state can reach an end; traps are reported once each.
-fn check_traps(index: &FlowIndex<'_>, reachable: &[bool], report: &mut Report) {
+fn check_traps(
+    index: &FlowIndex<'_>,
+    reachable: &[bool],
+    loose_end: &dyn Fn(usize) -> bool,
+    report: &mut Report,
+) {
     let nodes = index.node_count();
     let mut predecessors = vec![Vec::new(); nodes];
     for (node, successors) in index.successors.iter().enumerate() {
@@ -82,9 +98,10 @@ fn check_traps(index: &FlowIndex<'_>, reachable: &[bool], report: &mut Report) {
         }
     }
     // States whose problem, if any, is reported elsewhere: ends, dead ends, and states with a
-    // transition to an unknown state. Whatever reaches one of them is not trapped.
-    let settled = (0..nodes)
-        .filter(|&node| index.is_end[node] || !index.has_exit[node] || index.leads_nowhere[node]);
+    // loose end (a transition to an unknown state, an unmapped instruction). Whatever reaches
+    // one of them is not trapped.
+    let settled =
+        (0..nodes).filter(|&node| index.is_end[node] || !index.has_exit[node] || loose_end(node));
     let finishes = search(settled, &predecessors);
     // Successors of a trapped state are trapped too (else it would finish through them), so the
     // trapped states form a closed part of the graph whose bottom components are the traps. A
@@ -375,6 +392,81 @@ mod tests {
                 (DeadEnd, Element::State(1)),
                 (UnknownState, Element::Target { state: 2, edge: 0 }),
             ]
+        );
+    }
+
+    #[test]
+    fn a_typo_in_a_target_hides_what_fixing_it_could_change() {
+        // `Bee` was meant to be `B`; with the typo `B` looks unreachable and `C`, which only
+        // `B` leads to, too; had `Bee` been `Loop`, the trap would be a different one.
+        let spec = flow(
+            &["A"],
+            vec![
+                step("A", "a", &[("Booked", "Bee"), ("Failed", "Failed")]),
+                step("B", "b", &[("Next", "C")]),
+                step("C", "c", &[("Next", "Done")]),
+                step("Loop", "l", &[("Again", "Loop")]),
+                success("Done"),
+                failure("Failed"),
+            ],
+        );
+        let diagnostics = crate::validate(&spec);
+        assert_eq!(
+            codes(&diagnostics),
+            [(UnknownState, Element::Target { state: 0, edge: 0 })]
+        );
+        assert_eq!(diagnostics[0].help, "did you mean `B`?");
+    }
+
+    #[test]
+    fn a_typo_in_an_unreachable_state_changes_nothing_reachable() {
+        let spec = flow(
+            &["A"],
+            vec![
+                step("A", "a", &[("Done", "Done")]),
+                step("Orphan", "o", &[("Next", "Dne")]),
+                success("Done"),
+            ],
+        );
+        assert_eq!(
+            codes(&crate::validate(&spec)),
+            [
+                (Unreachable, Element::State(1)),
+                (UnknownState, Element::Target { state: 1, edge: 0 }),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_misspelt_start_leaves_reachability_unsaid() {
+        let spec = flow(
+            &["Creatd"],
+            vec![
+                step("Created", "a", &[("Done", "Done")]),
+                step("Other", "o", &[("Again", "Other")]),
+                success("Done"),
+            ],
+        );
+        assert_eq!(
+            codes(&crate::validate(&spec)),
+            [(UnknownState, Element::Start(0))]
+        );
+    }
+
+    #[test]
+    fn a_typo_reached_from_a_trap_frees_it() {
+        // `Ping` and `Pong` would be a trap but for `Pong`'s typo, which may name an end.
+        let spec = flow(
+            &["Ping"],
+            vec![
+                step("Ping", "p", &[("Again", "Pong")]),
+                step("Pong", "p", &[("Again", "Ping"), ("Stop", "Dnoe")]),
+                success("Done"),
+            ],
+        );
+        assert_eq!(
+            codes(&crate::validate(&spec)),
+            [(UnknownState, Element::Target { state: 1, edge: 1 })]
         );
     }
 

@@ -1,8 +1,10 @@
 //! The lookup tables every check shares, built once per flow: states by name, the flow's graph
 //! over distinct state names, and actions by name.
 //!
-//! The graph is built as if every misspelt state name meant its suggestion, so that one typo
-//! is reported once, as an unknown state, and not again as an unreachable state or a trap.
+//! The graph holds declared states only. A name that is no declared state (a typo, with or
+//! without a suggestion) could stand for any state once fixed, so the graph checks leave out
+//! what it could change: one typo is reported once, as an unknown state, and not again as an
+//! unreachable state or a trap.
 
 use std::collections::HashMap;
 
@@ -40,16 +42,16 @@ pub(super) struct FlowIndex<'a> {
     pub(super) first_declaration: Vec<usize>,
     /// Each declaration's node.
     pub(super) node_of_declaration: Vec<usize>,
-    /// Each node's successors over all of its declarations, deadline targets included and
-    /// misspelt targets taken as their suggestion.
+    /// Each node's declared successors over all of its declarations, deadline targets
+    /// included.
     pub(super) successors: Vec<Vec<usize>>,
     /// Whether any declaration of the node is a success or failure end.
     pub(super) is_end: Vec<bool>,
     /// Whether any declaration of the node has a transition or a deadline.
     pub(super) has_exit: Vec<bool>,
-    /// Whether the node has a transition to a name that resolves to no state at all.
+    /// Whether the node has a transition to a name that is no declared state.
     pub(super) leads_nowhere: Vec<bool>,
-    /// The node instances start in: the first `start` that names a state (or a typo of one).
+    /// The node instances start in: the first `start`, when it names a declared state.
     pub(super) start: Option<usize>,
     node_of_name: HashMap<&'a str, usize>,
     /// The suggestion for each undeclared name the flow uses, computed once per name.
@@ -101,16 +103,19 @@ impl<'a> FlowIndex<'a> {
             index.is_end[node] |= state.kind.is_end();
             for target in state.kind.targets() {
                 index.has_exit[node] = true;
-                match index.resolve(target).node() {
-                    Some(next) => index.successors[node].push(next),
-                    None => index.leads_nowhere[node] = true,
+                match index.resolve(target) {
+                    Resolved::Declared(next) => index.successors[node].push(next),
+                    Resolved::Misspelt(_) | Resolved::Unknown => index.leads_nowhere[node] = true,
                 }
             }
         }
         index.start = spec
             .start
-            .iter()
-            .find_map(|start| index.resolve(start).node());
+            .first()
+            .and_then(|start| match index.resolve(start) {
+                Resolved::Declared(node) => Some(node),
+                Resolved::Misspelt(_) | Resolved::Unknown => None,
+            });
         index
     }
 

@@ -1,7 +1,8 @@
 //! Checks that `#[action]` sits on `async fn name(ctx: &mut Context<D>) -> Result<I, ActionError>`
-//! and finds `D` and `I`.
+//! and finds `D`, `I` and the name the user gave the context.
 
-use syn::{FnArg, GenericArgument, ItemFn, PathArguments, ReturnType, Type};
+use proc_macro2::Span;
+use syn::{FnArg, GenericArgument, Ident, ItemFn, Pat, PathArguments, ReturnType, Type};
 
 use crate::errors::{Errors, with_help};
 
@@ -14,6 +15,10 @@ pub(crate) struct ActionSignature {
     pub(crate) data: Option<Type>,
     /// `I` of `Result<I, ActionError>`, when the return type has the right shape.
     pub(crate) instruction: Option<Type>,
+    /// The context parameter's own ident, with its span and hygiene, so that generated code
+    /// that passes the context on resolves wherever the fn was written (a `macro_rules!` body
+    /// included); `ctx` when the parameter is not a plain name (`_`).
+    pub(crate) context: Ident,
 }
 
 /// Reads the signature, recording each way it differs from an action's.
@@ -39,7 +44,21 @@ pub(crate) fn check_signature(function: &ItemFn, errors: &mut Errors) -> ActionS
     }
     let data = check_context_parameter(signature, errors);
     let instruction = check_return_type(signature, errors);
-    ActionSignature { data, instruction }
+    ActionSignature {
+        data,
+        instruction,
+        context: context_ident(signature),
+    }
+}
+
+fn context_ident(signature: &syn::Signature) -> Ident {
+    match signature.inputs.first() {
+        Some(FnArg::Typed(parameter)) => match &*parameter.pat {
+            Pat::Ident(pattern) => pattern.ident.clone(),
+            _ => Ident::new("ctx", Span::call_site()),
+        },
+        _ => Ident::new("ctx", Span::call_site()),
+    }
 }
 
 fn check_context_parameter(signature: &syn::Signature, errors: &mut Errors) -> Option<Type> {

@@ -8,6 +8,7 @@
 //!     Created => reserve_stock { Reserved => StockReserved, OutOfStock => Rejected }
 //!     Paid    => ship => Shipped;
 //!     wait Review on ReviewDecision, timeout 48h => Expired { Approved => Paid, Denied => Rejected }
+//!     wait Archive on Reopened, timeout never { Reopen => Created }
 //!     success Shipped;
 //!     failure Rejected, Expired;
 //! }
@@ -16,6 +17,7 @@
 use std::time::Duration;
 
 use proc_macro2::Span;
+use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Ident, Lit, LitInt, Path, Token, Type, Visibility, braced};
@@ -45,7 +47,7 @@ pub(crate) enum Item {
     Start(Ident),
     /// `success Shipped;` / `failure Rejected, Expired;`
     End { success: bool, states: Vec<Ident> },
-    /// `wait Review on Event, timeout 48h => Expired { .. }`
+    /// `wait Review on Event, timeout 48h => Expired { .. }` or `.., timeout never { .. }`
     Wait(WaitItem),
     /// `Created => action { .. }` / `Paid => ship => Shipped;`
     Step(StepItem),
@@ -55,8 +57,29 @@ pub(crate) enum Item {
 pub(crate) struct WaitItem {
     pub(crate) state: Ident,
     pub(crate) event: Path,
-    pub(crate) deadline: Option<DeadlineItem>,
+    pub(crate) timeout: WaitTimeout,
     pub(crate) arms: Vec<Arm>,
+}
+
+impl WaitItem {
+    /// The deadline, when the wait has one.
+    pub(crate) fn deadline(&self) -> Option<&DeadlineItem> {
+        match &self.timeout {
+            WaitTimeout::After(deadline) => Some(deadline),
+            WaitTimeout::Never | WaitTimeout::Missing => None,
+        }
+    }
+}
+
+/// How long a wait lasts. A forgotten deadline can hold an instance forever, so waiting
+/// forever must be written out (`timeout never`); `Missing` is reported as an error.
+pub(crate) enum WaitTimeout {
+    /// `timeout 48h => Expired`.
+    After(DeadlineItem),
+    /// `timeout never`.
+    Never,
+    /// No `timeout` at all.
+    Missing,
 }
 
 /// `timeout 48h => Expired`.
@@ -228,34 +251,12 @@ impl Parse for WaitItem {
             ));
         }
         let event: Path = input.call(Path::parse_mod_style)?;
-        let mut deadline = None;
-        if input.peek(Token![,]) {
+        let timeout = if input.peek(Token![,]) {
             input.parse::<Token![,]>()?;
-            let keyword: Ident = input.parse()?;
-            if keyword != "timeout" {
-                return Err(syn::Error::new(
-                    keyword.span(),
-                    with_help(
-                        format!("expected `timeout`, found `{keyword}`"),
-                        "write `, timeout 48h => ExpiredState`",
-                    ),
-                ));
-            }
-            let literal: Lit = input.parse()?;
-            let after = parse_duration(&literal)?;
-            if after.is_zero() {
-                return Err(syn::Error::new(
-                    literal.span(),
-                    with_help(
-                        "a wait deadline of zero would expire at once",
-                        "give a positive duration such as `48h`",
-                    ),
-                ));
-            }
-            input.parse::<Token![=>]>()?;
-            let target = input.parse()?;
-            deadline = Some(DeadlineItem { after, target });
-        }
+            parse_timeout(input)?
+        } else {
+            WaitTimeout::Missing
+        };
         let arms = parse_arms(input)?;
         if input.peek(Token![;]) {
             input.parse::<Token![;]>()?;
@@ -263,10 +264,85 @@ impl Parse for WaitItem {
         Ok(WaitItem {
             state,
             event,
-            deadline,
+            timeout,
             arms,
         })
     }
+}
+
+const TIMEOUT_SHAPE: &str = "write `, timeout 48h => <State>` for the state taken when no event came in time, or `, timeout never` to wait however long it takes";
+
+/// `timeout 48h => Expired`, `timeout = 48h => Expired` (as `#[action]` spells it) or
+/// `timeout never`, after the comma that follows the event.
+fn parse_timeout(input: ParseStream<'_>) -> syn::Result<WaitTimeout> {
+    let keyword: Ident = input.parse().map_err(|error| {
+        syn::Error::new(error.span(), with_help("expected `timeout`", TIMEOUT_SHAPE))
+    })?;
+    if keyword != "timeout" {
+        return Err(syn::Error::new(
+            keyword.span(),
+            with_help(
+                format!("expected `timeout`, found `{keyword}`"),
+                TIMEOUT_SHAPE,
+            ),
+        ));
+    }
+    if input.peek(Token![=]) && !input.peek(Token![=>]) {
+        input.parse::<Token![=]>()?;
+    }
+    if input.peek(Ident) {
+        let never: Ident = input.parse()?;
+        if never != "never" {
+            return Err(syn::Error::new(
+                never.span(),
+                with_help(
+                    format!("expected a duration such as `48h` or `never`, found `{never}`"),
+                    TIMEOUT_SHAPE,
+                ),
+            ));
+        }
+        if input.peek(Token![=>]) {
+            return Err(syn::Error::new(
+                input.span(),
+                with_help(
+                    "a wait with `timeout never` has no deadline to move on",
+                    "remove `=> <State>`, or give a duration: `timeout 48h => <State>`",
+                ),
+            ));
+        }
+        return Ok(WaitTimeout::Never);
+    }
+    let literal: Lit = input.parse().map_err(|error| {
+        syn::Error::new(
+            error.span(),
+            with_help(
+                "expected a duration such as `48h`, or `never`",
+                TIMEOUT_SHAPE,
+            ),
+        )
+    })?;
+    let after = parse_duration(&literal)?;
+    if after.is_zero() {
+        return Err(syn::Error::new(
+            literal.span(),
+            with_help(
+                "a wait deadline of zero would expire at once",
+                "give a positive duration such as `48h`",
+            ),
+        ));
+    }
+    input.parse::<Token![=>]>().map_err(|error| {
+        let after = literal.to_token_stream();
+        syn::Error::new(
+            error.span(),
+            with_help(
+                format!("expected `=>` and the state taken when the `{after}` deadline passes"),
+                format!("write `timeout {after} => <State>`, e.g. `timeout {after} => Expired`"),
+            ),
+        )
+    })?;
+    let target = input.parse()?;
+    Ok(WaitTimeout::After(DeadlineItem { after, target }))
 }
 
 impl Parse for StepItem {

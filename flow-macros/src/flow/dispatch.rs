@@ -6,12 +6,12 @@
 //! futures costs rustc superlinear time to check (coroutine layout, borrow checking); small
 //! chunks keep a 500-state flow's check time linear, and nothing is boxed at run time.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
 use super::ast::{Arm, StepItem, StepNext, path_span};
-use super::expand::qualified_action;
+use super::qualified_action::qualified_action;
 
 /// States per chunk: small enough that each chunk's coroutine is cheap to check.
 const CHUNK: usize = 8;
@@ -33,6 +33,23 @@ pub(crate) fn dispatch(
     data: &syn::Type,
     private: &TokenStream,
 ) -> Dispatch {
+    if steps.is_empty() {
+        // A flow of waits only: no state runs an action.
+        let no_action = quote! {
+            async move {
+                let _ = ctx;
+                ::core::result::Result::Err(#private::StepError::NoAction {
+                    state: #states::name(state),
+                })
+            }
+        };
+        return Dispatch {
+            chunk_fns: TokenStream::new(),
+            step_body: no_action.clone(),
+            query_body: no_action.clone(),
+            compensate_body: no_action,
+        };
+    }
     let chunks: Vec<&[&StepItem]> = steps.chunks(CHUNK).collect();
     let mut chunk_fns = TokenStream::new();
     for (index, chunk) in chunks.iter().enumerate() {
@@ -142,14 +159,27 @@ fn dispatch_arm(
     let state = &step.state;
     let span = path_span(&step.action);
     let action = qualified_action(&step.action, data, private);
-    let call = quote_spanned!(span=> #action::dispatch(ctx, mode).await);
+    // The chunk fn's own parameters, interpolated so that they keep its hygiene even when the
+    // action's path was written inside a `macro_rules!`.
+    let (ctx, mode) = (
+        Ident::new("ctx", Span::call_site()),
+        Ident::new("mode", Span::call_site()),
+    );
+    let call = quote_spanned!(span=> #action::dispatch(#ctx, #mode).await);
     let instruction = Ident::new("instruction", span);
     // Each arm of the instruction match names its variant itself: no trait call per step
     // for rustc to resolve.
     let moved = match &step.next {
         StepNext::Arms(arms) => {
-            let patterns = instruction_arms(arms, &quote!(#action::Instruction), states);
-            quote!(match #instruction { #(#patterns)* })
+            // Through `ActionInstruction`, not `Action<Data>`: for an action over other data the
+            // variants still resolve, and the one error is the missing `Action<Data>`.
+            let path = &step.action;
+            let instruction_type =
+                quote_spanned!(span=> <#path as #private::ActionInstruction>::Instruction);
+            let patterns = instruction_arms(arms, &instruction_type, states);
+            // A flow that leaves an instruction out does not compile: `rules` reports it in
+            // flow syntax, where rustc's E0004 would suggest `=> todo!()`.
+            quote!(match #instruction { #(#patterns)* _ => ::core::unreachable!(), })
         }
         StepNext::Direct(target) => quote! {
             (#private::Instruction::name(&#instruction), #states::#target)

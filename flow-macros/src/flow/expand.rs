@@ -1,13 +1,14 @@
 //! Code generation for a valid flow: the flow type, its `Flow` impl (dispatch `match`es,
-//! static table, Mermaid), and the saga assertions rustc evaluates.
+//! static table, Mermaid), and the rules rustc evaluates for each step.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
-use syn::{Ident, Path};
+use syn::Ident;
 
 use super::ast::{Arm, FlowInput, Item, StepNext, path_span};
 use super::dispatch::{dispatch, instruction_arms};
-use super::saga;
+use super::qualified_action::qualified_action;
+use super::rules::{self, DeferredDiagnostic};
 use super::state_enum::{StateVariant, expand_state_enum, state_enum_name};
 use crate::duration::duration_tokens;
 
@@ -17,6 +18,7 @@ pub(crate) fn expand(
     variants: &[StateVariant],
     mermaid: &str,
     private: &TokenStream,
+    deferred: &[DeferredDiagnostic],
 ) -> TokenStream {
     let flow = &input.name;
     let flow_name = flow.to_string();
@@ -75,13 +77,17 @@ pub(crate) fn expand(
                         expected: <#event as #private::Instruction>::VARIANTS,
                     });
                 };
-                let (name, next) = match #received { #(#patterns)* };
+                // `rules` reports an unmapped event in flow syntax, so no E0004 here.
+                let (name, next) = match #received {
+                    #(#patterns)*
+                    _ => ::core::unreachable!(),
+                };
                 ::core::result::Result::Ok(#private::Transition { instruction: name, next })
             }
         }
     });
     let deadline_arms = waits.iter().filter_map(|wait| {
-        let deadline = wait.deadline.as_ref()?;
+        let deadline = wait.deadline()?;
         let state = &wait.state;
         let target = &deadline.target;
         let after = duration_tokens(deadline.after);
@@ -90,7 +96,7 @@ pub(crate) fn expand(
         })
     });
     let table = table_tokens(input, data, private);
-    let saga_checks = saga::assertions(input, variants, data, private);
+    let rule_checks = rules::assertions(input, variants, data, private, deferred);
 
     quote! {
         #(#attrs)*
@@ -168,17 +174,8 @@ pub(crate) fn expand(
             }
         }
 
-        #saga_checks
+        #rule_checks
     }
-}
-
-/// `<path as Action<Data>>`, spanned on the user's path so trait errors land there.
-pub(crate) fn qualified_action(
-    path: &Path,
-    data: &syn::Type,
-    private: &TokenStream,
-) -> TokenStream {
-    quote_spanned!(path_span(path)=> <#path as #private::Action<#data>>)
 }
 
 /// The static `FlowTable`.
@@ -223,7 +220,7 @@ fn table_tokens(input: &FlowInput, data: &syn::Type, private: &TokenStream) -> T
             Item::Wait(wait) => {
                 let name = wait.state.to_string();
                 let event = super::ast::path_text(&wait.event);
-                let deadline = match &wait.deadline {
+                let deadline = match wait.deadline() {
                     Some(deadline) => {
                         let after = duration_tokens(deadline.after);
                         let target = deadline.target.to_string();

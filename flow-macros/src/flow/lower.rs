@@ -87,7 +87,7 @@ pub(crate) fn lower(input: &FlowInput) -> (FlowSpec, SpanMap) {
                     name: wait.state.to_string(),
                     kind: StateKind::Wait(WaitSpec {
                         event: super::ast::path_text(&wait.event),
-                        deadline: wait.deadline.as_ref().map(|deadline| Deadline {
+                        deadline: wait.deadline().map(|deadline| Deadline {
                             after: deadline.after,
                             target: deadline.target.to_string(),
                         }),
@@ -98,7 +98,7 @@ pub(crate) fn lower(input: &FlowInput) -> (FlowSpec, SpanMap) {
                     name: wait.state.span(),
                     action: None,
                     edges: arm_spans(&wait.arms),
-                    deadline_target: wait.deadline.as_ref().map(|d| d.target.span()),
+                    deadline_target: wait.deadline().map(|d| d.target.span()),
                 });
             }
             Item::Step(step) => {

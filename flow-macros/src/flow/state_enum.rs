@@ -1,6 +1,8 @@
 //! The state enum of a flow: variants, names, `Display`, `FromStr`, serde and `FlowState`.
 //! Generated for valid and invalid flows alike, so code using the states stays quiet.
 
+use std::collections::HashSet;
+
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::Ident;
@@ -22,8 +24,11 @@ pub(crate) fn state_enum_name(input: &FlowInput) -> Ident {
 /// The distinct states in declaration order (the first declaration of a name wins).
 pub(crate) fn state_variants(input: &FlowInput) -> Vec<StateVariant> {
     let mut variants: Vec<StateVariant> = Vec::new();
+    // By name, not `Ident ==`: comparing two idents asks the compiler for both names, which
+    // makes a scan per state quadratic in bridge calls (seconds for 500 states).
+    let mut declared: HashSet<String> = HashSet::new();
     let mut add = |ident: &Ident, terminal: bool, doc: String| {
-        if variants.iter().all(|known| known.ident != *ident) {
+        if declared.insert(ident.to_string()) {
             variants.push(StateVariant {
                 ident: ident.clone(),
                 terminal,
