@@ -34,6 +34,9 @@ use proc_macro::TokenStream;
 /// Every wait says how long it lasts: `timeout 48h => State` (or `timeout = 48h => State`), or
 /// `timeout never` for one that may last however long it takes.
 ///
+/// The whole grammar, every form with a compiled example, the duration units, and what each
+/// end and status means: `flow_runtime::grammar`.
+///
 /// Generates `struct Checkout` implementing `Flow`, `enum CheckoutState`, the static
 /// transition table, dispatch `match`es and `Checkout::MERMAID`. Invalid flows do not compile.
 /// Add `#[flow(crate = path)]` before the flow when flow-runtime is renamed in Cargo.toml.

@@ -46,6 +46,7 @@ extern crate self as flow_runtime;
 
 pub mod clock;
 mod engine;
+pub mod grammar;
 mod instance_error;
 pub mod journal;
 mod outcome;
@@ -79,7 +80,7 @@ pub mod model {
 pub mod prelude {
     pub use crate::{
         Action, ActionError, Context, Engine, EngineError, Flow, FlowState, Instruction, Outcome,
-        Status, action, flow,
+        Stats, StatsConfig, Status, action, flow,
     };
 }
 
