@@ -5,7 +5,7 @@
 /// Bytes a message may take; longer messages are cut at a character boundary.
 const CAPACITY: usize = 512;
 
-/// A message of at most [`CAPACITY`] bytes, joined from parts by a `const fn`.
+/// A message of at most 512 bytes, joined from parts by a `const fn`.
 #[derive(Debug, Clone, Copy)]
 pub struct ComposedMessage {
     bytes: [u8; CAPACITY],
