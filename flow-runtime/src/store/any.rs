@@ -94,10 +94,11 @@ macro_rules! forward {
 /// The future of a hot-path call (insert, commit): the memory store's result at once, or
 /// a SQL store's boxed future. Not an `async fn`, whose state machine would be moved on
 /// every step for the memory store's sake.
-pub enum StoreCall<'a, T> {
+pub(crate) enum StoreCall<'a, T> {
     /// The memory store's answer.
     Ready(Ready<T>),
-    /// A SQL store's round trip.
+    /// A SQL store's round trip (never made in a build without SQL stores).
+    #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
     Pending(Pin<Box<dyn Future<Output = T> + Send + 'a>>),
 }
 
