@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use flow_runtime::store::SqlStore;
+use flow_runtime::store::{RedisStore, SqlStore};
 
 /// The PostgreSQL server tests use: `DATABASE_URL`, else the local default.
 pub fn postgres_url() -> String {
@@ -47,6 +47,28 @@ pub async fn fresh_postgres() -> Option<SqlStore> {
             .await
             .expect("connect to the test schema"),
     )
+}
+
+/// The Redis server tests use: `REDIS_URL`, else the local default.
+pub fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+/// A Redis store under a key prefix of its own (tests running at once never see each
+/// other's instances), or `None` when no server answers outside CI.
+pub async fn fresh_redis() -> Option<RedisStore> {
+    let url = redis_url();
+    let prefix = format!("flowtest{}", unique_suffix());
+    match RedisStore::connect_with_prefix(&url, &prefix).await {
+        Ok(store) => Some(store),
+        Err(error) => {
+            if in_ci() {
+                panic!("Redis is required under CI=true: {error} (set REDIS_URL)");
+            }
+            eprintln!("SKIPPED: Redis test, no server: {error} (set REDIS_URL to run it)");
+            None
+        }
+    }
 }
 
 /// A new SQLite file's URL in the system's temporary folder.

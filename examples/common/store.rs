@@ -1,5 +1,6 @@
 //! The store the examples run on: `FLOW_STORE` names it (`memory:` when unset), for example
-//! `FLOW_STORE=sqlite://checkout.db` or `FLOW_STORE=postgres://postgres@127.0.0.1/test`.
+//! `FLOW_STORE=sqlite://checkout.db`, `FLOW_STORE=postgres://postgres@127.0.0.1/test` or
+//! `FLOW_STORE=redis://127.0.0.1:6379`.
 
 use flow_runtime::store::{AnyStore, StoreError, redact_password};
 

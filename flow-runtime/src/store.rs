@@ -9,8 +9,12 @@
 mod any;
 mod memory;
 mod record;
+#[cfg(feature = "redis")]
+mod redis;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "redis"))]
+mod stored;
 mod url;
 
 use std::future::Future;
@@ -23,6 +27,8 @@ pub use memory::MemoryStore;
 pub use record::{
     Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, OperatorRequest, StepCommit,
 };
+#[cfg(feature = "redis")]
+pub use redis::RedisStore;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use sql::{SqlOptions, SqlStore, Synchronous};
 pub use url::{StoreUrl, redact_password};

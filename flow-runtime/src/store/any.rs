@@ -19,6 +19,8 @@ use super::{
 };
 use crate::outcome::Status;
 
+#[cfg(feature = "redis")]
+use super::redis::RedisStore;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 use super::sql::SqlStore;
 
@@ -29,6 +31,9 @@ pub enum AnyStore {
     /// SQLite or PostgreSQL.
     #[cfg(any(feature = "sqlite", feature = "postgres"))]
     Sql(SqlStore),
+    /// Redis.
+    #[cfg(feature = "redis")]
+    Redis(RedisStore),
 }
 
 impl AnyStore {
@@ -38,7 +43,22 @@ impl AnyStore {
         match StoreUrl::parse(url)? {
             StoreUrl::Memory => Ok(AnyStore::Memory(MemoryStore::new())),
             StoreUrl::Sqlite(url) | StoreUrl::Postgres(url) => Self::connect_sql(&url).await,
+            StoreUrl::Redis(url) => Self::connect_redis(&url).await,
         }
+    }
+
+    #[cfg(feature = "redis")]
+    async fn connect_redis(url: &str) -> Result<Self, StoreError> {
+        RedisStore::connect(url).await.map(AnyStore::Redis)
+    }
+
+    #[cfg(not(feature = "redis"))]
+    async fn connect_redis(url: &str) -> Result<Self, StoreError> {
+        Err(StoreError::InvalidUrl {
+            url: super::url::redact_password(url),
+            reason: "this build has no Redis store: enable the `redis` feature of flow-runtime"
+                .into(),
+        })
     }
 
     #[cfg(any(feature = "sqlite", feature = "postgres"))]
@@ -60,6 +80,8 @@ impl AnyStore {
             AnyStore::Memory(_) => "memory",
             #[cfg(any(feature = "sqlite", feature = "postgres"))]
             AnyStore::Sql(store) => store.dialect(),
+            #[cfg(feature = "redis")]
+            AnyStore::Redis(_) => "redis",
         }
     }
 }
@@ -67,6 +89,13 @@ impl AnyStore {
 impl From<MemoryStore> for AnyStore {
     fn from(store: MemoryStore) -> Self {
         AnyStore::Memory(store)
+    }
+}
+
+#[cfg(feature = "redis")]
+impl From<RedisStore> for AnyStore {
+    fn from(store: RedisStore) -> Self {
+        AnyStore::Redis(store)
     }
 }
 
@@ -87,6 +116,8 @@ macro_rules! forward {
             AnyStore::Memory($store) => $call.await,
             #[cfg(any(feature = "sqlite", feature = "postgres"))]
             AnyStore::Sql($store) => Box::pin($call).await,
+            #[cfg(feature = "redis")]
+            AnyStore::Redis($store) => Box::pin($call).await,
         }
     };
 }
@@ -121,6 +152,8 @@ macro_rules! forward_hot {
             AnyStore::Memory(store) => StoreCall::Ready(ready(store.$now($($arg),*))),
             #[cfg(any(feature = "sqlite", feature = "postgres"))]
             AnyStore::Sql(store) => StoreCall::Pending(Box::pin(store.$call($($arg),*))),
+            #[cfg(feature = "redis")]
+            AnyStore::Redis(store) => StoreCall::Pending(Box::pin(store.$call($($arg),*))),
         }
     };
 }
@@ -132,6 +165,8 @@ impl Store for AnyStore {
             AnyStore::Memory(store) => store.keeps_running_context(),
             #[cfg(any(feature = "sqlite", feature = "postgres"))]
             AnyStore::Sql(store) => store.keeps_running_context(),
+            #[cfg(feature = "redis")]
+            AnyStore::Redis(store) => store.keeps_running_context(),
         }
     }
 
@@ -161,6 +196,10 @@ impl Store for AnyStore {
             // A SQL store writes every field anyway: the full commit, owning its data.
             #[cfg(any(feature = "sqlite", feature = "postgres"))]
             AnyStore::Sql(store) => StoreCall::Pending(Box::pin(store.commit(step.into_commit()))),
+            #[cfg(feature = "redis")]
+            AnyStore::Redis(store) => {
+                StoreCall::Pending(Box::pin(store.commit(step.into_commit())))
+            }
         }
     }
 

@@ -21,10 +21,9 @@ use std::time::{Duration, SystemTime};
 use flow_core::InstanceId;
 use sqlx::Row;
 
-use row::{
-    Undecodable, entry_json, error_json, flag, kind_name, micros, record_columns, record_from_row,
-    signed, summary_from_row,
-};
+use row::{kind_name, record_columns, record_from_row, summary_from_row};
+
+use super::stored::{Undecodable, entry_json, error_json, flag, micros, signed};
 
 use super::url::redact_password;
 use super::{
@@ -866,7 +865,7 @@ impl Store for SqlStore {
             .await
             .map_err(sql_error)?
         });
-        Ok(earliest.map(row::time))
+        Ok(earliest.map(super::stored::time))
     }
 
     async fn request(&self, id: InstanceId, request: OperatorRequest) -> Result<(), StoreError> {

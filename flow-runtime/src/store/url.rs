@@ -14,6 +14,8 @@ pub enum StoreUrl {
     Sqlite(String),
     /// `postgres://user:pass@host/db` (or `postgresql://`): a shared database.
     Postgres(String),
+    /// `redis://[user:pass@]host:port[/db]` (or `rediss://` with TLS): a shared Redis.
+    Redis(String),
 }
 
 impl StoreUrl {
@@ -29,9 +31,12 @@ impl StoreUrl {
         if trimmed.starts_with("postgres://") || trimmed.starts_with("postgresql://") {
             return Ok(StoreUrl::Postgres(trimmed.to_owned()));
         }
+        if trimmed.starts_with("redis://") || trimmed.starts_with("rediss://") {
+            return Ok(StoreUrl::Redis(trimmed.to_owned()));
+        }
         Err(StoreError::InvalidUrl {
             url: redact_password(trimmed),
-            reason: "expected `memory:`, `sqlite://PATH`, `sqlite::memory:` or `postgres://USER:PASSWORD@HOST/DATABASE`".into(),
+            reason: "expected `memory:`, `sqlite://PATH`, `sqlite::memory:`, `postgres://USER:PASSWORD@HOST/DATABASE` or `redis://HOST:PORT`".into(),
         })
     }
 }
@@ -41,7 +46,9 @@ impl fmt::Display for StoreUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StoreUrl::Memory => f.write_str("memory:"),
-            StoreUrl::Sqlite(url) | StoreUrl::Postgres(url) => f.write_str(&redact_password(url)),
+            StoreUrl::Sqlite(url) | StoreUrl::Postgres(url) | StoreUrl::Redis(url) => {
+                f.write_str(&redact_password(url))
+            }
         }
     }
 }

@@ -1,0 +1,727 @@
+//! Instances in Redis: the fast shared store, for many engine processes.
+//!
+//! Every change of an instance is one Lua script (compare-and-set on the revision and the
+//! lease's fencing token, the journal entry with its cap, the due-queue, the lease and
+//! status indexes, the operator request back): one round trip, atomic. Scripts run by
+//! `EVALSHA` and are loaded again when the server answers `NOSCRIPT`.
+//!
+//! Keys are spread over 16 shards, each with its own hash tag (`{flow:7}`): an instance's
+//! hash and journal and its shard's due-queue and indexes share one slot, so a script only
+//! touches one slot, and a Redis Cluster spreads the shards over its nodes.
+
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime};
+
+use flow_core::InstanceId;
+use redis::aio::ConnectionManager;
+use redis::{AsyncCommands, Script, Value};
+
+use super::stored::{StoredFields, Undecodable, entry_json, error_json, flag, micros, signed};
+use super::url::redact_password;
+use super::{
+    Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, OperatorRequest, Store, StoreError,
+};
+use crate::outcome::Status;
+
+/// Shards of the keyspace: each a hash tag of its own.
+const SHARDS: u64 = 16;
+
+/// Prepends the shared functions to a script.
+macro_rules! script {
+    ($file:literal) => {
+        concat!(
+            include_str!("redis/prelude.lua"),
+            "\n",
+            include_str!(concat!("redis/", $file))
+        )
+    };
+}
+
+/// The scripts, compiled once per store.
+struct Scripts {
+    insert: Script,
+    commit: Script,
+    acquire: Script,
+    claim_due: Script,
+    claim_orphan: Script,
+    release: Script,
+    load: Script,
+    quarantine: Script,
+    request: Script,
+}
+
+impl Scripts {
+    fn new() -> Self {
+        Self {
+            insert: Script::new(script!("insert.lua")),
+            commit: Script::new(script!("commit.lua")),
+            acquire: Script::new(script!("acquire.lua")),
+            claim_due: Script::new(script!("claim_due.lua")),
+            claim_orphan: Script::new(script!("claim_orphan.lua")),
+            release: Script::new(script!("release.lua")),
+            load: Script::new(script!("load.lua")),
+            quarantine: Script::new(script!("quarantine.lua")),
+            request: Script::new(script!("request.lua")),
+        }
+    }
+}
+
+/// A store in Redis. See the [module docs](crate::store) for the shared semantics.
+pub struct RedisStore {
+    connection: ConnectionManager,
+    /// Boxed: nine scripts with their hashes would make every `AnyStore` that large.
+    scripts: Box<Scripts>,
+    prefix: String,
+    url: String,
+}
+
+/// The keys of one instance and its shard, in the order the scripts take them.
+struct Keys {
+    record: String,
+    journal: String,
+    due: String,
+    leases: String,
+    status: String,
+}
+
+fn redis_error(error: redis::RedisError) -> StoreError {
+    StoreError::Backend(error.to_string())
+}
+
+impl RedisStore {
+    /// Opens the Redis server `url` names (`redis://[user:password@]host:port[/db]`).
+    /// Warns when the server keeps nothing on disk: a restart would lose every instance.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with_prefix(url, "flow").await
+    }
+
+    /// [`RedisStore::connect`] with keys under `prefix` (several engines, or tests, can
+    /// share one server without seeing each other's instances).
+    pub async fn connect_with_prefix(url: &str, prefix: &str) -> Result<Self, StoreError> {
+        let redacted = redact_password(url);
+        let connect_error = |reason: String| StoreError::Connect {
+            url: redacted.clone(),
+            reason,
+        };
+        let client = redis::Client::open(url).map_err(|error| connect_error(error.to_string()))?;
+        // One plain connection first, without the manager's reconnect loop: a refused
+        // connection or a rejected password is reported at once, in the server's words.
+        tokio::time::timeout(
+            Duration::from_secs(10),
+            client.get_multiplexed_async_connection(),
+        )
+        .await
+        .map_err(|_| connect_error("no answer within 10s".into()))?
+        .map_err(|error| connect_error(error.to_string()))?;
+        let mut connection =
+            tokio::time::timeout(Duration::from_secs(10), ConnectionManager::new(client))
+                .await
+                .map_err(|_| connect_error("no answer within 10s".into()))?
+                .map_err(|error| connect_error(error.to_string()))?;
+        let pong: String = redis::cmd("PING")
+            .query_async(&mut connection)
+            .await
+            .map_err(|error| connect_error(error.to_string()))?;
+        debug_assert_eq!(pong, "PONG");
+        warn_without_persistence(&mut connection, &redacted).await;
+        Ok(Self {
+            connection,
+            scripts: Box::new(Scripts::new()),
+            prefix: prefix.to_owned(),
+            url: redacted,
+        })
+    }
+
+    /// The store's URL, without its password.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The key of `id`'s record hash, for tools that inspect what is stored.
+    pub fn record_key(&self, id: InstanceId) -> String {
+        self.keys(id).record
+    }
+
+    fn shard_tag(&self, shard: u64) -> String {
+        format!("{}:{{{}:{shard}}}", self.prefix, self.prefix)
+    }
+
+    fn keys(&self, id: InstanceId) -> Keys {
+        self.shard_keys(id.seed() % SHARDS, Some(id))
+    }
+
+    fn shard_keys(&self, shard: u64, id: Option<InstanceId>) -> Keys {
+        let tag = self.shard_tag(shard);
+        let id = id.map(|id| id.to_string()).unwrap_or_default();
+        Keys {
+            record: format!("{tag}:rec:{id}"),
+            journal: format!("{tag}:jrn:{id}"),
+            due: format!("{tag}:due"),
+            leases: format!("{tag}:leases"),
+            status: format!("{tag}:status"),
+        }
+    }
+
+    /// Runs `script` over the keys of `id` with `args`.
+    async fn run(
+        &self,
+        script: &Script,
+        id: InstanceId,
+        args: &[Vec<u8>],
+    ) -> Result<Value, StoreError> {
+        let keys = self.keys(id);
+        let mut invocation = script.prepare_invoke();
+        invocation
+            .key(&keys.record)
+            .key(&keys.journal)
+            .key(&keys.due)
+            .key(&keys.leases)
+            .key(&keys.status)
+            .arg(id.to_string());
+        for arg in args {
+            invocation.arg(arg.as_slice());
+        }
+        let mut connection = self.connection.clone();
+        invocation
+            .invoke_async(&mut connection)
+            .await
+            .map_err(redis_error)
+    }
+
+    async fn quarantine(&self, id: InstanceId, undecodable: &Undecodable) {
+        tracing::error!(instance = %undecodable.id, reason = %undecodable.reason, store = %self.url, "stored record cannot be decoded; quarantined");
+        let args = [undecodable.reason.clone().into_bytes()];
+        if let Err(error) = self.run(&self.scripts.quarantine, id, &args).await {
+            tracing::error!(instance = %id, %error, "quarantining a record failed");
+        }
+    }
+
+    /// Claims, through `script`, the candidates of every shard in `candidates` order.
+    async fn claim_each(
+        &self,
+        script: &Script,
+        candidates: Vec<(f64, InstanceId)>,
+        now: SystemTime,
+        owner: u64,
+        ttl: Duration,
+        limit: usize,
+    ) -> Result<Vec<(InstanceRecord, Lease)>, StoreError> {
+        let mut claimed = Vec::new();
+        for (_, id) in candidates {
+            if claimed.len() >= limit {
+                break;
+            }
+            let args = [
+                micros(now).to_string().into_bytes(),
+                signed(owner).to_string().into_bytes(),
+                micros(now + ttl).to_string().into_bytes(),
+            ];
+            let answer = self.run(script, id, &args).await?;
+            if let Some(record) = self.record_answer(id, answer).await?
+                && let Some(lease) = record.lease
+            {
+                claimed.push((record, lease));
+            }
+        }
+        Ok(claimed)
+    }
+
+    /// The record of an `{'ok', {hash, journal}}` answer; `None` for other answers.
+    async fn record_answer(
+        &self,
+        id: InstanceId,
+        answer: Value,
+    ) -> Result<Option<InstanceRecord>, StoreError> {
+        let parts = array(answer);
+        match parts.first().map(text).as_deref() {
+            Some("ok") => {
+                let record = parts.into_iter().nth(1).map(array).unwrap_or_default();
+                match decode_record(id, record) {
+                    Ok(record) => Ok(Some(record)),
+                    Err(undecodable) => {
+                        self.quarantine(id, &undecodable).await;
+                        Ok(None)
+                    }
+                }
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Up to `limit` ids per shard from the sorted set `key_of(shard)` scored at most
+    /// `now`, merged, earliest first.
+    async fn candidates(
+        &self,
+        key_of: impl Fn(&Keys) -> &String,
+        now: SystemTime,
+        limit: usize,
+    ) -> Result<Vec<(f64, InstanceId)>, StoreError> {
+        let mut connection = self.connection.clone();
+        let mut found: Vec<(f64, InstanceId)> = Vec::new();
+        for shard in 0..SHARDS {
+            let keys = self.shard_keys(shard, None);
+            let entries: Vec<(String, f64)> = connection
+                .zrangebyscore_limit_withscores(
+                    key_of(&keys),
+                    "-inf",
+                    micros(now),
+                    0,
+                    limit as isize,
+                )
+                .await
+                .map_err(redis_error)?;
+            found.extend(
+                entries
+                    .into_iter()
+                    .filter_map(|(id, score)| Some((score, id.parse::<InstanceId>().ok()?))),
+            );
+        }
+        found.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        Ok(found)
+    }
+}
+
+/// Warns when the server would lose every instance on a restart.
+async fn warn_without_persistence(connection: &mut ConnectionManager, url: &str) {
+    let appendonly: Result<Vec<String>, _> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("appendonly")
+        .query_async(connection)
+        .await;
+    let save: Result<Vec<String>, _> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("save")
+        .query_async(connection)
+        .await;
+    if let (Ok(appendonly), Ok(save)) = (appendonly, save) {
+        let aof = appendonly.get(1).is_some_and(|value| value == "yes");
+        let snapshots = save.get(1).is_some_and(|value| !value.is_empty());
+        if !aof && !snapshots {
+            tracing::warn!(store = %url, "Redis keeps nothing on disk (appendonly no, no save points): a restart of the server loses every instance; set `appendonly yes` and `appendfsync always` for durable flows");
+        }
+    }
+}
+
+fn array(value: Value) -> Vec<Value> {
+    match value {
+        Value::Array(items) => items,
+        Value::Nil => Vec::new(),
+        other => vec![other],
+    }
+}
+
+fn bytes(value: &Value) -> Vec<u8> {
+    match value {
+        Value::BulkString(bytes) => bytes.clone(),
+        Value::SimpleString(text) => text.clone().into_bytes(),
+        Value::Int(number) => number.to_string().into_bytes(),
+        _ => Vec::new(),
+    }
+}
+
+fn text(value: &Value) -> String {
+    String::from_utf8_lossy(&bytes(value)).into_owned()
+}
+
+/// Decodes `{hash fields and values, journal entries}` into a record.
+fn decode_record(id: InstanceId, parts: Vec<Value>) -> Result<InstanceRecord, Undecodable> {
+    let mut parts = parts.into_iter();
+    let hash = parts.next().map(array).unwrap_or_default();
+    let journal: Vec<String> = parts
+        .next()
+        .map(array)
+        .unwrap_or_default()
+        .iter()
+        .map(text)
+        .collect();
+    let mut fields: HashMap<String, Vec<u8>> = HashMap::new();
+    let mut hash = hash.into_iter();
+    while let (Some(name), Some(value)) = (hash.next(), hash.next()) {
+        fields.insert(text(&name), bytes(&value));
+    }
+    let fail = |what: &str, reason: String| Undecodable {
+        id: id.to_string(),
+        reason: format!("{what}: {reason}"),
+    };
+    let string = |name: &str| -> Result<String, Undecodable> {
+        let raw = fields
+            .get(name)
+            .ok_or_else(|| fail(name, "missing".into()))?;
+        String::from_utf8(raw.clone()).map_err(|error| fail(name, error.to_string()))
+    };
+    let optional = |name: &str| -> Result<Option<String>, Undecodable> {
+        match fields.get(name) {
+            None => Ok(None),
+            Some(raw) if raw.is_empty() => Ok(None),
+            Some(raw) => String::from_utf8(raw.clone())
+                .map(Some)
+                .map_err(|error| fail(name, error.to_string())),
+        }
+    };
+    let number = |name: &str| -> Result<i64, Undecodable> {
+        let value = string(name)?;
+        value
+            .parse()
+            .map_err(|_| fail(name, format!("`{value}` is not a number")))
+    };
+    let optional_number = |name: &str| -> Result<Option<i64>, Undecodable> {
+        optional(name)?
+            .map(|value| {
+                value
+                    .parse()
+                    .map_err(|_| fail(name, format!("`{value}` is not a number")))
+            })
+            .transpose()
+    };
+    StoredFields {
+        id: string("id")?,
+        flow: string("flow")?,
+        flow_version: number("flow_version")?,
+        state: string("state")?,
+        status: string("status")?,
+        attempt: number("attempt")?,
+        step: number("step")?,
+        revision: number("revision")?,
+        context: fields.get("context").cloned().unwrap_or_default(),
+        due_at: optional_number("due_at")?,
+        compensation_boundary: optional_number("compensation_boundary")?,
+        paused_from: optional("paused_from")?,
+        cancelled: number("cancelled")?,
+        queries: number("queries")?,
+        request: optional("request")?,
+        error: optional("error")?,
+        fence: number("fence")?,
+        lease_owner: optional_number("lease_owner")?,
+        lease_expires_at: optional_number("lease_expires_at")?,
+        journal: journal.join(","),
+    }
+    .decode()
+}
+
+/// An optional number as a script argument: empty when absent.
+fn optional_arg(value: Option<i64>) -> Vec<u8> {
+    value
+        .map(|value| value.to_string())
+        .unwrap_or_default()
+        .into_bytes()
+}
+
+fn arg(value: impl ToString) -> Vec<u8> {
+    value.to_string().into_bytes()
+}
+
+impl Store for RedisStore {
+    fn keeps_running_context(&self) -> bool {
+        true
+    }
+
+    async fn insert(
+        &self,
+        mut record: InstanceRecord,
+        now: SystemTime,
+        lease_to: Option<(u64, Duration)>,
+    ) -> Result<Option<Lease>, StoreError> {
+        let lease = lease_to.map(|(owner, ttl)| Lease {
+            token: 1,
+            owner,
+            expires_at: now + ttl,
+        });
+        record.lease = lease;
+        let fields: Vec<(&str, Vec<u8>)> = vec![
+            ("id", arg(record.id)),
+            ("flow", arg(&record.flow)),
+            ("flow_version", arg(record.flow_version)),
+            ("state", arg(&record.state)),
+            ("status", arg(record.status.name())),
+            ("attempt", arg(record.attempt)),
+            ("step", arg(signed(record.step))),
+            ("revision", arg(signed(record.revision))),
+            ("context", record.context.clone()),
+            ("due_at", optional_arg(record.due_at.map(micros))),
+            (
+                "compensation_boundary",
+                optional_arg(record.compensation_boundary.map(signed)),
+            ),
+            (
+                "paused_from",
+                record.paused_from.map(Status::name).unwrap_or("").into(),
+            ),
+            ("cancelled", arg(flag(record.cancelled))),
+            ("queries", arg(record.queries)),
+            (
+                "request",
+                record
+                    .request
+                    .map(OperatorRequest::name)
+                    .unwrap_or("")
+                    .into(),
+            ),
+            (
+                "error",
+                record
+                    .error
+                    .as_ref()
+                    .map(error_json)
+                    .unwrap_or_default()
+                    .into_bytes(),
+            ),
+            ("fence", arg(lease.map_or(0, |lease| signed(lease.token)))),
+            (
+                "lease_owner",
+                optional_arg(lease.map(|lease| signed(lease.owner))),
+            ),
+            (
+                "lease_expires_at",
+                optional_arg(lease.map(|lease| micros(lease.expires_at))),
+            ),
+            ("quarantine", Vec::new()),
+        ];
+        let mut args = vec![arg(fields.len() * 2)];
+        for (name, value) in fields {
+            args.push(name.as_bytes().to_vec());
+            args.push(value);
+        }
+        args.extend(
+            record
+                .journal
+                .iter()
+                .map(|entry| entry_json(entry).into_bytes()),
+        );
+        let answer = self.run(&self.scripts.insert, record.id, &args).await?;
+        if text(&answer) == "exists" {
+            return Err(StoreError::AlreadyExists(record.id));
+        }
+        Ok(lease)
+    }
+
+    async fn load(&self, id: InstanceId) -> Result<Option<InstanceRecord>, StoreError> {
+        let answer = array(self.run(&self.scripts.load, id, &[]).await?);
+        match answer.first().map(text).as_deref() {
+            Some("missing") => Ok(None),
+            Some("quarantined") => Err(StoreError::Quarantined {
+                instance: id,
+                reason: answer.get(1).map(text).unwrap_or_default(),
+            }),
+            _ => {
+                let record = answer.into_iter().nth(1).map(array).unwrap_or_default();
+                match decode_record(id, record) {
+                    Ok(record) => Ok(Some(record)),
+                    Err(undecodable) => {
+                        self.quarantine(id, &undecodable).await;
+                        Err(StoreError::Quarantined {
+                            instance: id,
+                            reason: undecodable.reason,
+                        })
+                    }
+                }
+            }
+        }
+    }
+
+    async fn commit(&self, commit: Commit) -> Result<CommitAck, StoreError> {
+        let args = [
+            arg(commit.expected_revision),
+            arg(commit.lease_token),
+            arg(&commit.state),
+            arg(commit.status.name()),
+            arg(commit.attempt),
+            arg(commit.step),
+            arg(flag(commit.context.is_some())),
+            commit.context.clone().unwrap_or_default(),
+            optional_arg(commit.due_at.map(micros)),
+            optional_arg(commit.compensation_boundary.map(signed)),
+            commit.paused_from.map(Status::name).unwrap_or("").into(),
+            arg(flag(commit.cancelled)),
+            arg(commit.queries),
+            commit
+                .error
+                .as_ref()
+                .map(error_json)
+                .unwrap_or_default()
+                .into_bytes(),
+            arg(flag(commit.clear_request)),
+            arg(flag(commit.release_lease)),
+            arg(micros(commit.lease_expires_at)),
+            commit
+                .journal
+                .as_ref()
+                .map(entry_json)
+                .unwrap_or_default()
+                .into_bytes(),
+            arg(commit.journal_cap),
+        ];
+        let answer = array(self.run(&self.scripts.commit, commit.id, &args).await?);
+        let word = |index: usize| answer.get(index).map(text).unwrap_or_default();
+        match word(0).as_str() {
+            "ok" => Ok(CommitAck {
+                revision: word(1).parse().unwrap_or(0),
+                request: OperatorRequest::from_name(&word(2)),
+            }),
+            "missing" => Err(StoreError::NotFound(commit.id)),
+            "quarantined" => Err(StoreError::Quarantined {
+                instance: commit.id,
+                reason: word(1),
+            }),
+            "fenced" => Err(StoreError::Fenced {
+                instance: commit.id,
+                given: commit.lease_token,
+                current: word(1).parse().unwrap_or(0),
+            }),
+            "conflict" => Err(StoreError::Conflict {
+                instance: commit.id,
+                expected: commit.expected_revision,
+                found: word(1).parse().unwrap_or(0),
+            }),
+            other => Err(StoreError::Backend(format!(
+                "unexpected answer `{other}` to a commit"
+            ))),
+        }
+    }
+
+    async fn acquire(
+        &self,
+        id: InstanceId,
+        owner: u64,
+        now: SystemTime,
+        ttl: Duration,
+    ) -> Result<Option<(InstanceRecord, Lease)>, StoreError> {
+        let args = [arg(micros(now)), arg(signed(owner)), arg(micros(now + ttl))];
+        let answer = self.run(&self.scripts.acquire, id, &args).await?;
+        let parts = array(answer.clone());
+        match parts.first().map(text).as_deref() {
+            Some("missing") => Err(StoreError::NotFound(id)),
+            Some("busy") => Ok(None),
+            Some("quarantined") => Err(StoreError::Quarantined {
+                instance: id,
+                reason: parts.get(1).map(text).unwrap_or_default(),
+            }),
+            _ => match self.record_answer(id, answer).await? {
+                Some(record) => {
+                    let lease = record.lease.ok_or_else(|| {
+                        StoreError::Backend(format!("instance `{id}` was leased without a lease"))
+                    })?;
+                    Ok(Some((record, lease)))
+                }
+                None => Err(StoreError::Quarantined {
+                    instance: id,
+                    reason: "its stored record cannot be decoded".into(),
+                }),
+            },
+        }
+    }
+
+    async fn release(&self, id: InstanceId, lease: Lease) -> Result<(), StoreError> {
+        self.run(&self.scripts.release, id, &[arg(lease.token)])
+            .await?;
+        Ok(())
+    }
+
+    async fn claim_due(
+        &self,
+        now: SystemTime,
+        owner: u64,
+        ttl: Duration,
+        limit: usize,
+    ) -> Result<Vec<(InstanceRecord, Lease)>, StoreError> {
+        let candidates = self.candidates(|keys| &keys.due, now, limit).await?;
+        self.claim_each(&self.scripts.claim_due, candidates, now, owner, ttl, limit)
+            .await
+    }
+
+    async fn claim_orphans(
+        &self,
+        now: SystemTime,
+        owner: u64,
+        ttl: Duration,
+        limit: usize,
+    ) -> Result<Vec<(InstanceRecord, Lease)>, StoreError> {
+        // The lease index holds every leased instance; the script keeps the orphans.
+        let candidates = self
+            .candidates(|keys| &keys.leases, now, limit.saturating_mul(4))
+            .await?;
+        self.claim_each(
+            &self.scripts.claim_orphan,
+            candidates,
+            now,
+            owner,
+            ttl,
+            limit,
+        )
+        .await
+    }
+
+    async fn next_due(&self) -> Result<Option<SystemTime>, StoreError> {
+        let mut connection = self.connection.clone();
+        let mut earliest: Option<f64> = None;
+        for shard in 0..SHARDS {
+            let keys = self.shard_keys(shard, None);
+            let first: Vec<(String, f64)> = connection
+                .zrange_withscores(&keys.due, 0, 0)
+                .await
+                .map_err(redis_error)?;
+            if let Some((_, score)) = first.first() {
+                earliest = Some(earliest.map_or(*score, |known| known.min(*score)));
+            }
+        }
+        Ok(earliest.map(|score| super::stored::time(score as i64)))
+    }
+
+    async fn request(&self, id: InstanceId, request: OperatorRequest) -> Result<(), StoreError> {
+        let answer = self
+            .run(&self.scripts.request, id, &[arg(request.name())])
+            .await?;
+        if matches!(answer, Value::Int(0)) {
+            return Err(StoreError::NotFound(id));
+        }
+        Ok(())
+    }
+
+    async fn list(&self, status: Status, limit: usize) -> Result<Vec<InstanceSummary>, StoreError> {
+        let mut connection = self.connection.clone();
+        let prefix = format!("{}:", status.name());
+        let mut ids: Vec<InstanceId> = Vec::new();
+        for shard in 0..SHARDS {
+            let keys = self.shard_keys(shard, None);
+            let members: Vec<String> = connection
+                .zrangebylex_limit(
+                    &keys.status,
+                    format!("[{prefix}"),
+                    format!("[{prefix}\u{ff}"),
+                    0,
+                    limit as isize,
+                )
+                .await
+                .map_err(redis_error)?;
+            ids.extend(
+                members
+                    .iter()
+                    .filter_map(|member| member.strip_prefix(&prefix)?.parse::<InstanceId>().ok()),
+            );
+        }
+        ids.sort();
+        ids.truncate(limit);
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            let keys = self.keys(id);
+            let (flow, version, state): (Option<String>, Option<u32>, Option<String>) =
+                redis::cmd("HMGET")
+                    .arg(&keys.record)
+                    .arg("flow")
+                    .arg("flow_version")
+                    .arg("state")
+                    .query_async(&mut connection)
+                    .await
+                    .map_err(redis_error)?;
+            if let (Some(flow), Some(flow_version), Some(state)) = (flow, version, state) {
+                found.push(InstanceSummary {
+                    id,
+                    flow,
+                    flow_version,
+                    state,
+                    status,
+                });
+            }
+        }
+        Ok(found)
+    }
+}

@@ -1,0 +1,152 @@
+//! What durable stores keep of a record, field by field, and the one decoder that turns
+//! those fields back into an [`InstanceRecord`] or says exactly what in them cannot be read.
+//! SQL rows and Redis hashes hold the same fields, encoded the same way.
+
+use std::borrow::Cow;
+use std::time::{Duration, SystemTime};
+
+use crate::instance_error::InstanceError;
+use crate::journal::JournalEntry;
+use crate::outcome::Status;
+use crate::store::{InstanceRecord, Lease, OperatorRequest};
+
+/// Microseconds since the Unix epoch: the stored form of every time.
+pub(crate) fn micros(time: SystemTime) -> i64 {
+    let since_epoch = time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO);
+    i64::try_from(since_epoch.as_micros()).unwrap_or(i64::MAX)
+}
+
+/// The time stored as `micros`.
+pub(crate) fn time(micros: i64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_micros(u64::try_from(micros).unwrap_or(0))
+}
+
+/// A stored flag.
+pub(crate) fn flag(value: bool) -> i64 {
+    i64::from(value)
+}
+
+/// An unsigned counter as the signed column it is stored in (tokens and owners use all 64
+/// bits and are stored bit for bit).
+pub(crate) fn signed(value: u64) -> i64 {
+    value as i64
+}
+
+/// The JSON of an instance's last error, as stored in its row.
+pub(crate) fn error_json(error: &InstanceError) -> String {
+    // Strings, numbers and a kind: it always serializes.
+    serde_json::to_string(error).unwrap_or_else(|_| String::from("{}"))
+}
+
+/// The JSON of one journal entry, as stored in its row.
+pub(crate) fn entry_json(entry: &JournalEntry) -> String {
+    // A journal entry is strings, numbers and a time: it always serializes.
+    serde_json::to_string(entry).unwrap_or_else(|_| String::from("{}"))
+}
+
+/// A stored record that cannot be read: its id (as stored) and what is wrong.
+#[derive(Debug)]
+pub(crate) struct Undecodable {
+    pub(crate) id: String,
+    pub(crate) reason: String,
+}
+
+/// A record's fields as stored, before they are checked.
+pub(crate) struct StoredFields {
+    pub(crate) id: String,
+    pub(crate) flow: String,
+    pub(crate) flow_version: i64,
+    pub(crate) state: String,
+    pub(crate) status: String,
+    pub(crate) attempt: i64,
+    pub(crate) step: i64,
+    pub(crate) revision: i64,
+    pub(crate) context: Vec<u8>,
+    pub(crate) due_at: Option<i64>,
+    pub(crate) compensation_boundary: Option<i64>,
+    pub(crate) paused_from: Option<String>,
+    pub(crate) cancelled: i64,
+    pub(crate) queries: i64,
+    pub(crate) request: Option<String>,
+    pub(crate) error: Option<String>,
+    pub(crate) fence: i64,
+    pub(crate) lease_owner: Option<i64>,
+    pub(crate) lease_expires_at: Option<i64>,
+    /// The journal entries' JSON, joined by commas.
+    pub(crate) journal: String,
+}
+
+impl StoredFields {
+    /// The record, or what in the fields cannot be read.
+    pub(crate) fn decode(self) -> Result<InstanceRecord, Undecodable> {
+        let raw_id = self.id.clone();
+        let fail = |what: &str, message: String| Undecodable {
+            id: raw_id.clone(),
+            reason: format!("{what}: {message}"),
+        };
+        let id = self
+            .id
+            .parse::<flow_core::InstanceId>()
+            .map_err(|error| fail("id", error.to_string()))?;
+        let unsigned = |name: &str, value: i64| {
+            u64::try_from(value).map_err(|_| fail(name, format!("{value} is negative")))
+        };
+        let small = |name: &str, value: i64| {
+            u32::try_from(value).map_err(|_| fail(name, format!("{value} is out of range")))
+        };
+        let status = Status::from_name(&self.status)
+            .ok_or_else(|| fail("status", format!("`{}` is not a status", self.status)))?;
+        let paused_from = self
+            .paused_from
+            .map(|name| {
+                Status::from_name(&name)
+                    .ok_or_else(|| fail("paused_from", format!("`{name}` is not a status")))
+            })
+            .transpose()?;
+        let request = self
+            .request
+            .map(|name| {
+                OperatorRequest::from_name(&name)
+                    .ok_or_else(|| fail("request", format!("`{name}` is not an operator request")))
+            })
+            .transpose()?;
+        let journal: Vec<JournalEntry> = serde_json::from_str(&format!("[{}]", self.journal))
+            .map_err(|error| fail("journal", error.to_string()))?;
+        let error: Option<InstanceError> = self
+            .error
+            .map(|json| {
+                serde_json::from_str(&json).map_err(|error| fail("error", error.to_string()))
+            })
+            .transpose()?;
+        let lease = self.lease_expires_at.map(|expires_at| Lease {
+            token: self.fence as u64,
+            owner: self.lease_owner.unwrap_or(0) as u64,
+            expires_at: time(expires_at),
+        });
+        Ok(InstanceRecord {
+            id,
+            flow: Cow::Owned(self.flow),
+            flow_version: small("flow_version", self.flow_version)?,
+            state: Cow::Owned(self.state),
+            status,
+            attempt: small("attempt", self.attempt)?,
+            step: unsigned("step", self.step)?,
+            revision: unsigned("revision", self.revision)?,
+            context: self.context,
+            journal,
+            due_at: self.due_at.map(time),
+            compensation_boundary: self
+                .compensation_boundary
+                .map(|boundary| unsigned("compensation_boundary", boundary))
+                .transpose()?,
+            paused_from,
+            cancelled: self.cancelled != 0,
+            queries: small("queries", self.queries)?,
+            request,
+            error,
+            lease,
+        })
+    }
+}
