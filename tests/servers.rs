@@ -15,6 +15,13 @@ pub fn postgres_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
 }
 
+/// Says on the real stderr (not the test harness's captured one, which a passing test
+/// never shows) that a test did not run.
+fn say_skipped(why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED: {why}");
+}
+
 /// Whether this run is CI, where a missing server fails the test.
 pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|value| value == "true" || value == "1")
@@ -31,7 +38,9 @@ pub async fn fresh_postgres() -> Option<SqlStore> {
             if in_ci() {
                 panic!("PostgreSQL is required under CI=true: {error} (set DATABASE_URL)");
             }
-            eprintln!("SKIPPED: PostgreSQL test, no server: {error} (set DATABASE_URL to run it)");
+            say_skipped(&format!(
+                "PostgreSQL test, no server: {error} (set DATABASE_URL to run it)"
+            ));
             return None;
         }
     };
@@ -65,7 +74,9 @@ pub async fn fresh_redis() -> Option<RedisStore> {
             if in_ci() {
                 panic!("Redis is required under CI=true: {error} (set REDIS_URL)");
             }
-            eprintln!("SKIPPED: Redis test, no server: {error} (set REDIS_URL to run it)");
+            say_skipped(&format!(
+                "Redis test, no server: {error} (set REDIS_URL to run it)"
+            ));
             None
         }
     }

@@ -20,7 +20,14 @@ use flow_runtime::{Flow, StartOptions};
 use flows::Checkout;
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() {
+    if let Err(error) = run().await {
+        eprintln!("error: {error}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let stats = config::statistics();
     let engine = config::engine(store::from_env().await?, &stats)?;
     for (index, (scenario, order)) in config::demo_orders().into_iter().enumerate() {
@@ -30,10 +37,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let outcome = engine.run_with::<Checkout>(order, options).await?;
         println!("order {number} ({scenario}, {channel}):");
         report::print_path(&outcome.journal);
-        println!("    ended in {} ({:?})", outcome.state, outcome.status);
-        if let Some(error) = &outcome.error {
-            println!("    why: {error}");
-        }
+        report::print_end(outcome.state, outcome.status, outcome.error.as_ref());
         if outcome.data.effects.is_empty() {
             println!("    effects: none");
         } else {

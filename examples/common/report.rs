@@ -1,7 +1,7 @@
 //! Printing shared by the examples: an instance's path and a flow's statistics.
 
 use flow_runtime::stats::StatsSnapshot;
-use flow_runtime::{JournalEntry, JournalKind};
+use flow_runtime::{InstanceError, JournalEntry, JournalKind, Status};
 
 /// Prints each journal entry of an instance as one line.
 pub fn print_path(journal: &[JournalEntry]) {
@@ -35,6 +35,14 @@ pub fn print_path(journal: &[JournalEntry]) {
                 entry.from, entry.action, entry.attempt, entry.instruction
             ),
         }
+    }
+}
+
+/// Prints where an instance ended and, when it failed, why.
+pub fn print_end(state: impl std::fmt::Display, status: Status, error: Option<&InstanceError>) {
+    println!("    ended in {state} ({status:?})");
+    if let Some(error) = error {
+        println!("    why: {error}");
     }
 }
 

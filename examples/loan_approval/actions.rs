@@ -42,7 +42,9 @@ pub async fn check_credit(ctx: &mut Context<LoanApplication>) -> Result<Credit, 
 /// Opens the loan account.
 #[action(compensate = close_account, retry(attempts = 3, backoff = fixed(10ms)))]
 pub async fn open_account(ctx: &mut Context<LoanApplication>) -> Result<(), ActionError> {
-    let account = format!("LN-{}", ctx.idempotency_key().step + 1000);
+    // One account per application: the instance's id, shortened.
+    let instance = ctx.instance().to_string();
+    let account = format!("LN-{}", &instance[instance.len() - 6..]);
     ctx.data.effects.push(format!("opened account {account}"));
     ctx.data.account = Some(account);
     Ok(())

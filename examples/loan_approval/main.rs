@@ -19,13 +19,32 @@ mod config;
 mod flows;
 mod model;
 
-use flow_runtime::{AuditPlugin, Flow, Status};
+use flow_runtime::{AuditPlugin, Flow, Outcome, Status};
 
+use actions::ReviewDecision;
 use config::Script;
 use flows::LoanApproval;
 
+/// An application's path, where it ended and why, and its effects.
+fn print_outcome(outcome: &Outcome<LoanApproval>) {
+    println!("{} ({} EUR):", outcome.data.applicant, outcome.data.amount);
+    report::print_path(&outcome.journal);
+    report::print_end(outcome.state, outcome.status, outcome.error.as_ref());
+    if !outcome.data.effects.is_empty() {
+        println!("    effects: {}", outcome.data.effects.join("; "));
+    }
+    println!();
+}
+
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() {
+    if let Err(error) = run().await {
+        eprintln!("error: {error}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let stats = flow_runtime::Stats::default();
     let audit = AuditPlugin::new();
     let engine = config::engine(store::from_env().await?, &stats, &audit)?;
@@ -36,14 +55,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "found {} from an earlier run, waiting in {} since step {}; the committee approves",
             waiting.id, waiting.state, earlier.step
         );
-        let outcome = engine.signal::<LoanApproval>(waiting.id, "Approve").await?;
-        println!("{} ({} EUR):", outcome.data.applicant, outcome.data.amount);
-        report::print_path(&outcome.journal);
-        println!("    ended in {} ({:?})", outcome.state, outcome.status);
-        if let Some(error) = &outcome.error {
-            println!("    why: {error}");
-        }
-        println!();
+        let outcome = engine
+            .signal::<LoanApproval>(waiting.id, ReviewDecision::Approve)
+            .await?;
+        print_outcome(&outcome);
     }
     let mut reviewed = None;
     for (application, script) in config::demo_applications() {
@@ -73,16 +88,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 continue;
             }
         }
-        println!("{applicant} ({} EUR):", outcome.data.amount);
-        report::print_path(&outcome.journal);
-        println!("    ended in {} ({:?})", outcome.state, outcome.status);
-        if let Some(error) = &outcome.error {
-            println!("    why: {error}");
-        }
-        if !outcome.data.effects.is_empty() {
-            println!("    effects: {}", outcome.data.effects.join("; "));
-        }
-        println!();
+        print_outcome(&outcome);
     }
     if let Some(instance) = reviewed {
         println!("audit trail of {instance}:");

@@ -20,6 +20,9 @@ impl std::hash::Hash for InstanceId {
 }
 
 impl InstanceId {
+    /// The all-zero id, which no instance has: shown where a stored id cannot be read.
+    pub const NIL: InstanceId = InstanceId(Uuid::nil());
+
     /// A new, time-ordered id.
     pub fn new() -> Self {
         Self(Uuid::now_v7())

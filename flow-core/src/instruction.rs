@@ -34,9 +34,11 @@ impl Instruction for () {
     }
 }
 
-/// What a wait can be signalled with: its event type's variant (`Decision::Approve`, checked
-/// by the compiler), or the variant's name as a string, for callers from outside (an HTTP
-/// request, a command line) whose spelling is checked when the signal arrives.
+/// What a wait can be signalled with: a variant of its event type (`Decision::Approve`: no
+/// typo in the name can compile), or the variant's name as a string, for callers from
+/// outside (an HTTP request, a command line). Either way the name is checked against the
+/// wait when the signal arrives; the compiler does not check that the enum is the wait's
+/// own event type.
 pub trait SignalEvent {
     /// The event's name, as the flow's wait maps it.
     fn event_name(&self) -> &str;

@@ -179,7 +179,8 @@ impl<S: Store> Engine<S> {
     /// Delivers `event` to the waiting instance `instance` of `F`, and drives it on in the
     /// caller's task. `event` is a variant of the wait's event type
     /// (`engine.signal::<Loan>(id, ReviewDecision::Approve)`), or its name as a string for
-    /// callers from outside (`"Approve"`); a misspelt name is refused with the closest one.
+    /// callers from outside (`"Approve"`). The name is checked against the wait when the
+    /// signal arrives; a misspelt one is refused with the closest one.
     pub async fn signal<F: Flow>(
         &self,
         instance: InstanceId,
@@ -190,8 +191,7 @@ impl<S: Store> Engine<S> {
     {
         let event = event.event_name();
         let registered = self.registered::<F>()?;
-        let (record, lease) = self.acquire(instance).await?;
-        check_flow::<F>(&record)?;
+        let (record, lease) = self.acquire_for::<F>(instance).await?;
         let mut activation = match Activation::<F>::load(record, lease, registered.stats.clone()) {
             Ok(activation) => activation,
             Err(error) => {
@@ -338,6 +338,20 @@ impl<S: Store> Engine<S> {
         }
     }
 
+    /// Leases `instance` if it is an instance of `F` (name and version); otherwise lets go of
+    /// it at once and says whose it is.
+    pub(crate) async fn acquire_for<F: Flow>(
+        &self,
+        instance: InstanceId,
+    ) -> Result<(InstanceRecord, Lease), EngineError> {
+        let (record, lease) = self.acquire(instance).await?;
+        if let Err(error) = check_flow::<F>(&record) {
+            let _ = self.inner.store.release(instance, lease).await;
+            return Err(error);
+        }
+        Ok((record, lease))
+    }
+
     async fn acquire(&self, instance: InstanceId) -> Result<(InstanceRecord, Lease), EngineError> {
         match self
             .inner
@@ -367,14 +381,16 @@ fn is_resting(status: Status, due_at: Option<SystemTime>) -> bool {
     }
 }
 
+/// Refuses a record of another flow or version than `F`: decoding it with `F`'s table would
+/// move it on a definition it did not start with.
 fn check_flow<F: Flow>(record: &InstanceRecord) -> Result<(), EngineError> {
-    if record.flow == F::NAME {
+    if record.flow == F::NAME && record.flow_version == F::VERSION {
         Ok(())
     } else {
         Err(EngineError::WrongFlow {
             instance: record.id,
-            expected: F::NAME,
-            actual: record.flow.to_string(),
+            expected: format!("{} v{}", F::NAME, F::VERSION),
+            actual: format!("{} v{}", record.flow, record.flow_version),
         })
     }
 }

@@ -7,7 +7,9 @@
 //! flow! {
 //!     /// Doc comments become the flow type's docs.
 //!     #[flow(crate = my_runtime)]          // only when flow-runtime is renamed in Cargo.toml
-//!     pub flow Name: DataType, version 2 { // `version N` is optional (1 by default)
+//!     pub flow Name: DataType, version 2 { // `version N` is optional (1 by default); each
+//!                                          // instance stays on the version it started on,
+//!                                          // so register every version still running
 //!         start State;                     // exactly one start state
 //!         ...steps, waits and ends, in any order...
 //!     }
@@ -21,6 +23,9 @@
 //! | `wait W on Event, timeout 48h => Late { E1 => X, E2 => Y }` | in `W`, wait for a signal of type `Event`; `E1` leads to `X`, `E2` to `Y`; with no signal within 48 hours, go to `Late`. `timeout = 48h` is the same. |
 //! | `wait W on Event, timeout never { .. }` | a wait that may last however long it takes: the author says so, so a forgotten deadline is a compile error. |
 //! | `success S1, S2;` | success ends: the instance is `Completed`. |
+//!
+//! Lines that end in `{ .. }` take no `;`; the others (`start`, `=> B;`, `success`,
+//! `failure`) end in one.
 //! | `failure F1, F2;` | failure ends: completed compensable steps are undone, latest first, and the instance is `Failed`. |
 //!
 //! Durations are an integer or decimal with a unit: `ms`, `s`, `m` (minutes), `h`, `d`
@@ -37,10 +42,10 @@
 //! | `compensate = undo_fn` | the side effect is undone by `async fn undo_fn(ctx: &mut Context<Data>) -> Result<(), ActionError>` |
 //! | `pivot` | the point of no return: after it, the flow only goes forward (nothing is undone) |
 //! | `readonly` | no side effect: nothing to undo |
-//! | `retry(attempts = 3, backoff = exponential(50ms, 2s), jitter = true)` | attempts in all, and the delay between them (`fixed(1s)` or `exponential(first, max)`) |
+//! | `retry(attempts = 3, backoff = exponential(50ms, 2s), jitter = true)` | attempts in all, and the delay between them (`fixed(1s)` or `exponential(first, max)`); `jitter` (on by default) draws each delay between half of it and all of it, seeded by the instance, so retries of many instances do not arrive at once |
 //! | `compensate_retry(..)` | the same, for the compensation |
 //! | `timeout = 2s` | an attempt that takes longer fails (retryable), or, with `query`, has an unknown outcome |
-//! | `query = check_fn` | how to ask whether an attempt whose outcome is unknown went through |
+//! | `query = check_fn` | how to ask whether an attempt whose outcome is unknown went through: `async fn check_fn(ctx: &mut Context<Data>) -> Result<I, ActionError>`, with the action's instruction type, returning `ActionError::unknown` while it cannot tell yet |
 //!
 //! A side-effecting action needs one of `compensate`, `pivot` or `readonly`, steps after a
 //! pivot need a retry policy, and no compensable step may follow a pivot: the macro checks
@@ -135,7 +140,7 @@
 //! | `Failed` | compensated: in a failure end, or in the state of the step that failed for good |
 //! | `Cancelled` | compensated after an operator's `cancel` |
 //! | `Paused` | stopped by an operator; `resume` goes on |
-//! | `Manual` | needs a person: a compensation kept failing, a pivot had passed, or the record could not be read |
+//! | `Manual` | needs a person: a compensation kept failing; a step failed after a pivot had passed; an unknown outcome stayed unknown through every query; its record could not be read; its driver was lost on the memory store; or a panic outside the flow's actions (a plugin) stopped it |
 //!
 //! # Where a failed instance rests, and why
 //!

@@ -79,8 +79,9 @@ pub mod model {
 /// Everything a flow file and an action file need.
 pub mod prelude {
     pub use crate::{
-        Action, ActionError, Context, Engine, EngineError, Flow, FlowState, Instruction, Outcome,
-        Stats, StatsConfig, Status, action, flow,
+        Action, ActionError, Clock, Context, Engine, EngineBuilder, EngineConfig, EngineError,
+        Flow, FlowState, Instruction, JournalKind, Outcome, Stats, StatsConfig, Status, action,
+        flow,
     };
 }
 

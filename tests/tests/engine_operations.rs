@@ -710,3 +710,31 @@ async fn a_wait_takes_its_event_type_or_the_event_name() {
         .unwrap();
     assert_eq!(denied.state, ReviewState::Denied);
 }
+
+#[tokio::test]
+async fn a_signal_for_another_flow_is_refused_and_leaves_the_instance_free() {
+    let engine = Engine::builder()
+        .config(fast())
+        .register::<Review>()
+        .register::<Payments>()
+        .build()
+        .unwrap();
+    let waiting = engine.run::<Review>(Application::default()).await.unwrap();
+    let error = engine
+        .signal::<Payments>(waiting.instance, "Approve")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "instance `{}` runs flow `Review v1`, not `Payments v1`",
+            waiting.instance
+        )
+    );
+    // Not `Busy`: the refused signal let go of its lease.
+    let approved = engine
+        .signal::<Review>(waiting.instance, Decision::Approve)
+        .await
+        .unwrap();
+    assert_eq!(approved.state, ReviewState::Approved);
+}

@@ -340,3 +340,62 @@ async fn two_engines_share_one_postgres_database() {
     one.shutdown().await;
     two.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_engine_hands_back_what_it_does_not_run_to_one_that_does() {
+    use flow_tests::conformance::Weighing;
+    use flow_tests::crash_flow::Shipping;
+    let path = fresh_sqlite_path();
+    let url = format!("sqlite://{}", path.display());
+    // An engine that runs only another flow, as in a rolling deploy.
+    let other = flow_runtime::EngineBuilder::with_store(SqlStore::connect(&url).await.unwrap())
+        .config(flow_runtime::EngineConfig {
+            poll_interval: Duration::from_millis(5),
+            ..flow_runtime::EngineConfig::default()
+        })
+        .register::<Shipping>()
+        .build()
+        .unwrap();
+    let id = InstanceId::new();
+    let due = InstanceRecord {
+        flow: Cow::Borrowed("Weighing"),
+        state: Cow::Borrowed("New"),
+        context: br#"{"data":{"weight":0},"labels":[]}"#.to_vec(),
+        due_at: Some(SystemTime::now()),
+        ..record(id)
+    };
+    other
+        .store()
+        .insert(due, SystemTime::now(), None)
+        .await
+        .unwrap();
+    // It claims the instance and hands it back, still due.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let stored = other.record(id).await.unwrap();
+        if stored.revision > 0 {
+            assert!(stored.due_at.is_some(), "the timer is kept");
+            assert_eq!(stored.lease, None);
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never claimed");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // An engine that runs the flow takes it up.
+    let knowing = flow_runtime::EngineBuilder::with_store(SqlStore::connect(&url).await.unwrap())
+        .config(flow_runtime::EngineConfig {
+            poll_interval: Duration::from_millis(5),
+            ..flow_runtime::EngineConfig::default()
+        })
+        .register::<Weighing>()
+        .build()
+        .unwrap();
+    let outcome = tokio::time::timeout(Duration::from_secs(10), knowing.wait_ended::<Weighing>(id))
+        .await
+        .expect("taken up")
+        .unwrap();
+    assert_eq!(outcome.status, Status::Completed);
+    assert_eq!(outcome.data.weight, 2);
+    other.shutdown().await;
+    knowing.shutdown().await;
+}

@@ -60,7 +60,14 @@ where
             } else {
                 policy.action
             };
-            let error = ActionError::retryable(format!("`{name}` panicked: {message}"));
+            let message = format!("`{name}` panicked: {message}");
+            // An action that can be queried may have done its work before it panicked: its
+            // outcome is unknown, and the query finds it out (it never counts as a failure).
+            let error = if policy.query.is_some() {
+                ActionError::unknown(message)
+            } else {
+                ActionError::retryable(message)
+            };
             if !inner.plugins.is_empty() {
                 let event = step_event(activation, policy.action);
                 inner

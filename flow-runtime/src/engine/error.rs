@@ -33,14 +33,14 @@ pub enum EngineError {
     /// No instance has this id.
     #[error("no instance `{0}`")]
     NoSuchInstance(InstanceId),
-    /// The instance belongs to another flow than the one named.
+    /// The instance belongs to another flow, or another version, than the one named.
     #[error("instance `{instance}` runs flow `{actual}`, not `{expected}`")]
     WrongFlow {
+        /// The flow and version named by the caller (`Review v2`).
+        expected: String,
         /// The instance.
         instance: InstanceId,
-        /// The flow named by the caller.
-        expected: &'static str,
-        /// The instance's flow.
+        /// The instance's flow and version (`Review v1`).
         actual: String,
     },
     /// The instance is being worked on; try again when it rests.

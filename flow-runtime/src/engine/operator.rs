@@ -119,15 +119,7 @@ impl<'a, S: Store> Operator<'a, S> {
                     F::State::ALL.iter().map(|state| state.name()),
                 ),
             })?;
-        let (record, lease) = self.engine.acquire(instance).await?;
-        if record.flow != F::NAME {
-            let _ = self.engine.inner.store.release(instance, lease).await;
-            return Err(EngineError::WrongFlow {
-                instance,
-                expected: F::NAME,
-                actual: record.flow.to_string(),
-            });
-        }
+        let (record, lease) = self.engine.acquire_for::<F>(instance).await?;
         if !matches!(
             record.status,
             Status::Paused | Status::Waiting | Status::Manual

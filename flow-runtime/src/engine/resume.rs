@@ -16,6 +16,36 @@ use super::inner::{Inner, Resume};
 use crate::outcome::Status;
 use crate::store::{Commit, InstanceRecord, Lease, Store};
 
+/// How long an instance of a flow this engine does not know waits before it is offered
+/// again: the due time it had is gone with the claim, and an engine that knows its flow
+/// (another version in a rolling deploy, say) should get it soon.
+const HAND_BACK_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Gives back a claimed instance of a flow this engine does not know, so that an engine
+/// that knows it takes it up: a due instance stays due (its claim consumed the timer), an
+/// orphan stays an orphan (its lease stays, lapsed).
+pub(crate) async fn hand_back<S: Store>(
+    inner: &Inner<S>,
+    record: InstanceRecord,
+    lease: Lease,
+    orphan: bool,
+) {
+    tracing::info!(flow = %record.flow, version = record.flow_version, instance = %record.id, "instance of a flow this engine does not run; handed back for an engine that does");
+    let now = inner.clock.now();
+    let commit = if orphan {
+        record.unchanged(lease.token, inner.config.journal_cap, now)
+    } else {
+        Commit {
+            due_at: Some(record.due_at.unwrap_or(now + HAND_BACK_AFTER)),
+            release_lease: true,
+            ..record.unchanged(lease.token, inner.config.journal_cap, now)
+        }
+    };
+    if let Err(error) = inner.store.commit(commit).await {
+        tracing::error!(instance = %record.id, %error, "handing an instance back failed");
+    }
+}
+
 /// Resumes stored instances of `F` for the worker.
 pub(crate) struct TypedResume<F>(pub(crate) PhantomData<fn() -> F>);
 
@@ -80,21 +110,8 @@ async fn quarantine<S: Store>(
 ) {
     tracing::error!(flow = %record.flow, instance = %record.id, %reason, "instance parked for a person");
     let commit = Commit {
-        id: record.id,
-        expected_revision: record.revision,
-        lease_token: lease.token,
-        state: record.state.clone(),
         status: Status::Manual,
-        attempt: record.attempt,
-        step: record.step,
-        context: None,
-        journal: None,
-        journal_cap: inner.config.journal_cap,
         due_at: None,
-        compensation_boundary: record.compensation_boundary,
-        paused_from: record.paused_from,
-        cancelled: record.cancelled,
-        queries: record.queries,
         error: Some(crate::InstanceError::reason(
             reason.clone(),
             record.attempt,
@@ -102,7 +119,7 @@ async fn quarantine<S: Store>(
         )),
         clear_request: true,
         release_lease: true,
-        lease_expires_at: inner.clock.now(),
+        ..record.unchanged(lease.token, inner.config.journal_cap, inner.clock.now())
     };
     if let Err(error) = inner.store.commit(commit).await {
         tracing::error!(instance = %record.id, %error, "quarantine failed");

@@ -6,6 +6,7 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use super::inner::Inner;
+use super::resume;
 use crate::store::Store;
 
 /// Runs until the engine shuts down or is dropped.
@@ -59,8 +60,7 @@ async fn claim_and_spawn<S: Store>(inner: &Arc<Inner<S>>) {
         let full_batch = claimed.len() >= inner.config.claim_batch;
         for (record, lease) in claimed {
             let Some(flow) = inner.by_name(&record.flow, record.flow_version) else {
-                tracing::error!(flow = %record.flow, version = record.flow_version, instance = %record.id, "due instance of an unregistered flow; leaving it for an engine that knows it");
-                let _ = inner.store.release(record.id, lease).await;
+                resume::hand_back(inner, record, lease, false).await;
                 continue;
             };
             let activation = flow.resume.resume(Arc::clone(inner), record, lease);
@@ -92,7 +92,7 @@ async fn adopt_orphans<S: Store>(inner: &Arc<Inner<S>>) {
     };
     for (record, lease) in orphans {
         let Some(flow) = inner.by_name(&record.flow, record.flow_version) else {
-            let _ = inner.store.release(record.id, lease).await;
+            resume::hand_back(inner, record, lease, true).await;
             continue;
         };
         let activation = flow.resume.adopt(Arc::clone(inner), record, lease);

@@ -88,6 +88,39 @@ pub struct InstanceRecord {
     pub lease: Option<Lease>,
 }
 
+impl InstanceRecord {
+    /// A commit that writes the record back as it is, by the holder of `lease_token` (the
+    /// caller changes what it needs to); it keeps the lease until `lease_expires_at`.
+    pub fn unchanged(
+        &self,
+        lease_token: u64,
+        journal_cap: usize,
+        lease_expires_at: SystemTime,
+    ) -> Commit {
+        Commit {
+            id: self.id,
+            expected_revision: self.revision,
+            lease_token,
+            state: self.state.clone(),
+            status: self.status,
+            attempt: self.attempt,
+            step: self.step,
+            context: None,
+            journal: None,
+            journal_cap,
+            due_at: self.due_at,
+            compensation_boundary: self.compensation_boundary,
+            paused_from: self.paused_from,
+            cancelled: self.cancelled,
+            queries: self.queries,
+            error: self.error.clone(),
+            clear_request: false,
+            release_lease: false,
+            lease_expires_at,
+        }
+    }
+}
+
 /// A short view of an instance, for listings.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InstanceSummary {

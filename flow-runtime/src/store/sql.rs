@@ -203,8 +203,9 @@ impl SqlStore {
         tracing::error!(instance = %undecodable.id, reason = %undecodable.reason, store = %self.url, "stored record cannot be decoded; quarantined");
         let result = on_pool!(self, pool => {
             sqlx::query(
-                "UPDATE flow_instances SET quarantine = $2, due_at = NULL, lease_owner = NULL, \
-                 lease_expires_at = NULL WHERE id = $1",
+                // The timer and lease stay as they were (every queue skips quarantined
+                // records), so releasing the quarantine loses nothing.
+                "UPDATE flow_instances SET quarantine = $2 WHERE id = $1 AND quarantine IS NULL",
             )
             .bind(&undecodable.id)
             .bind(&undecodable.reason)
@@ -501,6 +502,24 @@ const POSTGRES_COMMIT: &str = concat!(
      SELECT revision, request, journal_len FROM updated"
 );
 
+/// Compacts a PostgreSQL journal past its cap, in a transaction of its own.
+#[cfg(feature = "postgres")]
+async fn compact_postgres(pool: &PgPool, id: &str, excess: i64) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let deleted = sqlx::query(COMPACT_JOURNAL)
+        .bind(id)
+        .bind(excess)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    sqlx::query(SHRINK_JOURNAL_LEN)
+        .bind(id)
+        .bind(deleted as i64)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
 /// What a commit's update answered: the new revision, the request left, the journal length.
 struct Applied {
     revision: u64,
@@ -599,7 +618,10 @@ impl Store for SqlStore {
             match row {
                 None => None,
                 Some(row) => match row.try_get::<Option<String>, _>(20) {
-                    Ok(Some(reason)) => Some(Err(Undecodable { id: id.to_string(), reason })),
+                    // Set aside before: say why, without setting it aside again.
+                    Ok(Some(reason)) => {
+                        return Err(StoreError::Quarantined { instance: id, reason });
+                    }
                     _ => Some(record_from_row(&row)),
                 },
             }
@@ -691,24 +713,13 @@ impl Store for SqlStore {
                             journal_len: row.get(2),
                         };
                         // Past the cap only: a second round trip, outside the step's
-                        // transaction (a longer journal after a crash here is harmless).
+                        // transaction. The step is committed whatever happens here: a
+                        // failure leaves the journal longer, and the next commit compacts.
                         let excess = applied.journal_len - commit.journal_cap as i64;
-                        if excess > 0 {
-                            let mut tx = pool.begin().await.map_err(sql_error)?;
-                            let deleted = sqlx::query(COMPACT_JOURNAL)
-                                .bind(&id)
-                                .bind(excess)
-                                .execute(&mut *tx)
-                                .await
-                                .map_err(sql_error)?
-                                .rows_affected();
-                            sqlx::query(SHRINK_JOURNAL_LEN)
-                                .bind(&id)
-                                .bind(deleted as i64)
-                                .execute(&mut *tx)
-                                .await
-                                .map_err(sql_error)?;
-                            tx.commit().await.map_err(sql_error)?;
+                        if excess > 0
+                            && let Err(error) = compact_postgres(pool, &id, excess).await
+                        {
+                            tracing::warn!(instance = %commit.id, %error, "journal compaction failed; the next commit tries again");
                         }
                         Some(applied)
                     }
@@ -889,7 +900,9 @@ impl Store for SqlStore {
             sqlx::query(
                 "SELECT id, flow, flow_version, state, status, quarantine FROM flow_instances \
                  WHERE (quarantine IS NULL AND status = $1) \
-                 OR ($1 = 'manual' AND quarantine IS NOT NULL) ORDER BY id LIMIT $2",
+                 OR ($1 = 'manual' AND (quarantine IS NOT NULL OR status NOT IN \
+                 ('running', 'waiting', 'paused', 'manual', 'completed', 'compensating', \
+                 'failed', 'cancelled'))) ORDER BY id LIMIT $2",
             )
             .bind(status.name())
             .bind(limit as i64)
@@ -897,7 +910,7 @@ impl Store for SqlStore {
             .await
             .map_err(sql_error)?
             .iter()
-            .filter_map(summary_from_row)
+            .map(summary_from_row)
             .collect()
         });
         Ok(found)

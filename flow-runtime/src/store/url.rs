@@ -25,7 +25,14 @@ impl StoreUrl {
         if trimmed == "memory:" || trimmed == "memory://" || trimmed == "memory" {
             return Ok(StoreUrl::Memory);
         }
-        if trimmed.starts_with("sqlite:") {
+        if let Some(path) = trimmed.strip_prefix("sqlite:") {
+            let path = path.trim_start_matches("//");
+            if path.is_empty() || path.starts_with('?') {
+                return Err(StoreError::InvalidUrl {
+                    url: redact_password(trimmed),
+                    reason: "a SQLite URL needs a file: `sqlite://orders.db`, `sqlite:///var/lib/flows.db` or `sqlite::memory:`".into(),
+                });
+            }
             return Ok(StoreUrl::Sqlite(trimmed.to_owned()));
         }
         if trimmed.starts_with("postgres://") || trimmed.starts_with("postgresql://") {
@@ -53,8 +60,29 @@ impl fmt::Display for StoreUrl {
     }
 }
 
-/// `url` with the password of its user info replaced by `***`, for errors and logs.
+/// `url` with the password of its user info, and any `password=` or `sslpassword=` query
+/// parameter, replaced by `***`, for errors and logs.
 pub fn redact_password(url: &str) -> String {
+    let url = redact_user_info(url);
+    let Some((base, query)) = url.split_once('?') else {
+        return url;
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _))
+                if key.eq_ignore_ascii_case("password")
+                    || key.eq_ignore_ascii_case("sslpassword") =>
+            {
+                format!("{key}=***")
+            }
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{base}?{}", query.join("&"))
+}
+
+fn redact_user_info(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else {
         return url.to_owned();
     };
@@ -96,6 +124,10 @@ mod tests {
             redact_password("postgres://a:b@c@host/db"),
             "postgres://a:***@host/db"
         );
+        assert_eq!(
+            redact_password("postgres://127.0.0.1/x?user=app&password=secret&sslmode=disable"),
+            "postgres://127.0.0.1/x?user=app&password=***&sslmode=disable"
+        );
     }
 
     #[test]
@@ -109,6 +141,10 @@ mod tests {
             StoreUrl::parse("postgresql://u:p@h/d").unwrap(),
             StoreUrl::Postgres(_)
         ));
+        for empty in ["sqlite://", "sqlite:", "sqlite://?synchronous=normal"] {
+            let error = StoreUrl::parse(empty).unwrap_err().to_string();
+            assert!(error.contains("needs a file"), "{empty}: {error}");
+        }
         let error = StoreUrl::parse("mysql://root:hunter2@localhost/db").unwrap_err();
         let message = error.to_string();
         assert!(

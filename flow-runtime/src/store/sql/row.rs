@@ -85,26 +85,31 @@ where
 }
 
 /// Decodes a row of `id, flow, flow_version, state, status, quarantine` into a listing
-/// entry; a quarantined record is listed as needing a person.
-pub(crate) fn summary_from_row<'r, R>(row: &'r R) -> Option<InstanceSummary>
+/// entry. A quarantined record, or one whose status cannot be read, is listed as needing a
+/// person, never left out.
+pub(crate) fn summary_from_row<'r, R>(row: &'r R) -> InstanceSummary
 where
     R: Row,
     usize: ColumnIndex<R>,
     i64: Decode<'r, R::Database> + Type<R::Database>,
     String: Decode<'r, R::Database> + Type<R::Database>,
 {
-    let id: String = row.try_get(0).ok()?;
-    let quarantine: Option<String> = row.try_get(5).ok()?;
-    let status: String = row.try_get(4).ok()?;
+    let text = |index: usize| row.try_get::<String, _>(index).unwrap_or_default();
+    let quarantine: Option<String> = row.try_get(5).ok().flatten();
     let status = match quarantine {
         Some(_) => Status::Manual,
-        None => Status::from_name(&status)?,
+        None => Status::from_name(&text(4)).unwrap_or(Status::Manual),
     };
-    Some(InstanceSummary {
-        id: id.parse().ok()?,
-        flow: row.try_get(1).ok()?,
-        flow_version: u32::try_from(row.try_get::<i64, _>(2).ok()?).ok()?,
-        state: row.try_get(3).ok()?,
+    InstanceSummary {
+        // An id that does not parse shows as the nil id: listed, for a person to look at.
+        id: text(0).parse().unwrap_or(flow_core::InstanceId::NIL),
+        flow: text(1),
+        flow_version: row
+            .try_get::<i64, _>(2)
+            .ok()
+            .and_then(|version| u32::try_from(version).ok())
+            .unwrap_or(0),
+        state: text(3),
         status,
-    })
+    }
 }
