@@ -48,6 +48,7 @@ macro_rules! store_conformance {
             check!(a_lease_taken_over_fences_the_old_holder);
             check!(a_commit_renews_or_ends_the_lease);
             check!(release_ends_only_the_current_lease);
+            check!(a_holder_at_work_renews_its_lease);
             check!(the_due_queue_hands_out_due_unleased_unpaused_instances_once);
             check!(the_due_queue_hands_out_the_earliest_first);
             check!(concurrent_claimers_each_get_an_instance_once);
@@ -330,6 +331,37 @@ pub async fn a_commit_renews_or_ends_the_lease<S: Store>(store: S) {
         store.commit(commit(id, 2, token)).await.unwrap_err(),
         StoreError::Fenced { .. }
     ));
+}
+
+pub async fn a_holder_at_work_renews_its_lease<S: Store>(store: S) {
+    let id = InstanceId::new();
+    let first = store
+        .insert(
+            record(id),
+            SystemTime::now(),
+            Some((1, Duration::from_millis(20))),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let later = SystemTime::now() + Duration::from_secs(60);
+    assert!(store.renew(id, first.token, later).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(40)).await;
+    assert!(
+        store
+            .acquire(id, 2, SystemTime::now(), TTL)
+            .await
+            .unwrap()
+            .is_none(),
+        "the renewed lease still holds"
+    );
+    assert_eq!(
+        store.load(id).await.unwrap().unwrap().lease.unwrap().owner,
+        1
+    );
+    // A stale holder cannot renew.
+    assert!(!store.renew(id, first.token + 100, later).await.unwrap());
+    assert!(!store.renew(InstanceId::new(), 1, later).await.unwrap());
 }
 
 pub async fn release_ends_only_the_current_lease<S: Store>(store: S) {

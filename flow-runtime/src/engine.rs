@@ -11,6 +11,7 @@ mod config;
 mod drive;
 mod error;
 mod inner;
+mod lease_keeper;
 mod operator;
 mod panic_guard;
 mod resume;

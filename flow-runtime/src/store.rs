@@ -155,6 +155,16 @@ pub trait Store: Send + Sync + 'static {
         ttl: Duration,
     ) -> impl Future<Output = Result<Option<(InstanceRecord, Lease)>, StoreError>> + Send;
 
+    /// Extends the lease with fencing token `token` on `id` until `expires_at`, while its
+    /// holder is still at work (a long action); `false` when that lease is no longer the
+    /// current one.
+    fn renew(
+        &self,
+        id: InstanceId,
+        token: u64,
+        expires_at: SystemTime,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// Ends `lease` on `id` (no-op when it is no longer the current lease).
     fn release(
         &self,

@@ -6,6 +6,7 @@
 //! task, and skips plugins and statistics behind one branch each when they are off.
 
 use std::borrow::Cow;
+use std::pin::pin;
 use std::time::{Duration, SystemTime};
 
 use flow_core::{ActionError, ErrorKind, Flow, FlowState, StateEntryKind, StepError, StepPolicy};
@@ -13,6 +14,7 @@ use flow_core::{ActionError, ErrorKind, Flow, FlowState, StateEntryKind, StepErr
 use super::activation::{Activation, FlowData};
 use super::error::EngineError;
 use super::inner::Inner;
+use super::lease_keeper::keep_leased;
 use super::panic_guard::{UserCall, catch};
 use super::saga;
 use crate::instance_error::InstanceError;
@@ -184,13 +186,17 @@ where
     let measured = activation.stats.is_some() || !inner.plugins.is_empty();
     let started = measured.then(|| inner.clock.now());
     activation.running = Some(UserCall::Step { policy, querying });
+    let (id, token) = (activation.id(), activation.lease.token);
     let result = if inner.plugins.wraps_actions() {
-        wrapped_attempt(inner, activation, policy, querying).await
+        let call = pin!(wrapped_attempt(inner, activation, policy, querying));
+        keep_leased(inner, id, token, call).await
     } else if policy.timeout.is_none() && !querying {
         // The common case without the timeout wrapper: one await less per step.
-        F::step(state, &mut activation.context).await
+        let call = pin!(F::step(state, &mut activation.context));
+        keep_leased(inner, id, token, call).await
     } else {
-        attempt(activation, policy, querying).await
+        let call = pin!(attempt(activation, policy, querying));
+        keep_leased(inner, id, token, call).await
     };
     activation.running = None;
     let now = inner.clock.now();

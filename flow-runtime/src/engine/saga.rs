@@ -10,6 +10,7 @@ use super::activation::{Activation, FlowData};
 use super::drive::{after_commit, step_event};
 use super::error::EngineError;
 use super::inner::Inner;
+use super::lease_keeper::keep_leased;
 use super::panic_guard::UserCall;
 use crate::instance_error::InstanceError;
 use crate::journal::{JournalEntry, JournalKind};
@@ -103,7 +104,11 @@ where
         name: compensation,
         state,
     });
-    let result = F::compensate(state, &mut activation.context).await;
+    let (id, token) = (activation.id(), activation.lease.token);
+    let result = {
+        let call = std::pin::pin!(F::compensate(state, &mut activation.context));
+        keep_leased(inner, id, token, call).await
+    };
     activation.running = None;
     let entry = match result {
         Ok(()) => undone(inner, activation, step, compensation, state),

@@ -213,6 +213,15 @@ impl Store for AnyStore {
         forward!(self, store => store.acquire(id, owner, now, ttl))
     }
 
+    async fn renew(
+        &self,
+        id: InstanceId,
+        token: u64,
+        expires_at: SystemTime,
+    ) -> Result<bool, StoreError> {
+        forward!(self, store => store.renew(id, token, expires_at))
+    }
+
     async fn release(&self, id: InstanceId, lease: Lease) -> Result<(), StoreError> {
         forward!(self, store => store.release(id, lease))
     }

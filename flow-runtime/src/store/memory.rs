@@ -317,6 +317,26 @@ impl Store for MemoryStore {
         Ok(Some((record.clone(), lease)))
     }
 
+    async fn renew(
+        &self,
+        id: InstanceId,
+        token: u64,
+        expires_at: SystemTime,
+    ) -> Result<bool, StoreError> {
+        let mut shard = self.shard(id);
+        match shard
+            .records
+            .get_mut(&id)
+            .and_then(|record| record.lease.as_mut())
+        {
+            Some(lease) if lease.token == token => {
+                lease.expires_at = expires_at;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     async fn release(&self, id: InstanceId, lease: Lease) -> Result<(), StoreError> {
         let mut shard = self.shard(id);
         if let Some(record) = shard.records.get_mut(&id)

@@ -45,6 +45,7 @@ struct Scripts {
     claim_due: Script,
     claim_orphan: Script,
     release: Script,
+    renew: Script,
     load: Script,
     quarantine: Script,
     request: Script,
@@ -59,6 +60,7 @@ impl Scripts {
             claim_due: Script::new(script!("claim_due.lua")),
             claim_orphan: Script::new(script!("claim_orphan.lua")),
             release: Script::new(script!("release.lua")),
+            renew: Script::new(script!("renew.lua")),
             load: Script::new(script!("load.lua")),
             quarantine: Script::new(script!("quarantine.lua")),
             request: Script::new(script!("request.lua")),
@@ -608,6 +610,17 @@ impl Store for RedisStore {
                 }),
             },
         }
+    }
+
+    async fn renew(
+        &self,
+        id: InstanceId,
+        token: u64,
+        expires_at: SystemTime,
+    ) -> Result<bool, StoreError> {
+        let args = [arg(token), arg(micros(expires_at))];
+        let answer = self.run(&self.scripts.renew, id, &args).await?;
+        Ok(matches!(answer, Value::Int(1)))
     }
 
     async fn release(&self, id: InstanceId, lease: Lease) -> Result<(), StoreError> {

@@ -777,6 +777,28 @@ impl Store for SqlStore {
         }
     }
 
+    async fn renew(
+        &self,
+        id: InstanceId,
+        token: u64,
+        expires_at: SystemTime,
+    ) -> Result<bool, StoreError> {
+        let renewed = on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE flow_instances SET lease_expires_at = $3 \
+                 WHERE id = $1 AND fence = $2 AND lease_expires_at IS NOT NULL",
+            )
+            .bind(id.to_string())
+            .bind(signed(token))
+            .bind(micros(expires_at))
+            .execute(pool)
+            .await
+            .map_err(sql_error)?
+            .rows_affected()
+        });
+        Ok(renewed > 0)
+    }
+
     async fn release(&self, id: InstanceId, lease: Lease) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             sqlx::query(
