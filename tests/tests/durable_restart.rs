@@ -1,5 +1,5 @@
 //! A process killed with SIGKILL mid-flow and mid-wait is replaced by the next process on
-//! the same SQLite file: running instances are adopted as orphans, waiting ones go on by
+//! the same SQLite file or PostgreSQL database: running instances are adopted as orphans, waiting ones go on by
 //! signal or deadline, retry timers fire when due. Nothing is lost, every step is committed
 //! once, and compensations run exactly for the instances that failed.
 
@@ -8,10 +8,10 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use flow_runtime::store::{AnyStore, SqlStore, Store};
+use flow_runtime::store::{AnyStore, Store};
 use flow_runtime::{InstanceId, JournalKind, Status};
 use flow_tests::crash_flow::{HANG_ENV, Shipping, engine};
-use flow_tests::servers::fresh_sqlite_path;
+use flow_tests::servers::{fresh_postgres, fresh_sqlite_path, postgres_url};
 
 /// How each shipment of the run is meant to go.
 const KINDS: [&str; 8] = [
@@ -28,10 +28,28 @@ async fn eventually(limit: Duration, what: &str, mut check: impl AsyncFnMut() ->
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_killed_process_is_replaced_and_nothing_is_lost() {
+async fn a_killed_process_is_replaced_and_nothing_is_lost_on_sqlite() {
     let path = fresh_sqlite_path();
     let url = format!("sqlite://{}", path.display());
-    let effects_file = path.with_extension("effects");
+    a_killed_process_is_replaced(&url, &path.with_extension("effects")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_process_is_replaced_and_nothing_is_lost_on_postgres() {
+    let Some(store) = fresh_postgres().await else {
+        return;
+    };
+    let schema: String = sqlx::query_scalar("SELECT current_schema()")
+        .fetch_one(store.postgres_pool().unwrap())
+        .await
+        .unwrap();
+    let url = format!("{}?options[search_path]={schema}", postgres_url());
+    a_killed_process_is_replaced(&url, &fresh_sqlite_path().with_extension("effects")).await;
+}
+
+/// The scenario on the store `url`; the actions log their effects to `effects_file`.
+async fn a_killed_process_is_replaced(url: &str, effects_file: &std::path::Path) {
+    let url = url.to_owned();
     let effects_file = effects_file.to_str().unwrap().to_owned();
 
     // The first process: starts the shipments and drives them until it is killed.
@@ -59,7 +77,7 @@ async fn a_killed_process_is_replaced_and_nothing_is_lost() {
 
     // Kill it once every kind is where it should be: hanging mid-step, a retry timer
     // pending, waiting for an approval.
-    let observer = SqlStore::connect(&url).await.unwrap();
+    let observer = AnyStore::connect(&url).await.unwrap();
     eventually(
         Duration::from_secs(20),
         "the child to reach its states",
