@@ -114,6 +114,65 @@ macro_rules! on_pool {
     };
 }
 
+/// A claim's statement in each dialect.
+#[cfg_attr(not(all(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+struct Claim {
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+/// Runs a claim statement on `pool`: its rows, decoded.
+macro_rules! claim_rows {
+    ($pool:expr, $sql:expr, $now:expr, $owner:expr, $ttl:expr, $limit:expr) => {
+        sqlx::query($sql)
+            .bind(micros($now))
+            .bind(signed($owner))
+            .bind(micros($now + $ttl))
+            .bind($limit as i64)
+            .fetch_all($pool)
+            .await
+            .map_err(sql_error)?
+            .iter()
+            .map(record_from_row)
+            .collect()
+    };
+}
+
+/// Appends `entry` as row `seq` of instance `id`'s journal, in `executor`.
+macro_rules! insert_journal_row {
+    ($executor:expr, $id:expr, $seq:expr, $entry:expr) => {
+        sqlx::query(INSERT_JOURNAL)
+            .bind($id)
+            .bind($seq)
+            .bind(signed($entry.step))
+            .bind(kind_name($entry.kind))
+            .bind(flag($entry.compensable))
+            .bind(entry_json($entry))
+            .execute($executor)
+            .await
+    };
+}
+
+/// Drops the `excess` oldest entries compensation does not need, in transaction `tx`.
+macro_rules! compact_journal {
+    ($tx:expr, $id:expr, $excess:expr) => {
+        async {
+            let deleted = sqlx::query(COMPACT_JOURNAL)
+                .bind($id)
+                .bind($excess)
+                .execute(&mut *$tx)
+                .await?
+                .rows_affected();
+            sqlx::query(SHRINK_JOURNAL_LEN)
+                .bind($id)
+                .bind(deleted as i64)
+                .execute(&mut *$tx)
+                .await
+                .map(|_| ())
+        }
+    };
+}
+
 /// A backend error as a store error.
 pub(crate) fn sql_error(error: sqlx::Error) -> StoreError {
     StoreError::Backend(error.to_string())
@@ -235,6 +294,27 @@ impl SqlStore {
             }
         }
         claimed
+    }
+
+    /// Leases the rows `claim` selects (at most `limit`, due or orphaned at `now`) to
+    /// `owner` for `ttl`, quarantining those that cannot be read.
+    async fn claim(
+        &self,
+        claim: Claim,
+        now: SystemTime,
+        owner: u64,
+        ttl: Duration,
+        limit: usize,
+    ) -> Result<Vec<(InstanceRecord, Lease)>, StoreError> {
+        let decoded: Vec<Result<InstanceRecord, Undecodable>> = match &self.backend {
+            // One writer at a time: the update is the claim.
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(pool) => claim_rows!(pool, claim.sqlite, now, owner, ttl, limit),
+            // Concurrent claimers skip each other's rows instead of waiting on them.
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(pool) => claim_rows!(pool, claim.postgres, now, owner, ttl, limit),
+        };
+        Ok(self.claimed(decoded).await)
     }
 
     /// Why a commit matched no row: gone, fenced, stale, or quarantined.
@@ -506,17 +586,7 @@ const POSTGRES_COMMIT: &str = concat!(
 #[cfg(feature = "postgres")]
 async fn compact_postgres(pool: &PgPool, id: &str, excess: i64) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let deleted = sqlx::query(COMPACT_JOURNAL)
-        .bind(id)
-        .bind(excess)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    sqlx::query(SHRINK_JOURNAL_LEN)
-        .bind(id)
-        .bind(deleted as i64)
-        .execute(&mut *tx)
-        .await?;
+    compact_journal!(tx, id, excess).await?;
     tx.commit().await
 }
 
@@ -582,15 +652,7 @@ impl Store for SqlStore {
                 false
             } else {
                 for (seq, entry) in record.journal.iter().enumerate() {
-                    sqlx::query(INSERT_JOURNAL)
-                        .bind(&id)
-                        .bind(seq as i64 + 1)
-                        .bind(signed(entry.step))
-                        .bind(kind_name(entry.kind))
-                        .bind(flag(entry.compensable))
-                        .bind(entry_json(entry))
-                        .execute(&mut *tx)
-                        .await
+                    insert_journal_row!(&mut *tx, &id, seq as i64 + 1, entry)
                         .map_err(sql_error)?;
                 }
                 tx.commit().await.map_err(sql_error)?;
@@ -662,32 +724,12 @@ impl Store for SqlStore {
                             journal_len: row.get(3),
                         };
                         if let Some(entry) = entry {
-                            sqlx::query(INSERT_JOURNAL)
-                                .bind(&id)
-                                .bind(row.get::<i64, _>(4))
-                                .bind(signed(entry.step))
-                                .bind(kind_name(entry.kind))
-                                .bind(flag(entry.compensable))
-                                .bind(entry_json(entry))
-                                .execute(&mut *tx)
-                                .await
+                            insert_journal_row!(&mut *tx, &id, row.get::<i64, _>(4), entry)
                                 .map_err(sql_error)?;
                         }
                         let excess = applied.journal_len - commit.journal_cap as i64;
                         if excess > 0 {
-                            let deleted = sqlx::query(COMPACT_JOURNAL)
-                                .bind(&id)
-                                .bind(excess)
-                                .execute(&mut *tx)
-                                .await
-                                .map_err(sql_error)?
-                                .rows_affected();
-                            sqlx::query(SHRINK_JOURNAL_LEN)
-                                .bind(&id)
-                                .bind(deleted as i64)
-                                .execute(&mut *tx)
-                                .await
-                                .map_err(sql_error)?;
+                            compact_journal!(tx, &id, excess).await.map_err(sql_error)?;
                         }
                         tx.commit().await.map_err(sql_error)?;
                         Some(applied)
@@ -821,35 +863,11 @@ impl Store for SqlStore {
         ttl: Duration,
         limit: usize,
     ) -> Result<Vec<(InstanceRecord, Lease)>, StoreError> {
-        let decoded: Vec<Result<InstanceRecord, Undecodable>> = match &self.backend {
-            // One writer at a time: the update is the claim.
-            #[cfg(feature = "sqlite")]
-            Backend::Sqlite(pool) => sqlx::query(claim_due!(""))
-                .bind(micros(now))
-                .bind(signed(owner))
-                .bind(micros(now + ttl))
-                .bind(limit as i64)
-                .fetch_all(pool)
-                .await
-                .map_err(sql_error)?
-                .iter()
-                .map(record_from_row)
-                .collect(),
-            // Concurrent claimers skip each other's rows instead of waiting on them.
-            #[cfg(feature = "postgres")]
-            Backend::Postgres(pool) => sqlx::query(claim_due!(" FOR UPDATE SKIP LOCKED"))
-                .bind(micros(now))
-                .bind(signed(owner))
-                .bind(micros(now + ttl))
-                .bind(limit as i64)
-                .fetch_all(pool)
-                .await
-                .map_err(sql_error)?
-                .iter()
-                .map(record_from_row)
-                .collect(),
+        let claim = Claim {
+            sqlite: claim_due!(""),
+            postgres: claim_due!(" FOR UPDATE SKIP LOCKED"),
         };
-        Ok(self.claimed(decoded).await)
+        self.claim(claim, now, owner, ttl, limit).await
     }
 
     async fn claim_orphans(
@@ -859,33 +877,11 @@ impl Store for SqlStore {
         ttl: Duration,
         limit: usize,
     ) -> Result<Vec<(InstanceRecord, Lease)>, StoreError> {
-        let decoded: Vec<Result<InstanceRecord, Undecodable>> = match &self.backend {
-            #[cfg(feature = "sqlite")]
-            Backend::Sqlite(pool) => sqlx::query(claim_orphans!(""))
-                .bind(micros(now))
-                .bind(signed(owner))
-                .bind(micros(now + ttl))
-                .bind(limit as i64)
-                .fetch_all(pool)
-                .await
-                .map_err(sql_error)?
-                .iter()
-                .map(record_from_row)
-                .collect(),
-            #[cfg(feature = "postgres")]
-            Backend::Postgres(pool) => sqlx::query(claim_orphans!(" FOR UPDATE SKIP LOCKED"))
-                .bind(micros(now))
-                .bind(signed(owner))
-                .bind(micros(now + ttl))
-                .bind(limit as i64)
-                .fetch_all(pool)
-                .await
-                .map_err(sql_error)?
-                .iter()
-                .map(record_from_row)
-                .collect(),
+        let claim = Claim {
+            sqlite: claim_orphans!(""),
+            postgres: claim_orphans!(" FOR UPDATE SKIP LOCKED"),
         };
-        Ok(self.claimed(decoded).await)
+        self.claim(claim, now, owner, ttl, limit).await
     }
 
     async fn next_due(&self) -> Result<Option<SystemTime>, StoreError> {
