@@ -33,6 +33,34 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     },
 ];
 
+/// In transaction `tx`: reads the database's version, refuses a newer one, and applies the
+/// `dialect` statements of the migrations it lacks, recording each.
+macro_rules! apply_missing {
+    ($tx:ident, $dialect:ident, $url:expr, $migrations:expr, $supported:expr) => {
+        sqlx::raw_sql("CREATE TABLE IF NOT EXISTS flow_schema (version BIGINT NOT NULL)")
+            .execute(&mut *$tx)
+            .await
+            .map_err(sql_error)?;
+        let found: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM flow_schema")
+            .fetch_one(&mut *$tx)
+            .await
+            .map_err(sql_error)?;
+        let found = found.unwrap_or(0);
+        check_not_newer($url, found, $supported)?;
+        for migration in $migrations.iter().filter(|m| m.version > found) {
+            sqlx::raw_sql(migration.$dialect)
+                .execute(&mut *$tx)
+                .await
+                .map_err(sql_error)?;
+            sqlx::query("INSERT INTO flow_schema (version) VALUES ($1)")
+                .bind(migration.version)
+                .execute(&mut *$tx)
+                .await
+                .map_err(sql_error)?;
+        }
+    };
+}
+
 /// Applies the migrations of `migrations` the database does not have yet.
 pub(crate) async fn migrate(
     backend: &Backend,
@@ -49,27 +77,7 @@ pub(crate) async fn migrate(
                 .begin_with("BEGIN IMMEDIATE")
                 .await
                 .map_err(sql_error)?;
-            sqlx::raw_sql("CREATE TABLE IF NOT EXISTS flow_schema (version BIGINT NOT NULL)")
-                .execute(&mut *tx)
-                .await
-                .map_err(sql_error)?;
-            let found: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM flow_schema")
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(sql_error)?;
-            let found = found.unwrap_or(0);
-            check_not_newer(url, found, supported)?;
-            for migration in migrations.iter().filter(|m| m.version > found) {
-                sqlx::raw_sql(migration.sqlite)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(sql_error)?;
-                sqlx::query("INSERT INTO flow_schema (version) VALUES ($1)")
-                    .bind(migration.version)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(sql_error)?;
-            }
+            apply_missing!(tx, sqlite, url, migrations, supported);
             tx.commit().await.map_err(sql_error)?;
         }
         #[cfg(feature = "postgres")]
@@ -80,27 +88,7 @@ pub(crate) async fn migrate(
                 .execute(&mut *tx)
                 .await
                 .map_err(sql_error)?;
-            sqlx::raw_sql("CREATE TABLE IF NOT EXISTS flow_schema (version BIGINT NOT NULL)")
-                .execute(&mut *tx)
-                .await
-                .map_err(sql_error)?;
-            let found: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM flow_schema")
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(sql_error)?;
-            let found = found.unwrap_or(0);
-            check_not_newer(url, found, supported)?;
-            for migration in migrations.iter().filter(|m| m.version > found) {
-                sqlx::raw_sql(migration.postgres)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(sql_error)?;
-                sqlx::query("INSERT INTO flow_schema (version) VALUES ($1)")
-                    .bind(migration.version)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(sql_error)?;
-            }
+            apply_missing!(tx, postgres, url, migrations, supported);
             tx.commit().await.map_err(sql_error)?;
         }
     }
