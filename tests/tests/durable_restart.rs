@@ -1,5 +1,5 @@
 //! A process killed with SIGKILL mid-flow and mid-wait is replaced by the next process on
-//! the same SQLite file or PostgreSQL database: running instances are adopted as orphans, waiting ones go on by
+//! the same SQLite file, PostgreSQL database or Redis server: running instances are adopted as orphans, waiting ones go on by
 //! signal or deadline, retry timers fire when due. Nothing is lost, every step is committed
 //! once, and compensations run exactly for the instances that failed.
 
@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use flow_runtime::store::{AnyStore, Store};
 use flow_runtime::{InstanceId, JournalKind, Status};
 use flow_tests::crash_flow::{HANG_ENV, Shipping, engine};
-use flow_tests::servers::{fresh_postgres, fresh_sqlite_path, postgres_url};
+use flow_tests::servers::{
+    fresh_postgres, fresh_redis, fresh_sqlite_path, postgres_url, redis_url,
+};
 
 /// How each shipment of the run is meant to go.
 const KINDS: [&str; 8] = [
@@ -44,6 +46,18 @@ async fn a_killed_process_is_replaced_and_nothing_is_lost_on_postgres() {
         .await
         .unwrap();
     let url = format!("{}?options[search_path]={schema}", postgres_url());
+    a_killed_process_is_replaced(&url, &fresh_sqlite_path().with_extension("effects")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_process_is_replaced_and_nothing_is_lost_on_redis() {
+    // A key prefix of this run's own, so no other run's instances are in the way.
+    let Some(store) = fresh_redis().await else {
+        return;
+    };
+    drop(store);
+    let prefix = format!("flowtest_restart_{}", std::process::id());
+    let url = format!("{}/?prefix={prefix}", redis_url().trim_end_matches('/'));
     a_killed_process_is_replaced(&url, &fresh_sqlite_path().with_extension("effects")).await;
 }
 

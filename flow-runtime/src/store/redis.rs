@@ -91,10 +91,12 @@ fn redis_error(error: redis::RedisError) -> StoreError {
 }
 
 impl RedisStore {
-    /// Opens the Redis server `url` names (`redis://[user:password@]host:port[/db]`).
-    /// Warns when the server keeps nothing on disk: a restart would lose every instance.
+    /// Opens the Redis server `url` names (`redis://[user:password@]host:port[/db]`), with
+    /// keys under `flow`, or under the URL's `?prefix=NAME`. Warns when the server keeps
+    /// nothing on disk: a restart would lose every instance.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        Self::connect_with_prefix(url, "flow").await
+        let (url, prefix) = split_prefix(url);
+        Self::connect_with_prefix(&url, &prefix).await
     }
 
     /// [`RedisStore::connect`] with keys under `prefix` (several engines, or tests, can
@@ -280,6 +282,29 @@ impl RedisStore {
         }
         found.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         Ok(found)
+    }
+}
+
+/// The URL without its `prefix=` query parameter, and that prefix (`flow` when absent).
+fn split_prefix(url: &str) -> (String, String) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_owned(), "flow".to_owned());
+    };
+    let mut prefix = "flow".to_owned();
+    let rest: Vec<&str> = query
+        .split('&')
+        .filter(|pair| match pair.strip_prefix("prefix=") {
+            Some(value) if !value.is_empty() => {
+                prefix = value.to_owned();
+                false
+            }
+            _ => !pair.is_empty(),
+        })
+        .collect();
+    if rest.is_empty() {
+        (base.to_owned(), prefix)
+    } else {
+        (format!("{base}?{}", rest.join("&")), prefix)
     }
 }
 
@@ -736,5 +761,26 @@ impl Store for RedisStore {
             }
         }
         Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_prefix;
+
+    #[test]
+    fn a_url_may_name_the_key_prefix() {
+        assert_eq!(
+            split_prefix("redis://127.0.0.1:6379"),
+            ("redis://127.0.0.1:6379".into(), "flow".into())
+        );
+        assert_eq!(
+            split_prefix("redis://h:6379/2?prefix=orders"),
+            ("redis://h:6379/2".into(), "orders".into())
+        );
+        assert_eq!(
+            split_prefix("redis://h/?protocol=resp3&prefix=a"),
+            ("redis://h/?protocol=resp3".into(), "a".into())
+        );
     }
 }
