@@ -37,8 +37,9 @@ pub enum AnyStore {
 }
 
 impl AnyStore {
-    /// Opens the store `url` names: `memory:`, `sqlite://PATH`, `sqlite::memory:` or
-    /// `postgres://USER:PASSWORD@HOST/DATABASE`. Durable stores are migrated on connect.
+    /// Opens the store `url` names: `memory:`, `sqlite://PATH`, `sqlite::memory:`,
+    /// `postgres://USER:PASSWORD@HOST/DATABASE` or `redis://HOST:PORT[?prefix=NAME]`. SQL
+    /// stores are migrated on connect.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         match StoreUrl::parse(url)? {
             StoreUrl::Memory => Ok(AnyStore::Memory(MemoryStore::new())),
@@ -74,7 +75,7 @@ impl AnyStore {
         })
     }
 
-    /// What kind of store this is, for logs: `memory`, `sqlite` or `postgres`.
+    /// What kind of store this is, for logs: `memory`, `sqlite`, `postgres` or `redis`.
     pub fn kind(&self) -> &'static str {
         match self {
             AnyStore::Memory(_) => "memory",
