@@ -20,6 +20,18 @@ pub struct Lease {
     pub expires_at: SystemTime,
 }
 
+impl Lease {
+    /// The first lease of a new instance (fencing tokens of durable stores count per
+    /// instance, from 1): held by `owner` for `ttl` from `now`.
+    pub fn first(owner: u64, now: SystemTime, ttl: std::time::Duration) -> Self {
+        Self {
+            token: 1,
+            owner,
+            expires_at: now + ttl,
+        }
+    }
+}
+
 /// What an operator asked of an instance that an engine is working on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]

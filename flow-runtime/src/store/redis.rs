@@ -221,7 +221,7 @@ impl RedisStore {
                 micros(now + ttl).to_string().into_bytes(),
             ];
             let answer = self.run(script, id, &args).await?;
-            if let Some(record) = self.record_answer(id, answer).await?
+            if let Some(record) = self.record_answer(id, array(answer)).await?
                 && let Some(lease) = record.lease
             {
                 claimed.push((record, lease));
@@ -234,22 +234,26 @@ impl RedisStore {
     async fn record_answer(
         &self,
         id: InstanceId,
-        answer: Value,
+        parts: Vec<Value>,
     ) -> Result<Option<InstanceRecord>, StoreError> {
-        let parts = array(answer);
         match parts.first().map(text).as_deref() {
-            Some("ok") => {
-                let record = parts.into_iter().nth(1).map(array).unwrap_or_default();
-                match decode_record(id, record) {
-                    Ok(record) => Ok(Some(record)),
-                    Err(undecodable) => {
-                        self.quarantine(id, &undecodable).await;
-                        Ok(None)
-                    }
-                }
-            }
+            Some("ok") => Ok(self.decoded(id, parts).await.ok()),
             _ => Ok(None),
         }
+    }
+
+    /// The record in the second part of an answer, quarantined when it cannot be read.
+    async fn decoded(
+        &self,
+        id: InstanceId,
+        parts: Vec<Value>,
+    ) -> Result<InstanceRecord, Undecodable> {
+        let record = parts.into_iter().nth(1).map(array).unwrap_or_default();
+        let decoded = decode_record(id, record);
+        if let Err(undecodable) = &decoded {
+            self.quarantine(id, undecodable).await;
+        }
+        decoded
     }
 
     /// Up to `limit` ids per shard from the sorted set `key_of(shard)` scored at most
@@ -448,11 +452,7 @@ impl Store for RedisStore {
         now: SystemTime,
         lease_to: Option<(u64, Duration)>,
     ) -> Result<Option<Lease>, StoreError> {
-        let lease = lease_to.map(|(owner, ttl)| Lease {
-            token: 1,
-            owner,
-            expires_at: now + ttl,
-        });
+        let lease = lease_to.map(|(owner, ttl)| Lease::first(owner, now, ttl));
         record.lease = lease;
         let fields: Vec<(&str, Vec<u8>)> = vec![
             ("id", arg(record.id)),
@@ -529,19 +529,13 @@ impl Store for RedisStore {
                 instance: id,
                 reason: answer.get(1).map(text).unwrap_or_default(),
             }),
-            _ => {
-                let record = answer.into_iter().nth(1).map(array).unwrap_or_default();
-                match decode_record(id, record) {
-                    Ok(record) => Ok(Some(record)),
-                    Err(undecodable) => {
-                        self.quarantine(id, &undecodable).await;
-                        Err(StoreError::Quarantined {
-                            instance: id,
-                            reason: undecodable.reason,
-                        })
-                    }
-                }
-            }
+            _ => match self.decoded(id, answer).await {
+                Ok(record) => Ok(Some(record)),
+                Err(undecodable) => Err(StoreError::Quarantined {
+                    instance: id,
+                    reason: undecodable.reason,
+                }),
+            },
         }
     }
 
@@ -613,8 +607,7 @@ impl Store for RedisStore {
         ttl: Duration,
     ) -> Result<Option<(InstanceRecord, Lease)>, StoreError> {
         let args = [arg(micros(now)), arg(signed(owner)), arg(micros(now + ttl))];
-        let answer = self.run(&self.scripts.acquire, id, &args).await?;
-        let parts = array(answer.clone());
+        let parts = array(self.run(&self.scripts.acquire, id, &args).await?);
         match parts.first().map(text).as_deref() {
             Some("missing") => Err(StoreError::NotFound(id)),
             Some("busy") => Ok(None),
@@ -622,16 +615,16 @@ impl Store for RedisStore {
                 instance: id,
                 reason: parts.get(1).map(text).unwrap_or_default(),
             }),
-            _ => match self.record_answer(id, answer).await? {
-                Some(record) => {
+            _ => match self.decoded(id, parts).await {
+                Ok(record) => {
                     let lease = record.lease.ok_or_else(|| {
                         StoreError::Backend(format!("instance `{id}` was leased without a lease"))
                     })?;
                     Ok(Some((record, lease)))
                 }
-                None => Err(StoreError::Quarantined {
+                Err(undecodable) => Err(StoreError::Quarantined {
                     instance: id,
-                    reason: "its stored record cannot be decoded".into(),
+                    reason: undecodable.reason,
                 }),
             },
         }

@@ -614,11 +614,7 @@ impl Store for SqlStore {
         now: SystemTime,
         lease_to: Option<(u64, Duration)>,
     ) -> Result<Option<Lease>, StoreError> {
-        let lease = lease_to.map(|(owner, ttl)| Lease {
-            token: 1,
-            owner,
-            expires_at: now + ttl,
-        });
+        let lease = lease_to.map(|(owner, ttl)| Lease::first(owner, now, ttl));
         record.lease = lease;
         let id = record.id.to_string();
         let journal_len = record.journal.len() as i64;
