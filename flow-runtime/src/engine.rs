@@ -12,27 +12,29 @@ mod drive;
 mod error;
 mod inner;
 mod lease_keeper;
+mod machine;
 mod operator;
 mod panic_guard;
 mod resume;
 mod saga;
 mod worker;
 
-use std::any::TypeId;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use flow_core::{Flow, FlowState, InstanceId, SignalEvent, StateEntryKind};
+use flow_core::{Flow, InstanceId, SignalEvent};
 use tracing::Instrument;
 
 pub use activation::FlowData;
 pub use builder::{EngineBuilder, FlowOptions};
 pub use config::EngineConfig;
 pub use error::EngineError;
+pub use machine::{Compiled, FlowTypes, MachineState};
 pub use operator::Operator;
 
 use activation::{Activation, outcome_from_record};
-use inner::{Inner, Registered};
+use inner::Inner;
+use machine::{FlowKey, FlowMachine};
 
 use crate::outcome::{Outcome, Status};
 use crate::stats::Stats;
@@ -103,16 +105,31 @@ impl<S: Store> Engine<S> {
     where
         F::Data: FlowData,
     {
-        let mut activation = self.create::<F>(data, options, false).await?;
+        self.run_on(Compiled::<F>::new(), data, options).await
+    }
+
+    /// Starts an instance of `flow` and drives it until it rests; its outcome typed as `K`.
+    async fn run_on<M, K>(
+        &self,
+        flow: M,
+        data: M::Data,
+        options: StartOptions,
+    ) -> Result<Outcome<K>, EngineError>
+    where
+        M: FlowMachine,
+        K: FlowTypes<Data = M::Data, State = M::State>,
+    {
+        let mut activation = self.create(flow, data, options, false).await?;
         let id = activation.id();
-        let span = tracing::info_span!("flow", flow = F::NAME, instance = %id);
+        let span = tracing::info_span!("flow", flow = activation.flow.name(), instance = %id);
         drive::drive(&self.inner, &mut activation)
             .instrument(span)
             .await?;
         if is_resting(activation.status, activation.due_at) {
             return Ok(activation.into_outcome());
         }
-        self.wait::<F>(id).await
+        let flow = activation.flow.clone();
+        self.wait_on(&flow, id, is_resting).await
     }
 
     /// Starts an instance of `F` and returns at once; the engine's worker drives it.
@@ -132,28 +149,28 @@ impl<S: Store> Engine<S> {
     where
         F::Data: FlowData,
     {
-        let activation = self.create::<F>(data, options, true).await?;
+        let activation = self
+            .create(Compiled::<F>::new(), data, options, true)
+            .await?;
         Ok(activation.id())
     }
 
     /// Stores a new instance; leased to this engine unless `queued` for the worker.
-    async fn create<F: Flow>(
+    async fn create<M: FlowMachine>(
         &self,
-        data: F::Data,
+        flow: M,
+        data: M::Data,
         options: StartOptions,
         queued: bool,
-    ) -> Result<Activation<F>, EngineError>
-    where
-        F::Data: FlowData,
-    {
+    ) -> Result<Activation<M>, EngineError> {
         if self.inner.is_shutting_down() {
             return Err(EngineError::ShuttingDown);
         }
-        let registered = self.registered::<F>()?;
+        let stats = self.registered_stats(&flow)?;
         self.ensure_worker();
         let id = InstanceId::new();
         let (mut activation, mut record) =
-            Activation::<F>::start(id, data, options.labels, registered.stats.clone())?;
+            Activation::start(flow, id, data, options.labels, stats)?;
         if queued {
             record.due_at = Some(self.inner.clock.now());
         }
@@ -163,7 +180,7 @@ impl<S: Store> Engine<S> {
             activation.lease = lease;
         }
         if let Some((stats, slot)) = &activation.stats {
-            stats.entered(*slot, F::START.index());
+            stats.entered(*slot, activation.state.index());
         }
         if !self.inner.plugins.is_empty() {
             let event = activation.event();
@@ -190,17 +207,34 @@ impl<S: Store> Engine<S> {
     where
         F::Data: FlowData,
     {
-        let event = event.event_name();
-        let registered = self.registered::<F>()?;
-        let (record, lease) = self.acquire_for::<F>(instance).await?;
-        let mut activation = match Activation::<F>::load(record, lease, registered.stats.clone()) {
+        self.signal_on(Compiled::<F>::new(), instance, event.event_name())
+            .await
+    }
+
+    /// Delivers `event` to the waiting instance `instance` of `flow` and drives it on.
+    async fn signal_on<M, K>(
+        &self,
+        flow: M,
+        instance: InstanceId,
+        event: &str,
+    ) -> Result<Outcome<K>, EngineError>
+    where
+        M: FlowMachine,
+        K: FlowTypes<Data = M::Data, State = M::State>,
+    {
+        let stats = self.registered_stats(&flow)?;
+        let (record, lease) = self.acquire_for(&flow, instance).await?;
+        let mut activation = match Activation::load(flow, record, lease, stats) {
             Ok(activation) => activation,
             Err(error) => {
                 let _ = self.inner.store.release(instance, lease).await;
                 return Err(error);
             }
         };
-        let transition = match (activation.status, F::signal(activation.state, event)) {
+        let transition = match (
+            activation.status,
+            activation.flow.signal(activation.state, event),
+        ) {
             (Status::Waiting, Ok(transition)) => transition,
             (Status::Waiting, Err(error)) => {
                 let _ = self.inner.store.release(instance, lease).await;
@@ -215,8 +249,8 @@ impl<S: Store> Engine<S> {
                 });
             }
         };
-        let event_type = wait_event::<F>(activation.state);
-        let span = tracing::info_span!("flow", flow = F::NAME, %instance);
+        let event_type = activation.flow.wait_event(activation.state);
+        let span = tracing::info_span!("flow", flow = activation.flow.name(), %instance);
         let go_on = drive::move_from_wait(
             &self.inner,
             &mut activation,
@@ -233,7 +267,8 @@ impl<S: Store> Engine<S> {
         if is_resting(activation.status, activation.due_at) {
             return Ok(activation.into_outcome());
         }
-        self.wait::<F>(instance).await
+        let flow = activation.flow.clone();
+        self.wait_on(&flow, instance, is_resting).await
     }
 
     /// Waits until instance `instance` of `F` rests (ends, waits, pauses or needs a person)
@@ -242,7 +277,8 @@ impl<S: Store> Engine<S> {
     where
         F::Data: FlowData,
     {
-        self.wait_for::<F>(instance, is_resting).await
+        self.wait_on(&Compiled::<F>::new(), instance, is_resting)
+            .await
     }
 
     /// Waits until instance `instance` of `F` ends (completed, failed, cancelled) or needs a
@@ -251,19 +287,19 @@ impl<S: Store> Engine<S> {
     where
         F::Data: FlowData,
     {
-        self.wait_for::<F>(instance, |status, _| {
-            status.is_final() || status == Status::Manual
-        })
-        .await
+        self.wait_on(&Compiled::<F>::new(), instance, is_ended)
+            .await
     }
 
-    async fn wait_for<F: Flow>(
+    async fn wait_on<M, K>(
         &self,
+        flow: &M,
         instance: InstanceId,
         done: fn(Status, Option<SystemTime>) -> bool,
-    ) -> Result<Outcome<F>, EngineError>
+    ) -> Result<Outcome<K>, EngineError>
     where
-        F::Data: FlowData,
+        M: FlowMachine,
+        K: FlowTypes<Data = M::Data, State = M::State>,
     {
         loop {
             let rested = self.inner.rested.notified();
@@ -275,12 +311,12 @@ impl<S: Store> Engine<S> {
                 .load(instance)
                 .await?
                 .ok_or(EngineError::NoSuchInstance(instance))?;
-            check_flow::<F>(&record)?;
+            check_flow(flow, &record)?;
             let unleased = record
                 .lease
                 .is_none_or(|lease| lease.expires_at <= self.inner.clock.now());
             if done(record.status, record.due_at) && unleased {
-                return outcome_from_record::<F>(record);
+                return outcome_from_record(flow, record);
             }
             // A poll as well as the notice: the instance may rest in another process.
             let poll = self.inner.config.poll_interval;
@@ -325,11 +361,20 @@ impl<S: Store> Engine<S> {
         self.inner.tasks.wait().await;
     }
 
-    fn registered<F: Flow>(&self) -> Result<&Registered<S>, EngineError> {
-        self.inner
-            .flows
-            .get(&TypeId::of::<F>())
-            .ok_or(EngineError::UnregisteredFlow { flow: F::NAME })
+    /// The statistics of registered flow `flow`, if kept; an error if it is not registered.
+    fn registered_stats<M: FlowMachine>(
+        &self,
+        flow: &M,
+    ) -> Result<Option<crate::stats::FlowStats>, EngineError> {
+        match flow.key() {
+            key @ FlowKey::Compiled(_) => self
+                .inner
+                .flows
+                .get(&key)
+                .map(|registered| registered.stats.clone())
+                .ok_or(EngineError::UnregisteredFlow { flow: flow.name() }),
+            FlowKey::Definition(_) => Err(EngineError::UnregisteredFlow { flow: flow.name() }),
+        }
     }
 
     fn ensure_worker(&self) {
@@ -341,12 +386,13 @@ impl<S: Store> Engine<S> {
 
     /// Leases `instance` if it is an instance of `F` (name and version); otherwise lets go of
     /// it at once and says whose it is.
-    pub(crate) async fn acquire_for<F: Flow>(
+    pub(crate) async fn acquire_for<M: FlowMachine>(
         &self,
+        flow: &M,
         instance: InstanceId,
     ) -> Result<(InstanceRecord, Lease), EngineError> {
         let (record, lease) = self.acquire(instance).await?;
-        if let Err(error) = check_flow::<F>(&record) {
+        if let Err(error) = check_flow(flow, &record) {
             let _ = self.inner.store.release(instance, lease).await;
             return Err(error);
         }
@@ -382,24 +428,21 @@ fn is_resting(status: Status, due_at: Option<SystemTime>) -> bool {
     }
 }
 
-/// Refuses a record of another flow or version than `F`: decoding it with `F`'s table would
-/// move it on a definition it did not start with.
-fn check_flow<F: Flow>(record: &InstanceRecord) -> Result<(), EngineError> {
-    if record.flow == F::NAME && record.flow_version == F::VERSION {
+/// Whether an instance in `status` ended or needs a person.
+fn is_ended(status: Status, _due_at: Option<SystemTime>) -> bool {
+    status.is_final() || status == Status::Manual
+}
+
+/// Refuses a record of another flow, version or definition than `flow`: decoding it with
+/// `flow`'s table would move it on a definition it did not start with.
+fn check_flow<M: FlowMachine>(flow: &M, record: &InstanceRecord) -> Result<(), EngineError> {
+    if record.flow == flow.name() && record.flow_version == flow.version() {
         Ok(())
     } else {
         Err(EngineError::WrongFlow {
             instance: record.id,
-            expected: format!("{} v{}", F::NAME, F::VERSION),
+            expected: format!("{} v{}", flow.name(), flow.version()),
             actual: format!("{} v{}", record.flow, record.flow_version),
         })
-    }
-}
-
-/// The event type a wait state waits for.
-fn wait_event<F: Flow>(state: F::State) -> &'static str {
-    match &F::TABLE.states[state.index()].kind {
-        StateEntryKind::Wait { event, .. } => event,
-        _ => "",
     }
 }

@@ -1,6 +1,8 @@
 //! What a run returns to a request/response caller.
 
-use flow_core::{Flow, InstanceId};
+use flow_core::InstanceId;
+
+use crate::engine::FlowTypes;
 
 use crate::instance_error::InstanceError;
 use crate::journal::JournalEntry;
@@ -67,7 +69,7 @@ impl Status {
 
 /// The result of driving an instance until it ends or waits.
 #[derive(Debug)]
-pub struct Outcome<F: Flow> {
+pub struct Outcome<F: FlowTypes> {
     /// The instance.
     pub instance: InstanceId,
     /// The business state it is in.

@@ -4,12 +4,13 @@
 use std::borrow::Cow;
 use std::time::SystemTime;
 
-use flow_core::{Context, Flow, FlowState, InstanceId};
+use flow_core::{Context, InstanceId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::error::EngineError;
 use super::inner::Inner;
+use super::machine::{FlowMachine, FlowTypes, MachineState};
 use super::panic_guard::UserCall;
 use crate::instance_error::InstanceError;
 use crate::journal::{JournalEntry, compact};
@@ -41,7 +42,9 @@ struct LoadedContext<D> {
 }
 
 /// One instance being driven.
-pub(crate) struct Activation<F: Flow> {
+pub(crate) struct Activation<F: FlowMachine> {
+    /// The flow it runs on (a zero-sized handle for a compiled flow).
+    pub(crate) flow: F,
     pub(crate) state: F::State,
     pub(crate) status: Status,
     pub(crate) context: Context<F::Data>,
@@ -61,18 +64,17 @@ pub(crate) struct Activation<F: Flow> {
     pub(crate) running: Option<UserCall<F::State>>,
 }
 
-impl<F: Flow> Activation<F>
-where
-    F::Data: FlowData,
-{
+impl<F: FlowMachine> Activation<F> {
     /// A new instance in its start state, with the record to insert.
     pub(crate) fn start(
+        flow: F,
         id: InstanceId,
         data: F::Data,
         labels: Vec<(String, String)>,
         stats: Option<FlowStats>,
     ) -> Result<(Self, InstanceRecord), EngineError> {
-        let mut context = Context::new(id, F::NAME, F::VERSION, F::START.name(), data);
+        let start = flow.start();
+        let mut context = Context::new(id, flow.name(), flow.version(), start.name(), data);
         for (key, value) in labels {
             context.set_label(key, value);
         }
@@ -82,9 +84,9 @@ where
         });
         let record = InstanceRecord {
             id,
-            flow: Cow::Borrowed(F::NAME),
-            flow_version: F::VERSION,
-            state: Cow::Borrowed(F::START.name()),
+            flow: Cow::Borrowed(flow.name()),
+            flow_version: flow.version(),
+            state: Cow::Borrowed(start.name()),
             status: Status::Running,
             attempt: 1,
             step: 0,
@@ -103,7 +105,8 @@ where
             lease: None,
         };
         let activation = Self {
-            state: F::START,
+            flow,
+            state: start,
             status: Status::Running,
             context,
             revision: 0,
@@ -130,14 +133,15 @@ where
 
     /// The instance stored in `record`, leased with `lease`.
     pub(crate) fn load(
+        flow: F,
         record: InstanceRecord,
         lease: Lease,
         stats: Option<FlowStats>,
     ) -> Result<Self, EngineError> {
-        let (state, loaded) = decode::<F>(&record)?;
+        let (state, loaded) = decode(&flow, &record)?;
         let mut context = Context::new(
             record.id,
-            F::NAME,
+            flow.name(),
             record.flow_version,
             state.name(),
             loaded.data,
@@ -151,6 +155,7 @@ where
             (stats, slot)
         });
         Ok(Self {
+            flow,
             state,
             status: record.status,
             context,
@@ -259,7 +264,7 @@ where
     }
 }
 
-impl<F: Flow> Activation<F> {
+impl<F: FlowMachine> Activation<F> {
     pub(crate) fn id(&self) -> InstanceId {
         self.context.instance()
     }
@@ -267,16 +272,17 @@ impl<F: Flow> Activation<F> {
     /// The event plugins see for this instance.
     pub(crate) fn event(&self) -> FlowEvent<'_> {
         FlowEvent {
-            flow: F::NAME,
-            version: F::VERSION,
+            flow: self.flow.name(),
+            version: self.flow.version(),
             instance: self.id(),
             state: self.state.name(),
             labels: self.context.labels(),
         }
     }
 
-    /// The outcome a caller sees.
-    pub(crate) fn into_outcome(self) -> Outcome<F> {
+    /// The outcome a caller sees, typed as flow `K` (the `flow!` type, or the document
+    /// flow).
+    pub(crate) fn into_outcome<K: FlowTypes<Data = F::Data, State = F::State>>(self) -> Outcome<K> {
         Outcome {
             instance: self.context.instance(),
             state: self.state,
@@ -289,13 +295,14 @@ impl<F: Flow> Activation<F> {
 }
 
 /// The outcome stored in `record` (an instance at rest).
-pub(crate) fn outcome_from_record<F: Flow>(
+pub(crate) fn outcome_from_record<
+    F: FlowMachine,
+    K: FlowTypes<Data = F::Data, State = F::State>,
+>(
+    flow: &F,
     record: InstanceRecord,
-) -> Result<Outcome<F>, EngineError>
-where
-    F::Data: FlowData,
-{
-    let (state, loaded) = decode::<F>(&record)?;
+) -> Result<Outcome<K>, EngineError> {
+    let (state, loaded) = decode(flow, &record)?;
     Ok(Outcome {
         instance: record.id,
         state,
@@ -307,21 +314,22 @@ where
 }
 
 /// The state and context stored in `record`.
-fn decode<F: Flow>(
+fn decode<F: FlowMachine>(
+    flow: &F,
     record: &InstanceRecord,
-) -> Result<(F::State, LoadedContext<F::Data>), EngineError>
-where
-    F::Data: FlowData,
-{
+) -> Result<(F::State, LoadedContext<F::Data>), EngineError> {
     let codec_error = |message: String| EngineError::Codec {
         instance: record.id,
         operation: "decoded",
         message,
     };
-    let state = record
-        .state
-        .parse::<F::State>()
-        .map_err(|error| codec_error(error.to_string()))?;
+    let state = flow.state_named(&record.state).ok_or_else(|| {
+        codec_error(format!(
+            "flow `{}` has no state `{}`",
+            flow.name(),
+            record.state
+        ))
+    })?;
     let loaded =
         serde_json::from_slice(&record.context).map_err(|error| codec_error(error.to_string()))?;
     Ok((state, loaded))

@@ -1,13 +1,11 @@
 //! Building an engine: the store, defaults, plugins, statistics and the registered flows,
 //! each validated again with its actions' metadata.
 
-use std::any::TypeId;
 use std::collections::HashMap;
-use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use flow_core::{Flow, InstanceId, RetryPolicy, StateEntryKind};
+use flow_core::{Flow, FlowTable, InstanceId, RetryPolicy, StateEntryKind};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -17,7 +15,8 @@ use super::activation::FlowData;
 use super::config::EngineConfig;
 use super::error::EngineError;
 use super::inner::{Inner, Registered};
-use super::resume::TypedResume;
+use super::machine::{Compiled, FlowKey, FlowMachine};
+use super::resume::FlowResume;
 use crate::clock::Clock;
 use crate::plugin::{Plugin, Plugins};
 use crate::stats::{StateShape, Stats};
@@ -25,7 +24,7 @@ use crate::store::{MemoryStore, Store};
 
 /// Registers one flow once the statistics are known: validation, statistics, its resumer.
 type Registration<S> =
-    Box<dyn FnOnce(&Option<Stats>) -> Result<(TypeId, Registered<S>), EngineError>>;
+    Box<dyn FnOnce(&Option<Stats>) -> Result<(FlowKey, Registered<S>), EngineError>>;
 
 /// Builds an [`Engine`]: choose a store, register flows, install plugins, then `build`.
 pub struct EngineBuilder<S: Store = MemoryStore> {
@@ -98,16 +97,17 @@ impl<S: Store> EngineBuilder<S> {
                 });
             }
             let retry_overrides = options.resolve::<F>()?;
+            let flow = Compiled::<F>::new();
             let stats = stats
                 .as_ref()
-                .map(|stats| stats.register_flow(F::NAME, F::VERSION, &state_shapes::<F>()));
+                .map(|stats| stats.register_flow(F::NAME, F::VERSION, &state_shapes(flow.table())));
             Ok((
-                TypeId::of::<F>(),
+                flow.key(),
                 Registered {
                     name: F::NAME,
                     version: F::VERSION,
-                    stats,
-                    resume: Arc::new(TypedResume::<F>(PhantomData)),
+                    stats: stats.clone(),
+                    resume: Arc::new(FlowResume { flow, stats }),
                     retry_overrides,
                 },
             ))
@@ -152,8 +152,8 @@ impl<S: Store> EngineBuilder<S> {
 }
 
 /// The shape statistics need of a flow: states in index order and their edges.
-fn state_shapes<F: Flow>() -> Vec<StateShape> {
-    F::TABLE
+pub(crate) fn state_shapes(table: &'static FlowTable) -> Vec<StateShape> {
+    table
         .states
         .iter()
         .map(|state| {
@@ -164,7 +164,7 @@ fn state_shapes<F: Flow>() -> Vec<StateShape> {
             let mut shape: Vec<(Option<&'static str>, usize)> = edges
                 .iter()
                 .filter_map(|edge| {
-                    let target = F::TABLE.states.iter().position(|s| s.name == edge.target)?;
+                    let target = table.states.iter().position(|s| s.name == edge.target)?;
                     Some((edge.instruction, target))
                 })
                 .collect();
@@ -172,7 +172,7 @@ fn state_shapes<F: Flow>() -> Vec<StateShape> {
                 deadline: Some((_, target)),
                 ..
             } = &state.kind
-                && let Some(index) = F::TABLE.states.iter().position(|s| s.name == *target)
+                && let Some(index) = table.states.iter().position(|s| s.name == *target)
             {
                 shape.push((Some("Deadline"), index));
             }

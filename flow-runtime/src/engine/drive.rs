@@ -9,12 +9,13 @@ use std::borrow::Cow;
 use std::pin::pin;
 use std::time::{Duration, SystemTime};
 
-use flow_core::{ActionError, ErrorKind, Flow, FlowState, StateEntryKind, StepError, StepPolicy};
+use flow_core::{ActionError, ErrorKind, StateEntryKind, StepError, StepPolicy};
 
-use super::activation::{Activation, FlowData};
+use super::activation::Activation;
 use super::error::EngineError;
 use super::inner::Inner;
 use super::lease_keeper::keep_leased;
+use super::machine::{FlowMachine, MachineState};
 use super::panic_guard::{UserCall, catch};
 use super::saga;
 use crate::instance_error::InstanceError;
@@ -25,13 +26,10 @@ use crate::store::{OperatorRequest, Store};
 
 /// Drives `activation` until it rests (ends, waits, pauses, needs a person, or has a timer).
 /// A panic in user code is that code's failed attempt; the loop then goes on.
-pub(crate) async fn drive<F: Flow, S: Store>(
+pub(crate) async fn drive<F: FlowMachine, S: Store>(
     inner: &Inner<S>,
     activation: &mut Activation<F>,
-) -> Result<(), EngineError>
-where
-    F::Data: FlowData,
-{
+) -> Result<(), EngineError> {
     loop {
         match catch(drive_until_rest(inner, activation)).await {
             Ok(result) => return result,
@@ -47,14 +45,11 @@ where
 /// Charges a caught panic to the user code that was running: a failed attempt of the
 /// action or compensation. A panic anywhere else (a plugin, a bug in the engine) hands the
 /// instance to a person rather than leave it stranded. Returns whether to go on.
-async fn recover_from_panic<F: Flow, S: Store>(
+async fn recover_from_panic<F: FlowMachine, S: Store>(
     inner: &Inner<S>,
     activation: &mut Activation<F>,
     message: String,
-) -> Result<bool, EngineError>
-where
-    F::Data: FlowData,
-{
+) -> Result<bool, EngineError> {
     match activation.running.take() {
         Some(UserCall::Step { policy, querying }) => {
             let name = if querying {
@@ -95,13 +90,10 @@ where
 }
 
 /// The loop of [`drive`], inside its panic guard.
-async fn drive_until_rest<F: Flow, S: Store>(
+async fn drive_until_rest<F: FlowMachine, S: Store>(
     inner: &Inner<S>,
     activation: &mut Activation<F>,
-) -> Result<(), EngineError>
-where
-    F::Data: FlowData,
-{
+) -> Result<(), EngineError> {
     loop {
         match activation.status {
             Status::Running => {
@@ -112,7 +104,7 @@ where
                     return Ok(());
                 }
                 // The step case is matched here, not in `run_state`: one await less per step.
-                let go_on = match &F::TABLE.states[activation.state.index()].kind {
+                let go_on = match &activation.flow.table().states[activation.state.index()].kind {
                     StateEntryKind::Step { action, .. } => {
                         run_step(inner, activation, action).await?
                     }
@@ -150,13 +142,10 @@ where
 
 /// A running instance in a state that runs no action, reached without a step commit (a
 /// skip, or a start state that ends at once): arrive there properly. Returns whether to go on.
-async fn run_state<F: Flow, S: Store>(
+async fn run_state<F: FlowMachine, S: Store>(
     inner: &Inner<S>,
     activation: &mut Activation<F>,
-) -> Result<bool, EngineError>
-where
-    F::Data: FlowData,
-{
+) -> Result<bool, EngineError> {
     arrive(activation, activation.state, inner.clock.now());
     let release = activation.status != Status::Compensating;
     let request = activation.commit(inner, None, release, false).await?;
@@ -164,14 +153,11 @@ where
 }
 
 /// Runs one attempt of the state's action and commits what came of it.
-async fn run_step<F: Flow, S: Store>(
+async fn run_step<F: FlowMachine, S: Store>(
     inner: &Inner<S>,
     activation: &mut Activation<F>,
     policy: &'static StepPolicy,
-) -> Result<bool, EngineError>
-where
-    F::Data: FlowData,
-{
+) -> Result<bool, EngineError> {
     let state = activation.state;
     let querying = activation.queries > 0;
     activation
@@ -192,7 +178,7 @@ where
         keep_leased(inner, id, token, call).await
     } else if policy.timeout.is_none() && !querying {
         // The common case without the timeout wrapper: one await less per step.
-        let call = pin!(F::step(state, &mut activation.context));
+        let call = pin!(activation.flow.step(state, &mut activation.context));
         keep_leased(inner, id, token, call).await
     } else {
         let call = pin!(attempt(activation, policy, querying));
@@ -284,18 +270,19 @@ where
 
 /// One attempt under the action's timeout. A timeout is retryable, or an unknown outcome
 /// when the action can be queried (the request may have gone through).
-async fn attempt<F: Flow>(
+async fn attempt<F: FlowMachine>(
     activation: &mut Activation<F>,
     policy: &StepPolicy,
     querying: bool,
 ) -> Result<flow_core::Transition<F::State>, StepError> {
     let state = activation.state;
+    let flow = &activation.flow;
     let context = &mut activation.context;
     let call = async {
         if querying {
-            F::query(state, context).await
+            flow.query(state, context).await
         } else {
-            F::step(state, context).await
+            flow.step(state, context).await
         }
     };
     let Some(limit) = policy.timeout else {
@@ -316,15 +303,15 @@ async fn attempt<F: Flow>(
 }
 
 /// One attempt inside the wrapping plugins' around hooks (boxed: only when some plugin wraps).
-async fn wrapped_attempt<F: Flow, S: Store>(
+async fn wrapped_attempt<F: FlowMachine, S: Store>(
     inner: &Inner<S>,
     activation: &mut Activation<F>,
     policy: &'static StepPolicy,
     querying: bool,
 ) -> Result<flow_core::Transition<F::State>, StepError> {
     let info = AttemptInfo {
-        flow: F::NAME,
-        version: F::VERSION,
+        flow: activation.flow.name(),
+        version: activation.flow.version(),
         instance: activation.id(),
         state: activation.state.name(),
         action: policy.action,
@@ -343,16 +330,13 @@ async fn wrapped_attempt<F: Flow, S: Store>(
 }
 
 /// Retries, queries or fails the step after `error`.
-async fn handle_error<F: Flow, S: Store>(
+async fn handle_error<F: FlowMachine, S: Store>(
     inner: &Inner<S>,
     activation: &mut Activation<F>,
     policy: &'static StepPolicy,
     error: ActionError,
     latency: std::time::Duration,
-) -> Result<bool, EngineError>
-where
-    F::Data: FlowData,
-{
+) -> Result<bool, EngineError> {
     let seed = activation.id().seed();
     let failed_attempt = activation.attempt;
     // Journaled before the attempt counter moves on. An unknown outcome is not a failure:
@@ -377,7 +361,7 @@ where
         }
         // Overrides are looked up only here, on the error path.
         ErrorKind::Retryable => {
-            match inner.retry_policy(std::any::TypeId::of::<F>(), policy.action, policy.retry) {
+            match inner.retry_policy(activation.flow.key(), policy.action, policy.retry) {
                 Some(retry) if retry.allows_retry_after(activation.attempt) => {
                     let delay = retry.delay(activation.attempt, seed);
                     activation.attempt += 1;
@@ -423,7 +407,7 @@ where
 }
 
 /// The journal entry of a failed attempt of `action` in the activation's state.
-pub(crate) fn failure_entry<F: Flow>(
+pub(crate) fn failure_entry<F: FlowMachine>(
     activation: &Activation<F>,
     action: &'static str,
     error: &ActionError,
@@ -445,10 +429,10 @@ pub(crate) fn failure_entry<F: Flow>(
 
 /// Sets the status that arriving in `next` gives: ends complete or compensate, waits park
 /// with their deadline, steps run on.
-fn arrive<F: Flow>(activation: &mut Activation<F>, next: F::State, now: SystemTime) {
+fn arrive<F: FlowMachine>(activation: &mut Activation<F>, next: F::State, now: SystemTime) {
     activation.state = next;
     activation.due_at = None;
-    match &F::TABLE.states[next.index()].kind {
+    match &activation.flow.table().states[next.index()].kind {
         StateEntryKind::Success => activation.status = Status::Completed,
         StateEntryKind::Failure => saga::begin(activation),
         StateEntryKind::Wait { deadline, .. } => {
@@ -461,14 +445,11 @@ fn arrive<F: Flow>(activation: &mut Activation<F>, next: F::State, now: SystemTi
 
 /// Acts on what an operator asked while the instance ran, and tells plugins of ends.
 /// Returns whether to go on.
-pub(crate) async fn after_commit<F: Flow, S: Store>(
+pub(crate) async fn after_commit<F: FlowMachine, S: Store>(
     inner: &Inner<S>,
     activation: &mut Activation<F>,
     request: Option<OperatorRequest>,
-) -> Result<bool, EngineError>
-where
-    F::Data: FlowData,
-{
+) -> Result<bool, EngineError> {
     match request {
         Some(OperatorRequest::Pause) if !activation.status.is_final() => {
             activation.paused_from = Some(activation.status);
@@ -503,14 +484,11 @@ where
 }
 
 /// A waiting instance whose deadline passed takes the deadline edge.
-async fn take_deadline<F: Flow, S: Store>(
+async fn take_deadline<F: FlowMachine, S: Store>(
     inner: &Inner<S>,
     activation: &mut Activation<F>,
-) -> Result<bool, EngineError>
-where
-    F::Data: FlowData,
-{
-    let Some((_, target)) = F::deadline(activation.state) else {
+) -> Result<bool, EngineError> {
+    let Some((_, target)) = activation.flow.deadline(activation.state) else {
         return Ok(false);
     };
     move_from_wait(inner, activation, "deadline", "Deadline", target).await
@@ -518,16 +496,13 @@ where
 
 /// Moves a waiting instance to `target` on `event` (a signal's variant, or `Deadline`) and
 /// commits; `source` names what moved it in the journal. Returns whether to go on.
-pub(crate) async fn move_from_wait<F: Flow, S: Store>(
+pub(crate) async fn move_from_wait<F: FlowMachine, S: Store>(
     inner: &Inner<S>,
     activation: &mut Activation<F>,
     source: &'static str,
     event: &'static str,
     target: F::State,
-) -> Result<bool, EngineError>
-where
-    F::Data: FlowData,
-{
+) -> Result<bool, EngineError> {
     let now = inner.clock.now();
     let from = activation.state;
     if let Some((stats, slot)) = &activation.stats {
@@ -561,7 +536,7 @@ where
     after_commit(inner, activation, request).await
 }
 
-pub(crate) fn step_event<'a, F: Flow>(
+pub(crate) fn step_event<'a, F: FlowMachine>(
     activation: &'a Activation<F>,
     action: &'static str,
 ) -> StepEvent<'a> {

@@ -1,7 +1,6 @@
 //! What every part of the engine shares: the store, the registered flows, plugins, statistics,
 //! and the signals between callers, the worker and shutdown.
 
-use std::any::TypeId;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -16,6 +15,7 @@ use tokio_util::task::TaskTracker;
 use flow_core::RetryPolicy;
 
 use super::config::EngineConfig;
+use super::machine::FlowKey;
 use crate::clock::Clock;
 use crate::plugin::Plugins;
 use crate::stats::{FlowStats, Stats};
@@ -59,7 +59,7 @@ pub(crate) struct Inner<S: Store> {
     pub(crate) config: EngineConfig,
     pub(crate) plugins: Plugins,
     pub(crate) stats: Option<Stats>,
-    pub(crate) flows: HashMap<TypeId, Registered<S>>,
+    pub(crate) flows: HashMap<FlowKey, Registered<S>>,
     /// A random id of this engine, the owner of its leases.
     pub(crate) worker_id: u64,
     pub(crate) shutdown: CancellationToken,
@@ -84,7 +84,7 @@ impl<S: Store> Inner<S> {
     /// The retry policy of `action` in flow `flow`: the flow's override, else the action's.
     pub(crate) fn retry_policy(
         &self,
-        flow: TypeId,
+        flow: FlowKey,
         action: &'static str,
         declared: Option<RetryPolicy>,
     ) -> Option<RetryPolicy> {

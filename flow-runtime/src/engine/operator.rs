@@ -4,10 +4,11 @@
 use std::borrow::Cow;
 use std::time::SystemTime;
 
-use flow_core::{Flow, FlowState, InstanceId};
+use flow_core::{Flow, InstanceId};
 
 use super::Engine;
 use super::error::EngineError;
+use super::machine::{Compiled, FlowMachine, MachineState};
 use crate::journal::{JournalEntry, JournalKind};
 use crate::outcome::Status;
 use crate::plugin::{FlowEvent, OperatorEvent};
@@ -104,22 +105,28 @@ impl<'a, S: Store> Operator<'a, S> {
 
     /// Moves a resting instance (paused, waiting, or needing a person) to `state` of flow
     /// `F`, which runs from there: a manual fix. The state is checked against the flow.
-    pub async fn skip<F: Flow>(
+    pub async fn skip<F: Flow>(&self, instance: InstanceId, state: &str) -> Result<(), EngineError>
+    where
+        F::Data: crate::FlowData,
+    {
+        self.skip_on(&Compiled::<F>::new(), instance, state).await
+    }
+
+    /// [`Operator::skip`] on the flow `flow`.
+    pub(crate) async fn skip_on<M: FlowMachine>(
         &self,
+        flow: &M,
         instance: InstanceId,
         state: &str,
     ) -> Result<(), EngineError> {
-        let target = state
-            .parse::<F::State>()
-            .map_err(|_| EngineError::UnknownState {
-                flow: F::NAME,
+        let target = flow
+            .state_named(state)
+            .ok_or_else(|| EngineError::UnknownState {
+                flow: flow.name(),
                 state: state.to_owned(),
-                suggestion: flow_core::did_you_mean(
-                    state,
-                    F::State::ALL.iter().map(|state| state.name()),
-                ),
+                suggestion: flow_core::did_you_mean(state, flow.states().map(|state| state.name())),
             })?;
-        let (record, lease) = self.engine.acquire_for::<F>(instance).await?;
+        let (record, lease) = self.engine.acquire_for(flow, instance).await?;
         if !matches!(
             record.status,
             Status::Paused | Status::Waiting | Status::Manual

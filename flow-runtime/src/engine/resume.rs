@@ -1,19 +1,18 @@
 //! How the worker takes up stored instances: resuming due ones, adopting orphans, and
 //! parking for a person what cannot go on.
 
-use std::any::TypeId;
 use std::future::Future;
-use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use flow_core::Flow;
 use tracing::Instrument;
 
-use super::activation::{Activation, FlowData};
+use super::activation::Activation;
 use super::drive;
 use super::inner::{Inner, Resume};
+use super::machine::FlowMachine;
 use crate::outcome::Status;
+use crate::stats::FlowStats;
 use crate::store::{Commit, InstanceRecord, Lease, Store};
 
 /// How long an instance of a flow this engine does not know waits before it is offered
@@ -46,36 +45,35 @@ pub(crate) async fn hand_back<S: Store>(
     }
 }
 
-/// Resumes stored instances of `F` for the worker.
-pub(crate) struct TypedResume<F>(pub(crate) PhantomData<fn() -> F>);
+/// Resumes stored instances of one flow for the worker.
+pub(crate) struct FlowResume<F> {
+    pub(crate) flow: F,
+    pub(crate) stats: Option<FlowStats>,
+}
 
-impl<F: Flow, S: Store> Resume<S> for TypedResume<F>
-where
-    F::Data: FlowData,
-{
+impl<F: FlowMachine, S: Store> Resume<S> for FlowResume<F> {
     fn resume(
         &self,
         inner: Arc<Inner<S>>,
         record: InstanceRecord,
         lease: Lease,
     ) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        let flow = self.flow.clone();
+        let stats = self.stats.clone();
         Box::pin(async move {
             let id = record.id;
-            let span = tracing::info_span!("flow", flow = F::NAME, instance = %id);
-            let stats = inner
-                .flows
-                .get(&TypeId::of::<F>())
-                .and_then(|registered| registered.stats.clone());
-            let mut activation = match Activation::<F>::load(record.clone(), lease, stats) {
+            let name = flow.name();
+            let span = tracing::info_span!("flow", flow = name, instance = %id);
+            let mut activation = match Activation::load(flow, record.clone(), lease, stats) {
                 Ok(activation) => activation,
                 Err(error) => {
                     let reason = format!("quarantined: {error}");
-                    quarantine(&inner, F::NAME, record, lease, reason).await;
+                    quarantine(&inner, name, record, lease, reason).await;
                     return;
                 }
             };
             if let Err(error) = drive::drive(&inner, &mut activation).instrument(span).await {
-                tracing::warn!(flow = F::NAME, instance = %id, %error, "activation stopped; the instance stays in the store");
+                tracing::warn!(flow = name, instance = %id, %error, "activation stopped; the instance stays in the store");
             }
         })
     }
@@ -89,19 +87,20 @@ where
         if inner.store.keeps_running_context() {
             return self.resume(inner, record, lease);
         }
+        let flow = self.flow.name();
         Box::pin(async move {
             let reason = format!(
                 "its driver stopped in state `{}` and its lease lapsed; the store holds its data as of its last rest, so check what its steps did, then `retry` or `skip`",
                 record.state
             );
-            quarantine(&inner, F::NAME, record, lease, reason).await;
+            quarantine(&inner, flow, record, lease, reason).await;
         })
     }
 }
 
 /// An instance whose record cannot be read, or whose driver was lost where the store cannot
 /// tell what it did, is parked for a person, its record kept as is.
-async fn quarantine<S: Store>(
+pub(crate) async fn quarantine<S: Store>(
     inner: &Inner<S>,
     flow: &'static str,
     record: InstanceRecord,

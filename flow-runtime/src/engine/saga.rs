@@ -4,13 +4,12 @@
 
 use std::borrow::Cow;
 
-use flow_core::{Flow, FlowState};
-
-use super::activation::{Activation, FlowData};
+use super::activation::Activation;
 use super::drive::{after_commit, step_event};
 use super::error::EngineError;
 use super::inner::Inner;
 use super::lease_keeper::keep_leased;
+use super::machine::{FlowMachine, MachineState};
 use super::panic_guard::UserCall;
 use crate::instance_error::InstanceError;
 use crate::journal::{JournalEntry, JournalKind};
@@ -19,7 +18,7 @@ use crate::store::Store;
 
 /// Starts compensating: every step completed before the current one will be undone. (The
 /// step that chose a failure end reported that it did not do its job: nothing of it to undo.)
-pub(crate) fn begin<F: Flow>(activation: &mut Activation<F>) {
+pub(crate) fn begin<F: FlowMachine>(activation: &mut Activation<F>) {
     activation.status = Status::Compensating;
     activation.compensation_boundary = Some(activation.step);
     activation.attempt = 1;
@@ -27,7 +26,9 @@ pub(crate) fn begin<F: Flow>(activation: &mut Activation<F>) {
 }
 
 /// The latest completed compensable step below the boundary that is not undone yet.
-fn next_to_undo<F: Flow>(activation: &Activation<F>) -> Option<(u64, &'static str, F::State)> {
+fn next_to_undo<F: FlowMachine>(
+    activation: &Activation<F>,
+) -> Option<(u64, &'static str, F::State)> {
     let boundary = activation.compensation_boundary?;
     activation
         .journal
@@ -43,33 +44,32 @@ fn next_to_undo<F: Flow>(activation: &Activation<F>) -> Option<(u64, &'static st
                 .any(|done| done.kind == JournalKind::Compensation && done.step == entry.step)
         })
         .and_then(|entry| {
-            let state = entry.from.parse::<F::State>().ok()?;
-            let compensation = F::policy(state)?.compensation?;
+            let state = activation.flow.state_named(&entry.from)?;
+            let compensation = activation.flow.policy(state)?.compensation?;
             Some((entry.step, compensation, state))
         })
 }
 
 /// The pivot action among the steps to undo, if one completed: past it nothing is undone.
-fn completed_pivot<F: Flow>(activation: &Activation<F>) -> Option<&'static str> {
+fn completed_pivot<F: FlowMachine>(activation: &Activation<F>) -> Option<&'static str> {
     let boundary = activation.compensation_boundary?;
     activation
         .journal
         .iter()
         .filter(|entry| entry.kind == JournalKind::Step && entry.step < boundary)
         .find_map(|entry| {
-            let policy = F::policy(entry.from.parse::<F::State>().ok()?)?;
+            let policy = activation
+                .flow
+                .policy(activation.flow.state_named(&entry.from)?)?;
             (policy.effect == flow_core::Effect::Pivot).then_some(policy.action)
         })
 }
 
 /// Undoes one step, or ends the compensation. Returns whether to go on.
-pub(crate) async fn compensate_next<F: Flow, S: Store>(
+pub(crate) async fn compensate_next<F: FlowMachine, S: Store>(
     inner: &Inner<S>,
     activation: &mut Activation<F>,
-) -> Result<bool, EngineError>
-where
-    F::Data: FlowData,
-{
+) -> Result<bool, EngineError> {
     // A timer that brought the instance here is used up.
     activation.due_at = None;
     if let Some(pivot) = completed_pivot(activation) {
@@ -106,7 +106,7 @@ where
     });
     let (id, token) = (activation.id(), activation.lease.token);
     let result = {
-        let call = std::pin::pin!(F::compensate(state, &mut activation.context));
+        let call = std::pin::pin!(activation.flow.compensate(state, &mut activation.context));
         keep_leased(inner, id, token, call).await
     };
     activation.running = None;
@@ -122,7 +122,7 @@ where
 }
 
 /// Tells plugins and statistics that step `step` was undone; its journal entry.
-fn undone<F: Flow, S: Store>(
+fn undone<F: FlowMachine, S: Store>(
     inner: &Inner<S>,
     activation: &Activation<F>,
     step: u64,
@@ -155,17 +155,14 @@ fn undone<F: Flow, S: Store>(
 /// The compensation `compensation` of step `step` failed with `error` (or panicked): try
 /// again after its retry policy's delay, or hand the instance to a person. Returns whether
 /// to go on (never: a retry waits for its timer).
-pub(crate) async fn compensation_failed<F: Flow, S: Store>(
+pub(crate) async fn compensation_failed<F: FlowMachine, S: Store>(
     inner: &Inner<S>,
     activation: &mut Activation<F>,
     step: u64,
     compensation: &'static str,
     state: F::State,
     error: flow_core::StepError,
-) -> Result<bool, EngineError>
-where
-    F::Data: FlowData,
-{
+) -> Result<bool, EngineError> {
     if !inner.plugins.is_empty()
         && let flow_core::StepError::Action(action_error) = &error
     {
@@ -175,7 +172,10 @@ where
             .plugins
             .each(|plugin| plugin.on_compensate(&event, Err(action_error)));
     }
-    let policy = F::policy(state).and_then(|policy| policy.compensation_retry);
+    let policy = activation
+        .flow
+        .policy(state)
+        .and_then(|policy| policy.compensation_retry);
     let retry = policy.unwrap_or(inner.config.compensation_retry);
     let attempt = activation.attempt;
     let failed = |message: String, error: &flow_core::StepError| match error {
@@ -231,15 +231,12 @@ where
 }
 
 /// Hands the instance to a person: status `Manual`, the reason kept, plugins told.
-pub(crate) async fn park_manual<F: Flow, S: Store>(
+pub(crate) async fn park_manual<F: FlowMachine, S: Store>(
     inner: &Inner<S>,
     activation: &mut Activation<F>,
     reason: InstanceError,
-) -> Result<(), EngineError>
-where
-    F::Data: FlowData,
-{
-    tracing::error!(flow = F::NAME, instance = %activation.id(), %reason, "instance needs a person");
+) -> Result<(), EngineError> {
+    tracing::error!(flow = activation.flow.name(), instance = %activation.id(), %reason, "instance needs a person");
     activation.status = Status::Manual;
     activation.due_at = None;
     let message = reason.message.clone();
