@@ -8,6 +8,8 @@
 mod activation;
 mod builder;
 mod config;
+mod document_flow;
+mod documents;
 mod drive;
 mod error;
 mod inner;
@@ -28,6 +30,7 @@ use tracing::Instrument;
 pub use activation::FlowData;
 pub use builder::{EngineBuilder, FlowOptions};
 pub use config::EngineConfig;
+pub use document_flow::{BuildError, DocumentFlow, DocumentState, StepOverride};
 pub use error::EngineError;
 pub use machine::{Compiled, FlowTypes, MachineState};
 pub use operator::Operator;

@@ -44,6 +44,7 @@
 // Generated code names this crate `::flow_runtime`; this makes that path work inside it too.
 extern crate self as flow_runtime;
 
+pub mod actions;
 pub mod clock;
 mod engine;
 pub mod grammar;
@@ -56,7 +57,9 @@ pub mod store;
 
 pub use clock::{Clock, ManualClock};
 pub use engine::{
-    Engine, EngineBuilder, EngineConfig, EngineError, FlowData, FlowOptions, Operator, StartOptions,
+    BuildError, Compiled, DocumentFlow, DocumentState, Engine, EngineBuilder, EngineConfig,
+    EngineError, FlowData, FlowOptions, FlowTypes, MachineState, Operator, StartOptions,
+    StepOverride,
 };
 pub use flow_core::{
     Action, ActionError, Backoff, Context, Diagnostic, DiagnosticCode, Effect, ErrorKind, Flow,

@@ -115,6 +115,19 @@ impl Stats {
         }
     }
 
+    /// [`Stats::register_flow`] for a flow version that may come with another shape than
+    /// the one registered first (a document whose definition changed, version unchanged):
+    /// `None` then, since counts by state index would land on the wrong states.
+    pub fn register_flow_if_same_shape(
+        &self,
+        flow: &'static str,
+        version: u32,
+        states: &[StateShape],
+    ) -> Option<FlowStats> {
+        let stats = self.register_flow(flow, version, states);
+        (*stats.record.states == *states).then_some(stats)
+    }
+
     /// Registers a flow version; called once per flow version at engine build with its states
     /// in index order and each state's outgoing edges. Edges to a state index out of range are
     /// dropped with a warning. Registering a flow version again returns the first

@@ -1,11 +1,12 @@
 //! Building an engine: the store, defaults, plugins, statistics and the registered flows,
 //! each validated again with its actions' metadata.
 
+use std::any::TypeId;
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, RwLock};
 
-use flow_core::{Flow, FlowTable, InstanceId, RetryPolicy, StateEntryKind};
+use flow_core::{Action, Flow, FlowTable, InstanceId, RetryPolicy, StateEntryKind};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -13,10 +14,12 @@ use tokio_util::task::TaskTracker;
 use super::Engine;
 use super::activation::FlowData;
 use super::config::EngineConfig;
+use super::documents::{DataType, Documents, TypedData};
 use super::error::EngineError;
 use super::inner::{Inner, Registered};
 use super::machine::{Compiled, FlowKey, FlowMachine};
 use super::resume::FlowResume;
+use crate::actions::{ActionRegistry, RegistryError};
 use crate::clock::Clock;
 use crate::plugin::{Plugin, Plugins};
 use crate::stats::{StateShape, Stats};
@@ -34,6 +37,10 @@ pub struct EngineBuilder<S: Store = MemoryStore> {
     stats: Option<Stats>,
     flows: Vec<Registration<S>>,
     clock: Clock,
+    actions: ActionRegistry,
+    data_types: HashMap<TypeId, Arc<dyn DataType<S>>>,
+    /// The first registration that failed, reported by `build`.
+    registry_error: Option<RegistryError>,
 }
 
 impl<S: Store> EngineBuilder<S> {
@@ -46,7 +53,38 @@ impl<S: Store> EngineBuilder<S> {
             stats: None,
             flows: Vec::new(),
             clock: Clock::System,
+            actions: ActionRegistry::new(),
+            data_types: HashMap::new(),
+            registry_error: None,
         }
+        // Script-only document flows run over JSON.
+        .data::<serde_json::Value>("json")
+    }
+
+    /// Lets document flows run over `D`, named `name` in documents (`data = "Order"`).
+    /// [`EngineBuilder::action`] names a data type by its last path segment unless it was
+    /// named here first.
+    pub fn data<D: FlowData>(mut self, name: &str) -> Self {
+        if let Err(error) = self.actions.data::<D>(name) {
+            self.registry_error.get_or_insert(error);
+        }
+        self.data_types
+            .entry(TypeId::of::<D>())
+            .or_insert_with(|| Arc::new(TypedData::<D>::new()));
+        self
+    }
+
+    /// Registers `#[action]` `A` over `D` under its name, for document flows to name
+    /// (`.action::<Order, reserve_stock>()`). Each name once per data type; compiled flows
+    /// call their actions directly and need no registration.
+    pub fn action<D: FlowData, A: Action<D>>(mut self) -> Self {
+        if let Err(error) = self.actions.action::<D, A>() {
+            self.registry_error.get_or_insert(error);
+        }
+        self.data_types
+            .entry(TypeId::of::<D>())
+            .or_insert_with(|| Arc::new(TypedData::<D>::new()));
+        self
     }
 
     /// Reads the time from `clock` (the system's by default): a test's
@@ -122,6 +160,9 @@ impl<S: Store> EngineBuilder<S> {
     /// orphans of a process that died). Built outside one, the worker starts with the first
     /// instance.
     pub fn build(self) -> Result<Engine<S>, EngineError> {
+        if let Some(error) = self.registry_error {
+            return Err(error.into());
+        }
         let mut flows = HashMap::new();
         for register in self.flows {
             let (type_id, registered) = register(&self.stats)?;
@@ -135,6 +176,9 @@ impl<S: Store> EngineBuilder<S> {
                 plugins: Plugins::new(self.plugins),
                 stats: self.stats,
                 flows,
+                actions: self.actions,
+                data_types: self.data_types,
+                documents: RwLock::new(Documents::default()),
                 worker_id: InstanceId::new().seed(),
                 shutdown: CancellationToken::new(),
                 shutting_down: AtomicBool::new(false),

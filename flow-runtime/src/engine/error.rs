@@ -30,6 +30,42 @@ pub enum EngineError {
         /// The flow.
         flow: &'static str,
     },
+    /// No document defines this flow (or this version of it).
+    #[error("no document flow `{flow}`{} is loaded{}", version.map(|v| format!(" v{v}")).unwrap_or_default(), loaded_versions(.loaded))]
+    NoDocumentFlow {
+        /// The flow named.
+        flow: String,
+        /// The version named, if one was.
+        version: Option<u32>,
+        /// The versions that are loaded.
+        loaded: Vec<u32>,
+    },
+    /// A document flow runs over other data than the caller's.
+    #[error("flow `{flow}` runs over `{expected}`, not `{given}`")]
+    WrongData {
+        /// The flow.
+        flow: String,
+        /// The data type the document names.
+        expected: String,
+        /// The Rust type the caller used.
+        given: &'static str,
+    },
+    /// The definition an instance started on is neither loaded nor in the store: it is never
+    /// run on another one.
+    #[error(
+        "instance `{instance}` runs on definition `{definition}`, which this engine cannot load: {reason}"
+    )]
+    MissingDefinition {
+        /// The instance.
+        instance: InstanceId,
+        /// The definition's content hash.
+        definition: String,
+        /// Why it cannot be loaded.
+        reason: String,
+    },
+    /// An action or data type could not be registered.
+    #[error(transparent)]
+    Registry(#[from] crate::actions::RegistryError),
     /// No instance has this id.
     #[error("no instance `{0}`")]
     NoSuchInstance(InstanceId),
@@ -93,6 +129,14 @@ fn render_diagnostics(diagnostics: &[Diagnostic]) -> String {
         .map(|diagnostic| format!("- {diagnostic}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+fn loaded_versions(loaded: &[u32]) -> String {
+    if loaded.is_empty() {
+        return String::new();
+    }
+    let versions: Vec<String> = loaded.iter().map(|version| format!("v{version}")).collect();
+    format!(" (loaded: {})", versions.join(", "))
 }
 
 fn did_you_mean_suffix(suggestion: &Option<&'static str>) -> String {

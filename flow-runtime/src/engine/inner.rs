@@ -1,10 +1,12 @@
 //! What every part of the engine shares: the store, the registered flows, plugins, statistics,
 //! and the signals between callers, the worker and shutdown.
 
+use std::any::TypeId;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
@@ -15,7 +17,9 @@ use tokio_util::task::TaskTracker;
 use flow_core::RetryPolicy;
 
 use super::config::EngineConfig;
+use super::documents::{DataType, Documents};
 use super::machine::FlowKey;
+use crate::actions::ActionRegistry;
 use crate::clock::Clock;
 use crate::plugin::Plugins;
 use crate::stats::{FlowStats, Stats};
@@ -60,6 +64,13 @@ pub(crate) struct Inner<S: Store> {
     pub(crate) plugins: Plugins,
     pub(crate) stats: Option<Stats>,
     pub(crate) flows: HashMap<FlowKey, Registered<S>>,
+    /// The actions document flows may name, by data type and name.
+    pub(crate) actions: ActionRegistry,
+    /// The data types document flows may run over.
+    pub(crate) data_types: HashMap<TypeId, Arc<dyn DataType<S>>>,
+    /// The document flows loaded so far (locked only to look up or install a definition,
+    /// never across an await).
+    pub(crate) documents: RwLock<Documents<S>>,
     /// A random id of this engine, the owner of its leases.
     pub(crate) worker_id: u64,
     pub(crate) shutdown: CancellationToken,
