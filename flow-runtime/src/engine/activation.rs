@@ -84,6 +84,8 @@ where
             id,
             flow: Cow::Borrowed(F::NAME),
             flow_version: F::VERSION,
+            // A flow compiled into the program: no stored definition to pin.
+            definition: None,
             state: Cow::Borrowed(F::START.name()),
             status: Status::Running,
             attempt: 1,

@@ -31,6 +31,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/0002_structured_errors.sqlite.sql"),
         postgres: include_str!("migrations/0002_structured_errors.postgres.sql"),
     },
+    Migration {
+        version: 3,
+        sqlite: include_str!("migrations/0003_definitions.sqlite.sql"),
+        postgres: include_str!("migrations/0003_definitions.postgres.sql"),
+    },
 ];
 
 /// In transaction `tx`: reads the database's version, refuses a newer one, and applies the
@@ -202,7 +207,7 @@ mod upgrade_tests {
         .unwrap();
         assert_eq!(
             migrate(&store.backend, "test", MIGRATIONS).await.unwrap(),
-            2
+            3
         );
         let record = store.load(id).await.unwrap().unwrap();
         let error = record.error.unwrap();
