@@ -15,7 +15,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use flow_runtime::prelude::*;
-use flow_runtime::store::{Commit, InstanceRecord, OperatorRequest, Store, StoreError};
+use flow_runtime::store::{
+    Commit, InstanceRecord, OperatorRequest, Store, StoreError, StoredDefinition,
+};
 use flow_runtime::{
     EngineBuilder, EngineConfig, ErrorKind, InstanceError, InstanceId, JournalEntry, JournalKind,
 };
@@ -59,6 +61,11 @@ macro_rules! store_conformance {
             check!(orphans_are_running_instances_whose_lease_lapsed);
             check!(an_undecodable_context_is_quarantined_and_others_go_on);
             check!(an_engine_runs_a_flow_on_it);
+            check!(definitions_read_back_by_hash);
+            check!(saving_a_definition_again_changes_nothing);
+            check!(another_body_under_a_stored_hash_is_refused);
+            check!(definitions_list_by_flow_in_version_order);
+            check!(an_instance_keeps_its_definition_through_commits_and_claims);
         }
     };
 }
@@ -77,6 +84,7 @@ pub fn record(id: InstanceId) -> InstanceRecord {
         id,
         flow: Cow::Borrowed("Demo"),
         flow_version: 1,
+        definition: None,
         state: Cow::Borrowed("A"),
         status: Status::Running,
         attempt: 1,
@@ -135,6 +143,21 @@ pub fn commit(id: InstanceId, revision: u64, token: u64) -> Commit {
     }
 }
 
+/// A made-up content hash, as the engine writes them (64 lowercase hex digits), `n` apart.
+pub fn content_hash(n: u64) -> String {
+    format!("{:064x}", 0xfeed_0000_u64 + n)
+}
+
+/// A definition of `flow` version `version` whose body is `body`, under `content_hash(n)`.
+pub fn definition(n: u64, flow: &str, version: u32, body: &str) -> StoredDefinition {
+    StoredDefinition {
+        hash: content_hash(n),
+        flow: flow.to_owned(),
+        version,
+        body: body.to_owned(),
+    }
+}
+
 async fn insert_leased<S: Store>(store: &S, record: InstanceRecord) -> u64 {
     store
         .insert(record, SystemTime::now(), Some((7, TTL)))
@@ -149,6 +172,7 @@ pub async fn records_read_back_as_written<S: Store>(store: S) {
     let due = whole_millis(SystemTime::now() + Duration::from_secs(3600));
     let written = InstanceRecord {
         flow_version: 3,
+        definition: Some(Cow::Owned(content_hash(7))),
         state: Cow::Borrowed("Review"),
         status: Status::Paused,
         attempt: 4,
@@ -773,4 +797,131 @@ pub async fn an_engine_runs_a_flow_on_it<S: Store>(store: S) {
     let outcome = engine.wait_ended::<Weighing>(queued).await.unwrap();
     assert_eq!(outcome.data.weight, 12);
     engine.shutdown().await;
+}
+
+pub async fn definitions_read_back_by_hash<S: Store>(store: S) {
+    let saved = definition(1, "Refund", 2, "flow Refund version 2 {\n  start New;\n}\n");
+    store.save_definition(&saved).await.unwrap();
+    assert_eq!(
+        store.load_definition(&saved.hash).await.unwrap(),
+        Some(saved)
+    );
+    assert_eq!(store.load_definition(&content_hash(2)).await.unwrap(), None);
+}
+
+pub async fn saving_a_definition_again_changes_nothing<S: Store>(store: S) {
+    let saved = definition(1, "Refund", 1, "flow Refund {}");
+    store.save_definition(&saved).await.unwrap();
+    // Another engine process loads the same document and saves it too.
+    store.save_definition(&saved).await.unwrap();
+    assert_eq!(
+        store.load_definition(&saved.hash).await.unwrap(),
+        Some(saved.clone())
+    );
+    assert_eq!(store.list_definitions("Refund").await.unwrap(), [saved]);
+}
+
+pub async fn another_body_under_a_stored_hash_is_refused<S: Store>(store: S) {
+    let first = definition(1, "Refund", 1, "flow Refund {}");
+    store.save_definition(&first).await.unwrap();
+    let corrupt = StoredDefinition {
+        body: "flow Refund { start Elsewhere; }".into(),
+        ..first.clone()
+    };
+    assert_eq!(
+        store.save_definition(&corrupt).await.unwrap_err(),
+        StoreError::DefinitionMismatch {
+            hash: first.hash.clone()
+        }
+    );
+    assert_eq!(
+        store.load_definition(&first.hash).await.unwrap(),
+        Some(first.clone()),
+        "the first body stays"
+    );
+    assert_eq!(store.list_definitions("Refund").await.unwrap(), [first]);
+}
+
+pub async fn definitions_list_by_flow_in_version_order<S: Store>(store: S) {
+    // Saved out of version order, with two bodies of version 2 (an edited document that
+    // kept its version) and another flow in between.
+    let third = definition(1, "Refund", 3, "v3");
+    let first = definition(2, "Refund", 1, "v1");
+    let second = definition(3, "Refund", 2, "v2");
+    let other = definition(4, "Checkout", 1, "checkout");
+    let second_edited = definition(5, "Refund", 2, "v2, edited");
+    for saved in [&third, &first, &second, &other, &second_edited] {
+        store.save_definition(saved).await.unwrap();
+    }
+    assert_eq!(
+        store.list_definitions("Refund").await.unwrap(),
+        [first, second, second_edited, third],
+        "by version, then in the order saved"
+    );
+    assert_eq!(store.list_definitions("Checkout").await.unwrap(), [other]);
+    assert!(store.list_definitions("Unknown").await.unwrap().is_empty());
+}
+
+pub async fn an_instance_keeps_its_definition_through_commits_and_claims<S: Store>(store: S) {
+    let hash = content_hash(1);
+    let pinned = InstanceId::new();
+    let compiled = InstanceId::new();
+    let token = insert_leased(
+        &store,
+        InstanceRecord {
+            definition: Some(Cow::Owned(hash.clone())),
+            ..record(pinned)
+        },
+    )
+    .await;
+    let compiled_token = insert_leased(&store, record(compiled)).await;
+    let definition_of = |record: &InstanceRecord| record.definition.as_deref().map(str::to_owned);
+    let loaded = store.load(pinned).await.unwrap().unwrap();
+    assert_eq!(definition_of(&loaded), Some(hash.clone()), "after insert");
+    let listed = store.list(Status::Running, 10).await.unwrap();
+    let summary_of = |id: InstanceId| {
+        listed
+            .iter()
+            .find(|summary| summary.id == id)
+            .map(|summary| summary.definition.clone())
+    };
+    assert_eq!(summary_of(pinned), Some(Some(hash.clone())));
+    assert_eq!(summary_of(compiled), Some(None));
+    // Commits do not carry the definition: the stored one stays.
+    store.commit(commit(pinned, 0, token)).await.unwrap();
+    store
+        .commit(commit(compiled, 0, compiled_token))
+        .await
+        .unwrap();
+    let loaded = store.load(pinned).await.unwrap().unwrap();
+    assert_eq!(definition_of(&loaded), Some(hash.clone()), "after a commit");
+    let loaded = store.load(compiled).await.unwrap().unwrap();
+    assert_eq!(definition_of(&loaded), None, "None stays None");
+    // Both come to rest with a timer that is due, and are claimed from the due-queue.
+    let now = SystemTime::now();
+    for (id, token) in [(pinned, token), (compiled, compiled_token)] {
+        let mut rest = commit(id, 1, token);
+        rest.status = Status::Waiting;
+        rest.due_at = Some(now - Duration::from_millis(5));
+        rest.release_lease = true;
+        store.commit(rest).await.unwrap();
+    }
+    let claimed = store.claim_due(now, 3, TTL, 10).await.unwrap();
+    let claimed_of = |id: InstanceId| {
+        claimed
+            .iter()
+            .find(|(record, _)| record.id == id)
+            .map(|(record, lease)| (definition_of(record), *lease))
+    };
+    let (claimed_definition, lease) = claimed_of(pinned).expect("the pinned one is due");
+    assert_eq!(claimed_definition, Some(hash.clone()), "after a claim");
+    let (claimed_definition, _) = claimed_of(compiled).expect("the compiled one is due");
+    assert_eq!(claimed_definition, None);
+    store.release(pinned, lease).await.unwrap();
+    let (acquired, _) = store
+        .acquire(pinned, 4, SystemTime::now(), TTL)
+        .await
+        .unwrap()
+        .expect("released, so free");
+    assert_eq!(definition_of(&acquired), Some(hash), "after an acquire");
 }

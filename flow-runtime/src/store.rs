@@ -5,8 +5,13 @@
 //! journal entry ([`Store::commit`]), so SQL (one transaction) and Redis (one Lua script) can
 //! do it in one round trip. Instances are worked on under a [`Lease`] whose fencing token the
 //! store checks on every commit: a process whose lease was taken over cannot write.
+//!
+//! Stores also keep flow definitions by content hash ([`StoredDefinition`]), and each
+//! instance names the one it started on ([`InstanceRecord::definition`]), so that any
+//! engine process resumes it on that exact definition, after a restart or a changed document.
 
 mod any;
+mod definition;
 mod memory;
 mod record;
 #[cfg(feature = "redis")]
@@ -23,6 +28,7 @@ use std::time::{Duration, SystemTime};
 use flow_core::InstanceId;
 
 pub use any::AnyStore;
+pub use definition::StoredDefinition;
 pub use memory::MemoryStore;
 pub use record::{
     Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, OperatorRequest, StepCommit,
@@ -101,6 +107,16 @@ pub enum StoreError {
         found: i64,
         /// The newest version this build knows.
         supported: i64,
+    },
+    /// A definition with another body is stored under this content hash. The stored one
+    /// stays: a content hash that does not match its content means a corrupt document or
+    /// store, and instances pinned to the hash must keep the definition they started with.
+    #[error(
+        "definition `{hash}` is stored with a different body: a content hash that does not match its content means something is corrupt"
+    )]
+    DefinitionMismatch {
+        /// The content hash.
+        hash: String,
     },
     /// The backend failed (connection lost, disk full ...).
     #[error("store backend failed: {0}")]
@@ -207,4 +223,25 @@ pub trait Store: Send + Sync + 'static {
         status: Status,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<InstanceSummary>, StoreError>> + Send;
+
+    /// Keeps `definition` under its content hash. Idempotent: saving a hash already stored
+    /// with the same body changes nothing; a different body under a stored hash is refused
+    /// with [`StoreError::DefinitionMismatch`] and the stored one stays.
+    fn save_definition(
+        &self,
+        definition: &StoredDefinition,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The definition stored under content hash `hash`, if any.
+    fn load_definition(
+        &self,
+        hash: &str,
+    ) -> impl Future<Output = Result<Option<StoredDefinition>, StoreError>> + Send;
+
+    /// Every definition stored for flow `flow`, by version, then in the order they were
+    /// saved: for tools that show what a flow's instances may run on.
+    fn list_definitions(
+        &self,
+        flow: &str,
+    ) -> impl Future<Output = Result<Vec<StoredDefinition>, StoreError>> + Send;
 }

@@ -86,6 +86,8 @@ impl<F: FlowMachine> Activation<F> {
             id,
             flow: Cow::Borrowed(flow.name()),
             flow_version: flow.version(),
+            // Document flows pin the definition they start on; compiled ones have none.
+            definition: flow.definition().map(Cow::Borrowed),
             state: Cow::Borrowed(start.name()),
             status: Status::Running,
             attempt: 1,

@@ -15,7 +15,7 @@ use flow_core::InstanceId;
 use super::url::StoreUrl;
 use super::{
     Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, MemoryStore, OperatorRequest,
-    StepCommit, Store, StoreError,
+    StepCommit, Store, StoreError, StoredDefinition,
 };
 use crate::outcome::Status;
 
@@ -257,5 +257,17 @@ impl Store for AnyStore {
 
     async fn list(&self, status: Status, limit: usize) -> Result<Vec<InstanceSummary>, StoreError> {
         forward!(self, store => store.list(status, limit))
+    }
+
+    async fn save_definition(&self, definition: &StoredDefinition) -> Result<(), StoreError> {
+        forward!(self, store => store.save_definition(definition))
+    }
+
+    async fn load_definition(&self, hash: &str) -> Result<Option<StoredDefinition>, StoreError> {
+        forward!(self, store => store.load_definition(hash))
+    }
+
+    async fn list_definitions(&self, flow: &str) -> Result<Vec<StoredDefinition>, StoreError> {
+        forward!(self, store => store.list_definitions(flow))
     }
 }

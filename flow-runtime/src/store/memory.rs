@@ -14,7 +14,7 @@ use std::borrow::Cow;
 
 use super::{
     Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, OperatorRequest, StepCommit, Store,
-    StoreError,
+    StoreError, StoredDefinition,
 };
 use crate::journal::compact;
 use crate::outcome::Status;
@@ -34,6 +34,16 @@ pub struct MemoryStore {
     shards: Box<[Mutex<Shard>]>,
     next_token: AtomicU64,
     finished_per_shard: usize,
+    /// One lock for all definitions: they are saved once per document change and read once
+    /// per activation of an instance, never on the per-step path.
+    definitions: Mutex<Definitions>,
+}
+
+/// The definitions saved, by content hash, each with its place in the order of saving.
+#[derive(Default)]
+struct Definitions {
+    by_hash: HashMap<String, (StoredDefinition, u64)>,
+    saved: u64,
 }
 
 #[derive(Default)]
@@ -62,6 +72,7 @@ impl MemoryStore {
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
             next_token: AtomicU64::new(1),
             finished_per_shard: finished.div_ceil(SHARDS).max(1),
+            definitions: Mutex::default(),
         }
     }
 
@@ -188,6 +199,14 @@ impl MemoryStore {
             shard.set_due(step.id, had_due, None);
         }
         Ok(ack)
+    }
+
+    fn definitions(&self) -> MutexGuard<'_, Definitions> {
+        // Saving leaves the map consistent before it can panic: a poisoned lock holds valid
+        // data.
+        self.definitions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn new_lease(&self, owner: u64, expires_at: SystemTime) -> Lease {
@@ -461,6 +480,7 @@ impl Store for MemoryStore {
                         id: record.id,
                         flow: record.flow.to_string(),
                         flow_version: record.flow_version,
+                        definition: record.definition.as_deref().map(str::to_owned),
                         state: record.state.to_string(),
                         status: record.status,
                     }),
@@ -469,6 +489,47 @@ impl Store for MemoryStore {
         found.sort_by_key(|summary| summary.id);
         found.truncate(limit);
         Ok(found)
+    }
+
+    async fn save_definition(&self, definition: &StoredDefinition) -> Result<(), StoreError> {
+        let mut definitions = self.definitions();
+        if let Some((stored, _)) = definitions.by_hash.get(&definition.hash) {
+            return if stored.body == definition.body {
+                Ok(())
+            } else {
+                Err(StoreError::DefinitionMismatch {
+                    hash: definition.hash.clone(),
+                })
+            };
+        }
+        definitions.saved += 1;
+        let order = definitions.saved;
+        definitions
+            .by_hash
+            .insert(definition.hash.clone(), (definition.clone(), order));
+        Ok(())
+    }
+
+    async fn load_definition(&self, hash: &str) -> Result<Option<StoredDefinition>, StoreError> {
+        Ok(self
+            .definitions()
+            .by_hash
+            .get(hash)
+            .map(|(definition, _)| definition.clone()))
+    }
+
+    async fn list_definitions(&self, flow: &str) -> Result<Vec<StoredDefinition>, StoreError> {
+        let definitions = self.definitions();
+        let mut found: Vec<&(StoredDefinition, u64)> = definitions
+            .by_hash
+            .values()
+            .filter(|(definition, _)| definition.flow == flow)
+            .collect();
+        found.sort_by_key(|(definition, order)| (definition.version, *order));
+        Ok(found
+            .into_iter()
+            .map(|(definition, _)| definition.clone())
+            .collect())
     }
 }
 

@@ -68,6 +68,11 @@ pub struct InstanceRecord {
     pub flow: Cow<'static, str>,
     /// Its flow's version.
     pub flow_version: u32,
+    /// The content hash of the document definition the instance runs on (a
+    /// [`StoredDefinition`](crate::store::StoredDefinition)'s hash); `None` for a flow
+    /// compiled into the program (`flow!`). Set at insert and never changed: commits do not
+    /// carry it, so an instance resumes on the definition it started with.
+    pub definition: Option<Cow<'static, str>>,
     /// Its business state.
     pub state: Cow<'static, str>,
     /// Where it is apart from that.
@@ -142,6 +147,8 @@ pub struct InstanceSummary {
     pub flow: String,
     /// Its flow's version.
     pub flow_version: u32,
+    /// The content hash of the document definition it runs on; `None` for a compiled flow.
+    pub definition: Option<String>,
     /// Its state.
     pub state: String,
     /// Its status.

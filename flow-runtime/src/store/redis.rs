@@ -9,6 +9,8 @@
 //! hash and journal and its shard's due-queue and indexes share one slot, so a script only
 //! touches one slot, and a Redis Cluster spreads the shards over its nodes.
 
+mod definitions;
+
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
@@ -20,6 +22,7 @@ use super::stored::{StoredFields, Undecodable, entry_json, error_json, flag, mic
 use super::url::redact_password;
 use super::{
     Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, OperatorRequest, Store, StoreError,
+    StoredDefinition,
 };
 use crate::outcome::Status;
 
@@ -49,6 +52,8 @@ struct Scripts {
     load: Script,
     quarantine: Script,
     request: Script,
+    /// Without the prelude: it touches definition keys, not an instance's.
+    save_definition: Script,
 }
 
 impl Scripts {
@@ -64,6 +69,7 @@ impl Scripts {
             load: Script::new(script!("load.lua")),
             quarantine: Script::new(script!("quarantine.lua")),
             request: Script::new(script!("request.lua")),
+            save_definition: Script::new(include_str!("redis/save_definition.lua")),
         }
     }
 }
@@ -71,7 +77,7 @@ impl Scripts {
 /// A store in Redis. See the [module docs](crate::store) for the shared semantics.
 pub struct RedisStore {
     connection: ConnectionManager,
-    /// Boxed: nine scripts with their hashes would make every `AnyStore` that large.
+    /// Boxed: the scripts with their hashes would make every `AnyStore` that large.
     scripts: Box<Scripts>,
     prefix: String,
     url: String,
@@ -408,6 +414,7 @@ fn decode_record(id: InstanceId, parts: Vec<Value>) -> Result<InstanceRecord, Un
         id: string("id")?,
         flow: string("flow")?,
         flow_version: number("flow_version")?,
+        definition: optional("definition")?,
         state: string("state")?,
         status: string("status")?,
         attempt: number("attempt")?,
@@ -502,6 +509,10 @@ impl Store for RedisStore {
                 optional_arg(lease.map(|lease| micros(lease.expires_at))),
             ),
             ("quarantine", Vec::new()),
+            (
+                "definition",
+                record.definition.as_deref().unwrap_or("").into(),
+            ),
         ];
         let mut args = vec![arg(fields.len() * 2)];
         for (name, value) in fields {
@@ -734,26 +745,46 @@ impl Store for RedisStore {
         let mut found = Vec::with_capacity(ids.len());
         for id in ids {
             let keys = self.keys(id);
-            let (flow, version, state): (Option<String>, Option<u32>, Option<String>) =
-                redis::cmd("HMGET")
-                    .arg(&keys.record)
-                    .arg("flow")
-                    .arg("flow_version")
-                    .arg("state")
-                    .query_async(&mut connection)
-                    .await
-                    .map_err(redis_error)?;
+            let (flow, version, state, definition): (
+                Option<String>,
+                Option<u32>,
+                Option<String>,
+                Option<String>,
+            ) = redis::cmd("HMGET")
+                .arg(&keys.record)
+                .arg("flow")
+                .arg("flow_version")
+                .arg("state")
+                .arg("definition")
+                .query_async(&mut connection)
+                .await
+                .map_err(redis_error)?;
             if let (Some(flow), Some(flow_version), Some(state)) = (flow, version, state) {
                 found.push(InstanceSummary {
                     id,
                     flow,
                     flow_version,
+                    // Stored empty for a compiled flow (and absent in records older than
+                    // definitions).
+                    definition: definition.filter(|hash| !hash.is_empty()),
                     state,
                     status,
                 });
             }
         }
         Ok(found)
+    }
+
+    async fn save_definition(&self, definition: &StoredDefinition) -> Result<(), StoreError> {
+        definitions::save(self, definition).await
+    }
+
+    async fn load_definition(&self, hash: &str) -> Result<Option<StoredDefinition>, StoreError> {
+        definitions::load(self, hash).await
+    }
+
+    async fn list_definitions(&self, flow: &str) -> Result<Vec<StoredDefinition>, StoreError> {
+        definitions::list(self, flow).await
     }
 }
 

@@ -21,13 +21,14 @@ use std::time::{Duration, SystemTime};
 use flow_core::InstanceId;
 use sqlx::Row;
 
-use row::{kind_name, record_columns, record_from_row, summary_from_row};
+use row::{RECORD_COLUMNS, kind_name, record_columns, record_from_row, summary_from_row};
 
 use super::stored::{Undecodable, entry_json, error_json, flag, micros, signed};
 
 use super::url::redact_password;
 use super::{
     Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, OperatorRequest, Store, StoreError,
+    StoredDefinition,
 };
 use crate::outcome::Status;
 
@@ -113,6 +114,9 @@ macro_rules! on_pool {
         }
     };
 }
+
+// Declared after `on_pool!`, which it uses.
+mod definitions;
 
 /// A claim's statement in each dialect.
 #[cfg_attr(not(all(feature = "sqlite", feature = "postgres")), allow(dead_code))]
@@ -514,9 +518,9 @@ const INSERT_JOURNAL: &str = "INSERT INTO flow_journal (instance_id, seq, step, 
 
 const INSERT_INSTANCE: &str = "INSERT INTO flow_instances (id, flow, flow_version, state, status, attempt, step, \
      revision, context, due_at, compensation_boundary, paused_from, cancelled, queries, \
-     request, error, fence, lease_owner, lease_expires_at, journal_len, journal_seq) \
+     request, error, fence, lease_owner, lease_expires_at, journal_len, journal_seq, definition) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-     $19, $20, $20) ON CONFLICT (id) DO NOTHING";
+     $19, $20, $20, $21) ON CONFLICT (id) DO NOTHING";
 
 /// Leases a free instance: a new fencing token, the owner, the expiry.
 const ACQUIRE: &str = concat!(
@@ -641,6 +645,7 @@ impl Store for SqlStore {
                 .bind(lease.map(|lease| signed(lease.owner)))
                 .bind(lease.map(|lease| micros(lease.expires_at)))
                 .bind(journal_len)
+                .bind(record.definition.as_deref())
                 .execute(&mut *tx)
                 .await
                 .map_err(sql_error)?;
@@ -675,7 +680,7 @@ impl Store for SqlStore {
             .map_err(sql_error)?;
             match row {
                 None => None,
-                Some(row) => match row.try_get::<Option<String>, _>(20) {
+                Some(row) => match row.try_get::<Option<String>, _>(RECORD_COLUMNS) {
                     // Set aside before: say why, without setting it aside again.
                     Ok(Some(reason)) => {
                         return Err(StoreError::Quarantined { instance: id, reason });
@@ -912,7 +917,8 @@ impl Store for SqlStore {
     async fn list(&self, status: Status, limit: usize) -> Result<Vec<InstanceSummary>, StoreError> {
         let found = on_pool!(self, pool => {
             sqlx::query(
-                "SELECT id, flow, flow_version, state, status, quarantine FROM flow_instances \
+                "SELECT id, flow, flow_version, state, status, quarantine, definition \
+                 FROM flow_instances \
                  WHERE (quarantine IS NULL AND status = $1) \
                  OR ($1 = 'manual' AND (quarantine IS NOT NULL OR status NOT IN \
                  ('running', 'waiting', 'paused', 'manual', 'completed', 'compensating', \
@@ -928,5 +934,17 @@ impl Store for SqlStore {
             .collect()
         });
         Ok(found)
+    }
+
+    async fn save_definition(&self, definition: &StoredDefinition) -> Result<(), StoreError> {
+        definitions::save(self, definition).await
+    }
+
+    async fn load_definition(&self, hash: &str) -> Result<Option<StoredDefinition>, StoreError> {
+        definitions::load(self, hash).await
+    }
+
+    async fn list_definitions(&self, flow: &str) -> Result<Vec<StoredDefinition>, StoreError> {
+        definitions::list(self, flow).await
     }
 }

@@ -58,6 +58,9 @@ pub(crate) struct StoredFields {
     pub(crate) id: String,
     pub(crate) flow: String,
     pub(crate) flow_version: i64,
+    /// The content hash of the instance's definition; `None` (or empty, in Redis) for a
+    /// compiled flow.
+    pub(crate) definition: Option<String>,
     pub(crate) state: String,
     pub(crate) status: String,
     pub(crate) attempt: i64,
@@ -129,6 +132,7 @@ impl StoredFields {
             id,
             flow: Cow::Owned(self.flow),
             flow_version: small("flow_version", self.flow_version)?,
+            definition: self.definition.map(Cow::Owned),
             state: Cow::Owned(self.state),
             status,
             attempt: small("attempt", self.attempt)?,

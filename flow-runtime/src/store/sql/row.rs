@@ -21,6 +21,7 @@ pub(crate) fn kind_name(kind: JournalKind) -> &'static str {
 
 /// The columns of a record, in the order [`record_from_row`] reads them, qualified by the
 /// table name (SQLite's `RETURNING` knows no alias); the journal arrives as the entries' JSON joined by commas.
+/// There are [`RECORD_COLUMNS`] of them.
 macro_rules! record_columns {
     () => {
         "flow_instances.id, flow_instances.flow, flow_instances.flow_version, \
@@ -31,10 +32,14 @@ macro_rules! record_columns {
          flow_instances.request, flow_instances.error, flow_instances.fence, \
          flow_instances.lease_owner, flow_instances.lease_expires_at, \
          (SELECT COALESCE(string_agg(j.entry, ',' ORDER BY j.seq), '') FROM flow_journal j \
-          WHERE j.instance_id = flow_instances.id) AS journal"
+          WHERE j.instance_id = flow_instances.id) AS journal, \
+         flow_instances.definition"
     };
 }
 pub(crate) use record_columns;
+
+/// How many columns [`record_columns`] has: the index of a column a query selects after them.
+pub(crate) const RECORD_COLUMNS: usize = 21;
 
 /// Decodes a row of [`record_columns`].
 pub(crate) fn record_from_row<'r, R>(row: &'r R) -> Result<InstanceRecord, Undecodable>
@@ -80,11 +85,12 @@ where
         lease_owner: column!(17, "lease_owner"),
         lease_expires_at: column!(18, "lease_expires_at"),
         journal: column!(19, "journal"),
+        definition: column!(20, "definition"),
     }
     .decode()
 }
 
-/// Decodes a row of `id, flow, flow_version, state, status, quarantine` into a listing
+/// Decodes a row of `id, flow, flow_version, state, status, quarantine, definition` into a listing
 /// entry. A quarantined record, or one whose status cannot be read, is listed as needing a
 /// person, never left out.
 pub(crate) fn summary_from_row<'r, R>(row: &'r R) -> InstanceSummary
@@ -109,6 +115,7 @@ where
             .ok()
             .and_then(|version| u32::try_from(version).ok())
             .unwrap_or(0),
+        definition: row.try_get(6).ok().flatten(),
         state: text(3),
         status,
     }

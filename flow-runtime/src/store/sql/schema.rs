@@ -31,6 +31,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/0002_structured_errors.sqlite.sql"),
         postgres: include_str!("migrations/0002_structured_errors.postgres.sql"),
     },
+    Migration {
+        version: 3,
+        sqlite: include_str!("migrations/0003_definitions.sqlite.sql"),
+        postgres: include_str!("migrations/0003_definitions.postgres.sql"),
+    },
 ];
 
 /// In transaction `tx`: reads the database's version, refuses a newer one, and applies the
@@ -182,10 +187,13 @@ mod upgrade_tests {
         let store = SqlStore::connect("sqlite::memory:").await.unwrap();
         let pool = store.sqlite_pool().unwrap();
         // A database as version 1 left it, with an instance that failed.
-        sqlx::raw_sql("DROP TABLE flow_instances; DROP TABLE flow_journal; DROP TABLE flow_schema")
-            .execute(pool)
-            .await
-            .unwrap();
+        sqlx::raw_sql(
+            "DROP TABLE flow_instances; DROP TABLE flow_journal; DROP TABLE flow_definitions; \
+             DROP TABLE flow_schema",
+        )
+        .execute(pool)
+        .await
+        .unwrap();
         migrate(&store.backend, "test", &MIGRATIONS[..1])
             .await
             .unwrap();
@@ -202,11 +210,63 @@ mod upgrade_tests {
         .unwrap();
         assert_eq!(
             migrate(&store.backend, "test", MIGRATIONS).await.unwrap(),
-            2
+            3
         );
         let record = store.load(id).await.unwrap().unwrap();
+        assert_eq!(record.definition, None);
         let error = record.error.unwrap();
         assert_eq!(error.message, "mailbox does not exist");
         assert_eq!((error.attempt, error.step, error.action), (3, 2, None));
+    }
+
+    #[tokio::test]
+    async fn version_two_instances_run_on_compiled_flows_and_definitions_can_be_saved() {
+        let store = SqlStore::connect("sqlite::memory:").await.unwrap();
+        let pool = store.sqlite_pool().unwrap();
+        // A database as version 2 left it, with an instance of a compiled flow.
+        sqlx::raw_sql(
+            "DROP TABLE flow_instances; DROP TABLE flow_journal; DROP TABLE flow_definitions; \
+             DROP TABLE flow_schema",
+        )
+        .execute(pool)
+        .await
+        .unwrap();
+        migrate(&store.backend, "test", &MIGRATIONS[..2])
+            .await
+            .unwrap();
+        let id = flow_core::InstanceId::new();
+        sqlx::query(
+            "INSERT INTO flow_instances (id, flow, flow_version, state, status, attempt, step, \
+             revision, context, cancelled, queries, fence, journal_len, journal_seq) \
+             VALUES ($1, 'Checkout', 1, 'Paid', 'waiting', 1, 2, 7, x'7b7d', 0, 0, 0, 0, 0)",
+        )
+        .bind(id.to_string())
+        .execute(pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            migrate(&store.backend, "test", MIGRATIONS).await.unwrap(),
+            3
+        );
+        let record = store.load(id).await.unwrap().unwrap();
+        assert_eq!((&*record.state, record.revision), ("Paid", 7));
+        assert_eq!(record.definition, None, "it runs on its compiled flow");
+        let listed = store
+            .list(crate::outcome::Status::Waiting, 10)
+            .await
+            .unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].definition, None);
+        let definition = crate::store::StoredDefinition {
+            hash: "ab".repeat(32),
+            flow: "Refund".into(),
+            version: 1,
+            body: "flow Refund {}".into(),
+        };
+        store.save_definition(&definition).await.unwrap();
+        assert_eq!(
+            store.load_definition(&definition.hash).await.unwrap(),
+            Some(definition)
+        );
     }
 }
