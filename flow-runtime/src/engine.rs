@@ -9,6 +9,7 @@ mod activation;
 mod builder;
 mod config;
 mod document_flow;
+mod document_loader;
 mod documents;
 mod drive;
 mod error;
@@ -330,6 +331,122 @@ impl<S: Store> Engine<S> {
         }
     }
 
+    /// The document flow `name` over `D` that new instances get: of `version`, or of the
+    /// highest version loaded.
+    pub fn document_flow<D: FlowData>(
+        &self,
+        name: &str,
+        version: Option<u32>,
+    ) -> Result<DocumentFlow<D>, EngineError> {
+        let documents = self.inner.documents();
+        let Some(installed) = documents.current(name, version) else {
+            return Err(EngineError::NoDocumentFlow {
+                flow: name.to_owned(),
+                version,
+                loaded: documents.versions(name),
+            });
+        };
+        typed_flow(installed)
+    }
+
+    /// Starts an instance of document flow `flow` with `data` and drives it like
+    /// [`Engine::run`]: the instance is pinned to `flow`'s definition to its end.
+    pub async fn run_document<D: FlowData>(
+        &self,
+        flow: &DocumentFlow<D>,
+        data: D,
+    ) -> Result<Outcome<DocumentFlow<D>>, EngineError> {
+        self.run_document_with(flow, data, StartOptions::default())
+            .await
+    }
+
+    /// [`Engine::run_document`] with routing labels.
+    pub async fn run_document_with<D: FlowData>(
+        &self,
+        flow: &DocumentFlow<D>,
+        data: D,
+        options: StartOptions,
+    ) -> Result<Outcome<DocumentFlow<D>>, EngineError> {
+        self.run_on(flow.clone(), data, options).await
+    }
+
+    /// Starts an instance of document flow `flow` and returns at once, like [`Engine::start`].
+    pub async fn start_document<D: FlowData>(
+        &self,
+        flow: &DocumentFlow<D>,
+        data: D,
+    ) -> Result<InstanceId, EngineError> {
+        let activation = self
+            .create(flow.clone(), data, StartOptions::default(), true)
+            .await?;
+        Ok(activation.id())
+    }
+
+    /// Delivers `event` to the waiting instance `instance` of a document flow over `D`, on
+    /// the definition it started on, and drives it on, like [`Engine::signal`].
+    pub async fn signal_document<D: FlowData>(
+        &self,
+        instance: InstanceId,
+        event: impl SignalEvent,
+    ) -> Result<Outcome<DocumentFlow<D>>, EngineError> {
+        let flow = self.instance_flow::<D>(instance).await?;
+        self.signal_on(flow, instance, event.event_name()).await
+    }
+
+    /// Waits until instance `instance` of a document flow over `D` rests, like
+    /// [`Engine::wait`].
+    pub async fn wait_document<D: FlowData>(
+        &self,
+        instance: InstanceId,
+    ) -> Result<Outcome<DocumentFlow<D>>, EngineError> {
+        let flow = self.instance_flow::<D>(instance).await?;
+        self.wait_on(&flow, instance, is_resting).await
+    }
+
+    /// Waits until instance `instance` of a document flow over `D` ends or needs a person,
+    /// like [`Engine::wait_ended`].
+    pub async fn wait_document_ended<D: FlowData>(
+        &self,
+        instance: InstanceId,
+    ) -> Result<Outcome<DocumentFlow<D>>, EngineError> {
+        let flow = self.instance_flow::<D>(instance).await?;
+        self.wait_on(&flow, instance, is_ended).await
+    }
+
+    /// The document flow instance `instance` runs on: the exact definition it started with,
+    /// loaded from the store if this engine has not loaded it yet.
+    pub async fn instance_flow<D: FlowData>(
+        &self,
+        instance: InstanceId,
+    ) -> Result<DocumentFlow<D>, EngineError> {
+        let record = self.record(instance).await?;
+        let Some(hash) = record.definition.as_deref() else {
+            return Err(EngineError::WrongFlow {
+                instance,
+                expected: "a document flow".to_owned(),
+                actual: flow_label(&record.flow, record.flow_version, None),
+            });
+        };
+        if let Some(installed) = self.inner.documents().get(hash) {
+            return typed_flow(installed);
+        }
+        document_loader::load_stored(&self.inner, hash)
+            .await
+            .map_err(|reason| EngineError::MissingDefinition {
+                instance,
+                definition: hash.to_owned(),
+                reason,
+            })?;
+        match self.inner.documents().get(hash) {
+            Some(installed) => typed_flow(installed),
+            None => Err(EngineError::MissingDefinition {
+                instance,
+                definition: hash.to_owned(),
+                reason: "it was loaded but not kept".to_owned(),
+            }),
+        }
+    }
+
     /// The stored record of `instance`.
     pub async fn record(&self, instance: InstanceId) -> Result<InstanceRecord, EngineError> {
         self.inner
@@ -376,7 +493,16 @@ impl<S: Store> Engine<S> {
                 .get(&key)
                 .map(|registered| registered.stats.clone())
                 .ok_or(EngineError::UnregisteredFlow { flow: flow.name() }),
-            FlowKey::Definition(_) => Err(EngineError::UnregisteredFlow { flow: flow.name() }),
+            FlowKey::Definition(hash) => self
+                .inner
+                .documents()
+                .get(hash)
+                .map(|installed| installed.stats.clone())
+                .ok_or_else(|| EngineError::NoDocumentFlow {
+                    flow: flow.name().to_owned(),
+                    version: Some(flow.version()),
+                    loaded: Vec::new(),
+                }),
         }
     }
 
@@ -431,6 +557,21 @@ fn is_resting(status: Status, due_at: Option<SystemTime>) -> bool {
     }
 }
 
+/// The installed flow as the `DocumentFlow` of the caller's data type.
+fn typed_flow<S: Store, D: FlowData>(
+    installed: &documents::InstalledFlow<S>,
+) -> Result<DocumentFlow<D>, EngineError> {
+    installed
+        .flow
+        .downcast_ref::<DocumentFlow<D>>()
+        .cloned()
+        .ok_or_else(|| EngineError::WrongData {
+            flow: installed.name.to_owned(),
+            expected: installed.data_name.clone(),
+            given: std::any::type_name::<D>(),
+        })
+}
+
 /// Whether an instance in `status` ended or needs a person.
 fn is_ended(status: Status, _due_at: Option<SystemTime>) -> bool {
     status.is_final() || status == Status::Manual
@@ -439,13 +580,29 @@ fn is_ended(status: Status, _due_at: Option<SystemTime>) -> bool {
 /// Refuses a record of another flow, version or definition than `flow`: decoding it with
 /// `flow`'s table would move it on a definition it did not start with.
 fn check_flow<M: FlowMachine>(flow: &M, record: &InstanceRecord) -> Result<(), EngineError> {
-    if record.flow == flow.name() && record.flow_version == flow.version() {
+    if record.flow == flow.name()
+        && record.flow_version == flow.version()
+        && record.definition.as_deref() == flow.definition()
+    {
         Ok(())
     } else {
         Err(EngineError::WrongFlow {
             instance: record.id,
-            expected: format!("{} v{}", flow.name(), flow.version()),
-            actual: format!("{} v{}", record.flow, record.flow_version),
+            expected: flow_label(flow.name(), flow.version(), flow.definition()),
+            actual: flow_label(&record.flow, record.flow_version, record.definition.as_deref()),
         })
     }
+}
+
+/// `Checkout v2`, or `Checkout v2 (definition 3fa2c1d0…)` for a document flow.
+fn flow_label(name: &str, version: u32, definition: Option<&str>) -> String {
+    match definition {
+        Some(hash) => format!("{name} v{version} (definition {})", short_hash(hash)),
+        None => format!("{name} v{version}"),
+    }
+}
+
+/// The first 12 hex digits of a content hash: enough to tell definitions apart in a message.
+pub(crate) fn short_hash(hash: &str) -> &str {
+    hash.get(..12).unwrap_or(hash)
 }

@@ -26,6 +26,8 @@ pub(crate) struct InstalledFlow<S: Store> {
     pub(crate) name: &'static str,
     pub(crate) version: u32,
     pub(crate) data: TypeId,
+    /// The name documents give the data type.
+    pub(crate) data_name: String,
     /// The `DocumentFlow<D>` of the definition's data type.
     pub(crate) flow: Box<dyn Any + Send + Sync>,
     pub(crate) resume: Arc<dyn Resume<S>>,
@@ -184,6 +186,7 @@ impl<D: FlowData, S: Store> DataType<S> for TypedData<D> {
             name: flow.name(),
             version: flow.version(),
             data: TypeId::of::<D>(),
+            data_name,
             resume: Arc::new(FlowResume {
                 flow: flow.clone(),
                 stats: stats.clone(),

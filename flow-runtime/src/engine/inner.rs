@@ -111,6 +111,22 @@ impl<S: Store> Inner<S> {
             .or(declared)
     }
 
+    /// The loaded document flows, read.
+    pub(crate) fn documents(&self) -> std::sync::RwLockReadGuard<'_, Documents<S>> {
+        // Installing leaves the maps consistent before it could panic: a poisoned lock
+        // holds valid data.
+        self.documents
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The loaded document flows, to install into.
+    pub(crate) fn documents_mut(&self) -> std::sync::RwLockWriteGuard<'_, Documents<S>> {
+        self.documents
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Tells waiting callers and the worker that an instance came to rest, due at `due_at`.
     pub(crate) fn instance_rested(&self, due_at: Option<SystemTime>) {
         self.rested.notify_waiters();

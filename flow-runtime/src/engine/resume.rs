@@ -8,6 +8,7 @@ use std::sync::Arc;
 use tracing::Instrument;
 
 use super::activation::Activation;
+use super::document_loader::{self, StoredDefinitionError};
 use super::drive;
 use super::inner::{Inner, Resume};
 use super::machine::FlowMachine;
@@ -43,6 +44,58 @@ pub(crate) async fn hand_back<S: Store>(
     if let Err(error) = inner.store.commit(commit).await {
         tracing::error!(instance = %record.id, %error, "handing an instance back failed");
     }
+}
+
+/// What runs a stored instance.
+pub(crate) enum Resolution<S: Store> {
+    /// Its flow, on the definition it started with.
+    Runs(Arc<dyn Resume<S>>),
+    /// A flow (or an action or data type of its definition) this engine does not have:
+    /// another engine may.
+    Unknown,
+    /// Its definition is nowhere to be found: it must not run on another one.
+    Missing(String),
+}
+
+/// Finds what runs `record`: its compiled flow by name and version, or its document
+/// definition by content hash, loaded from the store when this engine has not loaded it.
+pub(crate) async fn resolve<S: Store>(inner: &Inner<S>, record: &InstanceRecord) -> Resolution<S> {
+    let Some(hash) = record.definition.as_deref() else {
+        return match inner.by_name(&record.flow, record.flow_version) {
+            Some(registered) => Resolution::Runs(Arc::clone(&registered.resume)),
+            None => Resolution::Unknown,
+        };
+    };
+    if let Some(installed) = inner.documents().get(hash) {
+        return Resolution::Runs(Arc::clone(&installed.resume));
+    }
+    match document_loader::load_stored(inner, hash).await {
+        Ok(()) => match inner.documents().get(hash) {
+            Some(installed) => Resolution::Runs(Arc::clone(&installed.resume)),
+            None => Resolution::Unknown,
+        },
+        Err(StoredDefinitionError::NotStored) => Resolution::Missing(format!(
+            "its definition `{hash}` of flow `{}` v{} is not in the store; it is never run on another definition",
+            record.flow, record.flow_version
+        )),
+        Err(error) => {
+            tracing::warn!(instance = %record.id, definition = hash, %error, "cannot load the definition an instance runs on");
+            Resolution::Unknown
+        }
+    }
+}
+
+/// Parks an instance whose definition is gone for a person, its record kept as is.
+pub(crate) async fn quarantine_missing<S: Store>(
+    inner: &Inner<S>,
+    record: InstanceRecord,
+    lease: Lease,
+    reason: String,
+) {
+    let flow = inner
+        .by_name(&record.flow, record.flow_version)
+        .map_or("", |registered| registered.name);
+    quarantine(inner, flow, record, lease, reason).await;
 }
 
 /// Resumes stored instances of one flow for the worker.

@@ -6,7 +6,7 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use super::inner::Inner;
-use super::resume;
+use super::resume::{self, Resolution};
 use crate::store::Store;
 
 /// Runs until the engine shuts down or is dropped.
@@ -59,11 +59,18 @@ async fn claim_and_spawn<S: Store>(inner: &Arc<Inner<S>>) {
         };
         let full_batch = claimed.len() >= inner.config.claim_batch;
         for (record, lease) in claimed {
-            let Some(flow) = inner.by_name(&record.flow, record.flow_version) else {
-                resume::hand_back(inner, record, lease, false).await;
-                continue;
+            let flow = match resume::resolve(inner, &record).await {
+                Resolution::Runs(flow) => flow,
+                Resolution::Unknown => {
+                    resume::hand_back(inner, record, lease, false).await;
+                    continue;
+                }
+                Resolution::Missing(reason) => {
+                    resume::quarantine_missing(inner, record, lease, reason).await;
+                    continue;
+                }
             };
-            let activation = flow.resume.resume(Arc::clone(inner), record, lease);
+            let activation = flow.resume(Arc::clone(inner), record, lease);
             inner.tasks.spawn(activation);
         }
         if !full_batch {
@@ -91,11 +98,18 @@ async fn adopt_orphans<S: Store>(inner: &Arc<Inner<S>>) {
         }
     };
     for (record, lease) in orphans {
-        let Some(flow) = inner.by_name(&record.flow, record.flow_version) else {
-            resume::hand_back(inner, record, lease, true).await;
-            continue;
+        let flow = match resume::resolve(inner, &record).await {
+            Resolution::Runs(flow) => flow,
+            Resolution::Unknown => {
+                resume::hand_back(inner, record, lease, true).await;
+                continue;
+            }
+            Resolution::Missing(reason) => {
+                resume::quarantine_missing(inner, record, lease, reason).await;
+                continue;
+            }
         };
-        let activation = flow.resume.adopt(Arc::clone(inner), record, lease);
+        let activation = flow.adopt(Arc::clone(inner), record, lease);
         inner.tasks.spawn(activation);
     }
 }
