@@ -39,6 +39,14 @@
 //! endless loop, since a synchronous script cannot be interrupted by a timeout), call depth,
 //! expression depth, and the sizes of strings, arrays and maps.
 //!
+//! One gap is rhai's: it checks a map's size when a function changes the map, not when an
+//! index assignment (`m[key] = v`) adds a key. The runtime checks `data` after every run,
+//! so an oversized map is never kept, but during one run such a map is bounded only by the
+//! operations limit: each new entry costs a few operations and may hold a fresh string of
+//! up to `max_string_size` bytes, so at the defaults a hostile script can hold hundreds of
+//! megabytes until it stops. Lower `max_string_size` or `max_operations` where scripts are
+//! not reviewed.
+//!
 //! # Errors
 //!
 //! Compiling rejects bad syntax, forbidden features and undeclared variables with the line

@@ -28,10 +28,13 @@ pub struct ScriptLimits {
     pub max_function_expr_depth: usize,
     /// The largest string a script may build, in bytes: stops `s += s` from doubling into
     /// gigabytes.
+    ///
+    /// rhai adds up the strings nested in one value, so this (like the two sizes below)
+    /// also bounds the text of `data` as a whole, which the runtime checks after each run.
     pub max_string_size: usize,
-    /// The most items an array may hold.
+    /// The most items an array may hold, nested arrays' items included.
     pub max_array_size: usize,
-    /// The most entries an object map (such as `data`) may hold.
+    /// The most entries an object map (such as `data`) may hold, nested maps' included.
     pub max_map_size: usize,
 }
 
