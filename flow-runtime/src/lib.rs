@@ -52,6 +52,8 @@ mod instance_error;
 pub mod journal;
 mod outcome;
 pub mod plugin;
+#[cfg(feature = "script")]
+pub mod script;
 pub mod stats;
 pub mod store;
 
