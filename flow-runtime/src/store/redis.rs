@@ -7,7 +7,8 @@
 //!
 //! Keys are spread over 16 shards, each with its own hash tag (`{flow:7}`): an instance's
 //! hash and journal and its shard's due-queue and indexes share one slot, so a script only
-//! touches one slot, and a Redis Cluster spreads the shards over its nodes.
+//! touches one slot, and a Redis Cluster spreads the shards over its nodes. Flow definitions
+//! have a hash tag of their own (see `definitions`).
 
 mod definitions;
 

@@ -2,7 +2,8 @@
 //! PostgreSQL (shared by any number of engine processes).
 //!
 //! Everything the engine coordinates through lives in the database: records, journals,
-//! leases with their fencing tokens, the due-queue, operator requests. Both dialects run the
+//! leases with their fencing tokens, the due-queue, operator requests, and the flow
+//! definitions instances run on (by content hash). Both dialects run the
 //! same statements where SQL allows it; where they differ (how a commit reaches one round
 //! trip, how concurrent claimers skip each other's rows) the difference is written out
 //! beside the shared text.
