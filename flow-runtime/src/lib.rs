@@ -45,6 +45,7 @@
 extern crate self as flow_runtime;
 
 pub mod clock;
+pub mod document;
 mod engine;
 pub mod grammar;
 mod instance_error;
