@@ -108,7 +108,7 @@ impl Lowering<'_, '_> {
                 }
             }
         }
-        self.check_unique_flows(&flows);
+        self.check_unique_flows(&mut flows);
         self.check_unique_actions(&actions);
         Lowered {
             flows,
@@ -116,22 +116,27 @@ impl Lowering<'_, '_> {
         }
     }
 
-    fn check_unique_flows(&mut self, flows: &[(FlowDefinition, bool)]) {
-        for (index, (flow, _)) in flows.iter().enumerate() {
-            let twice = flows[..index].iter().any(|(other, _)| {
+    /// Reports the second definition of a flow version, and keeps both from the validator.
+    fn check_unique_flows(&mut self, flows: &mut [(FlowDefinition, bool)]) {
+        for index in 0..flows.len() {
+            let (flow, _) = &flows[index];
+            let same = |other: &FlowDefinition| {
                 other.spec.name == flow.spec.name && other.spec.version == flow.spec.version
-            });
-            if twice {
-                self.problems.push(
-                    &flow.elements.flow,
-                    "document::duplicate_flow",
-                    format!(
-                        "flow `{}` version {} is defined twice",
-                        flow.spec.name, flow.spec.version
-                    ),
-                    Some("give each definition of a flow its own `version`".into()),
-                );
-            }
+            };
+            let Some(first) = flows[..index].iter().position(|(other, _)| same(other)) else {
+                continue;
+            };
+            self.problems.push(
+                &flow.elements.flow,
+                "document::duplicate_flow",
+                format!(
+                    "flow `{}` version {} is defined twice",
+                    flow.spec.name, flow.spec.version
+                ),
+                Some("give each definition of a flow its own `version`".into()),
+            );
+            flows[first].1 = false;
+            flows[index].1 = false;
         }
     }
 
