@@ -84,7 +84,7 @@ pub fn format_duration(duration: Duration) -> String {
         return "0ms".to_owned();
     }
     for (unit, size) in UNITS {
-        if micros % size == 0 {
+        if micros.is_multiple_of(size) {
             return format!("{}{unit}", micros / size);
         }
     }
@@ -109,7 +109,10 @@ mod tests {
 
     #[test]
     fn says_what_is_wrong() {
-        assert_eq!(parse_duration("48"), Err(DurationError::NoUnit("48".into())));
+        assert_eq!(
+            parse_duration("48"),
+            Err(DurationError::NoUnit("48".into()))
+        );
         assert_eq!(
             parse_duration("2w"),
             Err(DurationError::UnknownUnit("w".into()))
@@ -122,7 +125,10 @@ mod tests {
             parse_duration("1.2.3s"),
             Err(DurationError::NotANumber("1.2.3".into()))
         );
-        assert_eq!(parse_duration("s"), Err(DurationError::NotANumber("".into())));
+        assert_eq!(
+            parse_duration("s"),
+            Err(DurationError::NotANumber("".into()))
+        );
         assert_eq!(
             parse_duration("99999999999999999999d"),
             Err(DurationError::TooLong)

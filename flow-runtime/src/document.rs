@@ -114,7 +114,7 @@
 //! let broken = text.replace(r#"next = "Review""#, r#"next = "Reviw""#);
 //! let errors = FlowDocument::parse(&broken, DocumentOrigin::named("checkout.toml")).unwrap_err();
 //! let error = &errors.diagnostics[0];
-//! assert_eq!((error.line, error.column), (17, 8));
+//! assert_eq!((error.line, error.column), (18, 8));
 //! assert_eq!(error.code, "flow::unknown_state");
 //! assert!(errors.to_string().contains("did you mean `Review`?"));
 //!

@@ -66,10 +66,7 @@ mod tests {
             Ok(Backoff::Fixed(Duration::from_millis(100)))
         );
         assert_eq!(format_backoff(exponential), "exponential(50ms, 2s)");
-        assert_eq!(
-            parse_backoff(&format_backoff(exponential)),
-            Ok(exponential)
-        );
+        assert_eq!(parse_backoff(&format_backoff(exponential)), Ok(exponential));
     }
 
     #[test]

@@ -76,11 +76,7 @@ impl fmt::Display for DocumentDiagnostic {
         let gutter = self.line.to_string().len();
         let pad = " ".repeat(gutter);
         writeln!(f, "error[{}]: {}", self.code, self.message)?;
-        write!(
-            f,
-            "{pad}--> {}:{}:{}",
-            self.origin, self.line, self.column
-        )?;
+        write!(f, "{pad}--> {}:{}:{}", self.origin, self.line, self.column)?;
         if let Some(snippet) = &self.snippet {
             // Tabs stay tabs under the caret so that it lines up however wide they show.
             let indent: String = snippet
@@ -158,8 +154,13 @@ impl<'a> Problems<'a> {
         message: impl Into<String>,
         help: Option<String>,
     ) {
-        self.list
-            .push(DocumentDiagnostic::at(self.source, span, code, message, help));
+        self.list.push(DocumentDiagnostic::at(
+            self.source,
+            span,
+            code,
+            message,
+            help,
+        ));
     }
 
     pub(crate) fn len(&self) -> usize {

@@ -65,7 +65,10 @@ fn write_flow(out: &mut String, flow: &FlowDefinition) -> Result<(), ExportError
     }
     let trailing = trailing_ends(&spec.states);
     let (declared, ends) = spec.states.split_at(spec.states.len() - trailing);
-    for (key, kind) in [("success", StateKind::Success), ("failure", StateKind::Failure)] {
+    for (key, kind) in [
+        ("success", StateKind::Success),
+        ("failure", StateKind::Failure),
+    ] {
         let names: Vec<String> = ends
             .iter()
             .filter(|state| state.kind == kind)

@@ -107,7 +107,11 @@ impl Reader<'_> {
     }
 
     fn word(&mut self, word: &str, value: Value) -> Result<Value, SyntaxError> {
-        if self.text.get(self.at..).is_some_and(|rest| rest.starts_with(word)) {
+        if self
+            .text
+            .get(self.at..)
+            .is_some_and(|rest| rest.starts_with(word))
+        {
             self.at += word.len();
             Ok(value)
         } else {

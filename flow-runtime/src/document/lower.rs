@@ -142,7 +142,10 @@ impl Lowering<'_, '_> {
 
     fn check_unique_actions(&mut self, actions: &[(ScriptActionDef, Range<usize>)]) {
         for (index, (action, span)) in actions.iter().enumerate() {
-            if actions[..index].iter().any(|(other, _)| other.name == action.name) {
+            if actions[..index]
+                .iter()
+                .any(|(other, _)| other.name == action.name)
+            {
                 self.problems.push(
                     span,
                     "document::duplicate_action",
@@ -197,7 +200,10 @@ impl Lowering<'_, '_> {
                 }
             }
         }
-        for (key, kind) in [("success", StateKind::Success), ("failure", StateKind::Failure)] {
+        for (key, kind) in [
+            ("success", StateKind::Success),
+            ("failure", StateKind::Failure),
+        ] {
             let Some(entry) = get(entries, key) else {
                 continue;
             };
@@ -410,7 +416,9 @@ impl Lowering<'_, '_> {
                         &timeout.key_span,
                         "document::missing_key",
                         format!("wait `{name}` has a `timeout` but no `on_timeout`"),
-                        Some("add `on_timeout = \"…\"`: the state taken when the time is up".into()),
+                        Some(
+                            "add `on_timeout = \"…\"`: the state taken when the time is up".into(),
+                        ),
                     );
                     return None;
                 };
@@ -438,7 +446,9 @@ impl Lowering<'_, '_> {
         let mut edges = Vec::new();
         for arm in arms {
             if let Some((target, target_span)) = self.string(arm) {
-                spans.edges.push((arm.key_span.clone(), target_span.clone()));
+                spans
+                    .edges
+                    .push((arm.key_span.clone(), target_span.clone()));
                 edges.push(Edge {
                     instruction: Some(arm.key.clone()),
                     target: target.to_owned(),

@@ -48,15 +48,13 @@ fn node(text: &str, value: &Spanned<DeValue<'_>>, problems: &mut Problems<'_>) -
     let span = value.span();
     let value = match value.get_ref() {
         DeValue::String(string) => Value::String(text_of(text, &span, string.to_string())),
-        DeValue::Integer(integer) => {
-            match i64::from_str_radix(integer.as_str(), integer.radix()) {
-                Ok(number) => Value::Integer(number),
-                Err(_) => {
-                    problems.push(&span, "document::syntax", "integer out of range", None);
-                    Value::Integer(0)
-                }
+        DeValue::Integer(integer) => match i64::from_str_radix(integer.as_str(), integer.radix()) {
+            Ok(number) => Value::Integer(number),
+            Err(_) => {
+                problems.push(&span, "document::syntax", "integer out of range", None);
+                Value::Integer(0)
             }
-        }
+        },
         DeValue::Float(_) => Value::Float,
         DeValue::Boolean(boolean) => Value::Boolean(*boolean),
         DeValue::Datetime(_) => Value::Datetime,

@@ -103,8 +103,14 @@ fn json_structural_mistakes_are_located_like_toml_ones() {
 fn the_syntax_comes_from_the_extension_or_the_first_character() {
     assert_eq!(Syntax::sniff("  \n{\"flow\": []}"), Syntax::Json);
     assert_eq!(Syntax::sniff("[[flow]]"), Syntax::Toml);
-    assert_eq!(DocumentOrigin::file("a/flows.JSON").syntax, Some(Syntax::Json));
-    assert_eq!(DocumentOrigin::file("a/flows.toml").syntax, Some(Syntax::Toml));
+    assert_eq!(
+        DocumentOrigin::file("a/flows.JSON").syntax,
+        Some(Syntax::Json)
+    );
+    assert_eq!(
+        DocumentOrigin::file("a/flows.toml").syntax,
+        Some(Syntax::Toml)
+    );
     assert_eq!(DocumentOrigin::file("a/flows.conf").syntax, None);
     // A `.json` file is read as JSON even when it does not look like it.
     let origin = DocumentOrigin {

@@ -94,7 +94,10 @@ retry = { attempts = 0, backoff = "exponential(50ms, 2)" }
         found[1].help.as_deref(),
         Some("use one of `ms`, `s`, `m`, `h`, `d`, as in `250ms` or `48h`")
     );
-    assert_eq!(found[2].message, "`attempts = 0` would never run the action");
+    assert_eq!(
+        found[2].message,
+        "`attempts = 0` would never run the action"
+    );
 }
 
 #[test]
@@ -143,7 +146,10 @@ timeout = "1h"
     assert_eq!(found[0].message, "state `A` has both `action` and `wait`");
     assert_eq!(found[1].message, "step `C` has both `next` and `on`");
     assert_eq!(found[3].message, "a state has no `name`");
-    assert_eq!(found[4].message, "wait `W` has a `timeout` but no `on_timeout`");
+    assert_eq!(
+        found[4].message,
+        "wait `W` has a `timeout` but no `on_timeout`"
+    );
 }
 
 #[test]
@@ -225,8 +231,14 @@ effect = "pure"
             ("document::bad_value", 27, 10),
         ]
     );
-    assert_eq!(found[0].message, "`version` must be an integer, found a string");
-    assert_eq!(found[5].help.as_deref(), Some("expected one of `side_effect`, `readonly`, `pivot`"));
+    assert_eq!(
+        found[0].message,
+        "`version` must be an integer, found a string"
+    );
+    assert_eq!(
+        found[5].help.as_deref(),
+        Some("expected one of `side_effect`, `readonly`, `pivot`")
+    );
 }
 
 #[test]
@@ -243,19 +255,27 @@ fn script_files_are_read_beside_the_document() {
     let document = crate::document::FlowDocument::read(&path).expect("reads");
     let score = &document.actions[0];
     assert_eq!(score.run.code, "let x = 1;\nx +\n");
-    let error = score.run.diagnostic(2, 3, "script::syntax", "expected an expression", None);
-    assert_eq!(error.origin, folder.join("score.rhai").display().to_string());
+    let error = score
+        .run
+        .diagnostic(2, 3, "script::syntax", "expected an expression", None);
+    assert_eq!(
+        error.origin,
+        folder.join("score.rhai").display().to_string()
+    );
     assert_eq!((error.line, error.column), (2, 3));
     let _ = std::fs::remove_dir_all(&folder);
 }
 
 #[test]
 fn inline_script_positions_are_document_positions() {
-    let text = "[[action]]\nname = \"score\"\nscript = '''\nlet x = 1;\nx +\n'''\ncompensate = 'undo()'\n";
+    let text =
+        "[[action]]\nname = \"score\"\nscript = '''\nlet x = 1;\nx +\n'''\ncompensate = 'undo()'\n";
     let document = super::parse(text);
     let score = &document.actions[0];
     // Script line 2, column 3 is document line 5, column 3.
-    let error = score.run.diagnostic(2, 3, "script::syntax", "expected an expression", None);
+    let error = score
+        .run
+        .diagnostic(2, 3, "script::syntax", "expected an expression", None);
     assert_eq!((error.line, error.column), (5, 3));
     assert_eq!(error.snippet.map(|s| s.text), Some("x +".to_owned()));
     // On the first line of a one-line string, columns shift by where the code starts.

@@ -67,7 +67,10 @@ fn checkout_spec() -> FlowSpec {
                         after: Duration::from_secs(48 * 3_600),
                         target: "Expired".into(),
                     }),
-                    edges: vec![edge(Some("Approved"), "Paid"), edge(Some("Denied"), "Rejected")],
+                    edges: vec![
+                        edge(Some("Approved"), "Paid"),
+                        edge(Some("Denied"), "Rejected"),
+                    ],
                 }),
             },
             end("Shipped", StateKind::Success),
@@ -142,7 +145,10 @@ fn an_exported_flow_reads_back_to_the_same_spec_and_overrides() {
             kind: StateKind::Wait(WaitSpec {
                 event: "Release".into(),
                 deadline: None,
-                edges: vec![edge(Some("Go"), "StockReserved"), edge(Some("Stop"), "Cancelled")],
+                edges: vec![
+                    edge(Some("Go"), "StockReserved"),
+                    edge(Some("Stop"), "Cancelled"),
+                ],
             }),
         },
     );
@@ -235,12 +241,21 @@ compensate = '''data.pinged = false;'''
     let second = document.flow("Score", 2).expect("version 2");
     assert_eq!(first.spec.states.len(), 3);
     assert_eq!(second.spec.states[2].name, "Manual");
-    assert_eq!(document.flow("Ping", 1).map(|f| f.data.as_str()), Some("json"));
+    assert_eq!(
+        document.flow("Ping", 1).map(|f| f.data.as_str()),
+        Some("json")
+    );
 
     let score = document.action("score_risk").expect("declared");
     assert_eq!(score.effect, Effect::ReadOnly);
-    assert_eq!(score.run.code, "if data.amount > 1000 { \"High\" } else { \"Low\" }\n");
-    assert_eq!(score.retry, Some(RetryPolicy::fixed(2, Duration::from_millis(10))));
+    assert_eq!(
+        score.run.code,
+        "if data.amount > 1000 { \"High\" } else { \"Low\" }\n"
+    );
+    assert_eq!(
+        score.retry,
+        Some(RetryPolicy::fixed(2, Duration::from_millis(10)))
+    );
     assert_eq!(score.timeout, Some(Duration::from_secs(1)));
     let ping = document.action("ping").expect("declared");
     assert_eq!(ping.instructions, ["Done"]);
@@ -258,8 +273,20 @@ compensate = '''data.pinged = false;'''
     assert_eq!(again.actions.len(), 2);
     for (action, read) in document.actions.iter().zip(&again.actions) {
         assert_eq!(
-            (&action.name, &action.instructions, action.effect, action.retry, action.timeout),
-            (&read.name, &read.instructions, read.effect, read.retry, read.timeout)
+            (
+                &action.name,
+                &action.instructions,
+                action.effect,
+                action.retry,
+                action.timeout
+            ),
+            (
+                &read.name,
+                &read.instructions,
+                read.effect,
+                read.retry,
+                read.timeout
+            )
         );
         assert_eq!(action.run.code, read.run.code);
         assert_eq!(

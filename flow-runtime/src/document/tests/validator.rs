@@ -6,10 +6,7 @@ use super::{CHECKOUT, places, problems};
 
 #[test]
 fn an_unknown_state_in_on_is_shown_at_its_string_with_a_suggestion() {
-    let text = CHECKOUT.replace(
-        r#"Charged = "Paid""#,
-        r#"Charged = "Piad""#,
-    );
+    let text = CHECKOUT.replace(r#"Charged = "Paid""#, r#"Charged = "Piad""#);
     let found = problems(&text);
     assert_eq!(places(&found), [("flow::unknown_state", 17, 18)]);
     assert_eq!(found[0].message, "unknown state `Piad`");
@@ -18,7 +15,9 @@ fn an_unknown_state_in_on_is_shown_at_its_string_with_a_suggestion() {
 
 #[test]
 fn an_unreachable_state_is_shown_at_its_name() {
-    let text = format!("{CHECKOUT}\n[[flow.state]]\nname = \"Orphan\"\naction = \"ship\"\nnext = \"Shipped\"\n");
+    let text = format!(
+        "{CHECKOUT}\n[[flow.state]]\nname = \"Orphan\"\naction = \"ship\"\nnext = \"Shipped\"\n"
+    );
     let found = problems(&text);
     assert_eq!(places(&found), [("flow::unreachable", 34, 8)]);
     assert!(found[0].message.contains("Orphan"), "{}", found[0].message);
@@ -26,17 +25,14 @@ fn an_unreachable_state_is_shown_at_its_name() {
 
 #[test]
 fn a_dead_end_is_shown_at_its_name() {
-    let text = CHECKOUT.replace(
-        "next = \"Shipped\"\nretry",
-        "retry",
-    );
+    let text = CHECKOUT.replace("next = \"Shipped\"\nretry", "retry");
     let found = problems(&text);
     let dead_end = found
         .iter()
         .find(|d| d.code == "flow::dead_end")
         .expect("reported");
     assert_eq!((dead_end.line, dead_end.column), (20, 8));
-    assert_eq!(dead_end.message.contains("Paid"), true, "{}", dead_end.message);
+    assert!(dead_end.message.contains("Paid"), "{}", dead_end.message);
 }
 
 #[test]
