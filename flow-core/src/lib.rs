@@ -7,6 +7,7 @@ pub mod action;
 pub mod composed_message;
 pub mod context;
 pub mod diagnostic;
+pub mod duration;
 pub mod error;
 pub mod flow;
 pub mod instruction;

@@ -4,9 +4,10 @@ use std::time::Duration;
 
 use syn::Lit;
 
-const UNITS: &str = "use one of `ms`, `s`, `m`, `h`, `d`, as in `250ms` or `48h`";
+use flow_core::duration::{DURATION_UNITS, DurationError, duration_from_parts};
 
-/// Parses a duration literal, or explains what is wrong with it.
+/// Parses a duration literal, or explains what is wrong with it. The units and arithmetic are
+/// flow-core's, so flow documents read the same text as the same time.
 pub(crate) fn parse_duration(literal: &Lit) -> syn::Result<Duration> {
     let (digits, suffix) = match literal {
         Lit::Int(int) => (int.base10_digits().to_owned(), int.suffix().to_owned()),
@@ -14,37 +15,19 @@ pub(crate) fn parse_duration(literal: &Lit) -> syn::Result<Duration> {
         _ => {
             return Err(syn::Error::new_spanned(
                 literal,
-                format!("expected a duration such as `2s`\n= help: {UNITS}"),
+                format!("expected a duration such as `2s`\n= help: {DURATION_UNITS}"),
             ));
         }
     };
-    let unit_millis: f64 = match suffix.as_str() {
-        "ms" => 1.0,
-        "s" => 1_000.0,
-        "m" => 60_000.0,
-        "h" => 3_600_000.0,
-        "d" => 86_400_000.0,
-        "" => {
-            return Err(syn::Error::new_spanned(
-                literal,
-                format!("duration `{digits}` has no unit\n= help: {UNITS}"),
-            ));
-        }
-        other => {
-            return Err(syn::Error::new_spanned(
-                literal,
-                format!("unknown duration unit `{other}`\n= help: {UNITS}"),
-            ));
-        }
-    };
-    let value: f64 = digits
-        .parse()
-        .map_err(|_| syn::Error::new_spanned(literal, format!("`{digits}` is not a number")))?;
-    let millis = value * unit_millis;
-    if !millis.is_finite() || millis > u64::MAX as f64 / 2.0 {
-        return Err(syn::Error::new_spanned(literal, "duration is too long"));
-    }
-    Ok(Duration::from_micros((millis * 1_000.0).round() as u64))
+    duration_from_parts(&digits, &suffix).map_err(|error| {
+        let message = match error {
+            DurationError::NoUnit(_) | DurationError::UnknownUnit(_) => {
+                format!("{error}\n= help: {DURATION_UNITS}")
+            }
+            DurationError::NotANumber(_) | DurationError::TooLong => error.to_string(),
+        };
+        syn::Error::new_spanned(literal, message)
+    })
 }
 
 /// The tokens of a `core::time::Duration` equal to `duration`.

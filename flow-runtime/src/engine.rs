@@ -20,6 +20,8 @@ mod operator;
 mod panic_guard;
 mod resume;
 mod saga;
+#[cfg(feature = "script")]
+mod script_action;
 mod worker;
 
 use std::sync::Arc;
@@ -31,7 +33,8 @@ use tracing::Instrument;
 pub use activation::FlowData;
 pub use builder::{EngineBuilder, FlowOptions};
 pub use config::EngineConfig;
-pub use document_flow::{BuildError, DocumentFlow, DocumentState, StepOverride};
+pub use document_flow::{BuildError, DocumentFlow, DocumentState};
+pub use document_loader::{LoadError, LoadedFlow};
 pub use error::EngineError;
 pub use machine::{Compiled, FlowTypes, MachineState};
 pub use operator::Operator;
@@ -435,7 +438,7 @@ impl<S: Store> Engine<S> {
             .map_err(|reason| EngineError::MissingDefinition {
                 instance,
                 definition: hash.to_owned(),
-                reason,
+                reason: reason.to_string(),
             })?;
         match self.inner.documents().get(hash) {
             Some(installed) => typed_flow(installed),
@@ -589,7 +592,11 @@ fn check_flow<M: FlowMachine>(flow: &M, record: &InstanceRecord) -> Result<(), E
         Err(EngineError::WrongFlow {
             instance: record.id,
             expected: flow_label(flow.name(), flow.version(), flow.definition()),
-            actual: flow_label(&record.flow, record.flow_version, record.definition.as_deref()),
+            actual: flow_label(
+                &record.flow,
+                record.flow_version,
+                record.definition.as_deref(),
+            ),
         })
     }
 }

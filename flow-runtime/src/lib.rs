@@ -46,6 +46,7 @@ extern crate self as flow_runtime;
 
 pub mod actions;
 pub mod clock;
+pub mod document;
 mod engine;
 pub mod grammar;
 mod instance_error;
@@ -60,8 +61,8 @@ pub mod store;
 pub use clock::{Clock, ManualClock};
 pub use engine::{
     BuildError, Compiled, DocumentFlow, DocumentState, Engine, EngineBuilder, EngineConfig,
-    EngineError, FlowData, FlowOptions, FlowTypes, MachineState, Operator, StartOptions,
-    StepOverride,
+    EngineError, FlowData, FlowOptions, FlowTypes, LoadError, LoadedFlow, MachineState, Operator,
+    StartOptions,
 };
 pub use flow_core::{
     Action, ActionError, Backoff, Context, Diagnostic, DiagnosticCode, Effect, ErrorKind, Flow,

@@ -41,6 +41,8 @@ pub struct EngineBuilder<S: Store = MemoryStore> {
     data_types: HashMap<TypeId, Arc<dyn DataType<S>>>,
     /// The first registration that failed, reported by `build`.
     registry_error: Option<RegistryError>,
+    #[cfg(feature = "script")]
+    script_limits: crate::script::ScriptLimits,
 }
 
 impl<S: Store> EngineBuilder<S> {
@@ -56,9 +58,19 @@ impl<S: Store> EngineBuilder<S> {
             actions: ActionRegistry::new(),
             data_types: HashMap::new(),
             registry_error: None,
+            #[cfg(feature = "script")]
+            script_limits: crate::script::ScriptLimits::default(),
         }
         // Script-only document flows run over JSON.
         .data::<serde_json::Value>("json")
+    }
+
+    /// Runs documents' script actions under `limits` (operations, call depth, sizes)
+    /// instead of the defaults.
+    #[cfg(feature = "script")]
+    pub fn script_limits(mut self, limits: crate::script::ScriptLimits) -> Self {
+        self.script_limits = limits;
+        self
     }
 
     /// Lets document flows run over `D`, named `name` in documents (`data = "Order"`).
@@ -179,6 +191,8 @@ impl<S: Store> EngineBuilder<S> {
                 actions: self.actions,
                 data_types: self.data_types,
                 documents: RwLock::new(Documents::default()),
+                #[cfg(feature = "script")]
+                scripts: Arc::new(crate::script::ScriptRuntime::new(self.script_limits)),
                 worker_id: InstanceId::new().seed(),
                 shutdown: CancellationToken::new(),
                 shutting_down: AtomicBool::new(false),

@@ -14,13 +14,14 @@ use std::time::Duration;
 
 use flow_core::action::DispatchMode;
 use flow_core::{
-    Context, EdgeEntry, FlowSpec, FlowTable, RetryPolicy, SignalError, StateEntry, StateEntryKind,
-    StateKind, StepError, StepPolicy, Transition,
+    Context, EdgeEntry, FlowSpec, FlowTable, SignalError, StateEntry, StateEntryKind, StateKind,
+    StepError, StepPolicy, Transition,
 };
 
 use super::activation::FlowData;
 use super::machine::{FlowKey, FlowMachine, FlowTypes, MachineState};
 use crate::actions::{ActionSet, DynAction};
+use crate::document::StepOverride;
 
 /// A state of a document flow: its position in the flow's table and its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -58,15 +59,6 @@ impl PartialEq<&str> for DocumentState {
     fn eq(&self, other: &&str) -> bool {
         self.name == *other
     }
-}
-
-/// Per-step settings a document gives a state, over its action's own.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct StepOverride {
-    /// Replaces the action's retry policy in this step.
-    pub retry: Option<RetryPolicy>,
-    /// Replaces the action's timeout in this step.
-    pub timeout: Option<Duration>,
 }
 
 /// What a state does, resolved to indexes.

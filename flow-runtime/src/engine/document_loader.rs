@@ -3,10 +3,9 @@
 //! flow's definition by content hash and install it. A document read from a file and a
 //! definition read back from the store by its hash go through the same steps.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use flow_core::{ActionSpec, Element};
+use flow_core::{ActionCatalog, ActionSpec, Element, FlowSpec};
 use sha2::{Digest, Sha256};
 
 use super::Engine;
@@ -27,14 +26,6 @@ pub enum LoadError {
     /// The store could not keep a definition.
     #[error("cannot store the document's definitions: {0}")]
     Store(#[from] StoreError),
-    /// The document could not be read.
-    #[error("cannot read `{path}`: {reason}")]
-    Read {
-        /// The file.
-        path: String,
-        /// What the system said.
-        reason: String,
-    },
 }
 
 /// Why a definition stored by content hash could not be loaded back.
@@ -70,16 +61,14 @@ pub struct LoadedFlow {
 }
 
 /// A flow of a document that passed every check, ready to store and install.
-struct Prepared<'a> {
+struct Checked<'a, S: Store> {
     flow: &'a FlowDefinition,
-    data: Arc<dyn DataTypeErased>,
+    /// The spec with its action catalog.
+    spec: FlowSpec,
+    data: Arc<dyn DataType<S>>,
     canonical: String,
     hash: String,
-    scripts: Vec<&'a ScriptActionDef>,
 }
-
-/// [`DataType`] without its store parameter, for [`Prepared`].
-trait DataTypeErased: Send + Sync {}
 
 impl<S: Store> Engine<S> {
     /// Loads the flows of a document (TOML, or JSON), read from `text`, and makes each the
@@ -101,12 +90,8 @@ impl<S: Store> Engine<S> {
         &self,
         path: impl AsRef<std::path::Path>,
     ) -> Result<Vec<LoadedFlow>, LoadError> {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|error| LoadError::Read {
-            path: path.display().to_string(),
-            reason: error.to_string(),
-        })?;
-        self.load_document(&text, DocumentOrigin::file(path)).await
+        let document = FlowDocument::read(path)?;
+        install_document(&self.inner, &document, true).await
     }
 }
 
@@ -131,15 +116,6 @@ pub(crate) async fn load_stored<S: Store>(
         Ok(_) => Ok(()),
         Err(LoadError::Invalid(errors)) => Err(StoredDefinitionError::Invalid(errors)),
         Err(LoadError::Store(error)) => Err(StoredDefinitionError::Store(error)),
-        Err(error @ LoadError::Read { .. }) => {
-            Err(StoredDefinitionError::Invalid(DocumentErrors {
-                diagnostics: vec![DocumentDiagnostic::plain(
-                    "<definition>",
-                    "document::read",
-                    error.to_string(),
-                )],
-            }))
-        }
     }
 }
 
@@ -151,65 +127,309 @@ async fn install_document<S: Store>(
     make_current: bool,
 ) -> Result<Vec<LoadedFlow>, LoadError> {
     let mut diagnostics = Vec::new();
-    let scripts = compile_scripts(inner, document, &mut diagnostics);
-    let mut prepared = Vec::new();
-    for flow in &document.flows {
-        if let Some(ready) = prepare(inner, document, flow, &mut diagnostics) {
-            prepared.push(ready);
+    let scripts = scripts::compile(inner, document, &mut diagnostics);
+    let script_specs: Vec<ActionSpec> = document.actions.iter().map(script_spec).collect();
+    let mut checked = Vec::with_capacity(document.flows.len());
+    for (index, flow) in document.flows.iter().enumerate() {
+        if let Some(ready) = check(
+            inner,
+            document,
+            index,
+            flow,
+            &script_specs,
+            &mut diagnostics,
+        ) {
+            checked.push(ready);
         }
     }
     if !diagnostics.is_empty() {
         return Err(DocumentErrors { diagnostics }.into());
     }
     // Stored before installed: an instance pinned to a definition must always find it.
-    for (flow, hash, canonical) in &prepared {
+    for flow in &checked {
         inner
             .store
             .save_definition(&StoredDefinition {
-                hash: hash.clone(),
+                hash: flow.hash.clone(),
                 flow: flow.spec.name.clone(),
                 version: flow.spec.version,
-                body: canonical.clone(),
+                body: flow.canonical.clone(),
             })
             .await?;
     }
-    let mut loaded = Vec::with_capacity(prepared.len());
-    for (flow, hash, _) in prepared {
-        let new = inner.documents().get(&hash).is_none();
-        if new {
-            let data = data_type_of(inner, flow).expect("checked by prepare");
-            let extra = flow_scripts(data.as_ref(), document, flow, &scripts);
-            let installed = data
+    let mut loaded = Vec::with_capacity(checked.len());
+    for flow in checked {
+        let known = inner.documents().get(&flow.hash).is_some();
+        if !known {
+            let extra = scripts::actions_over(flow.data.as_ref(), &scripts);
+            let installed = flow
+                .data
                 .install(
                     &inner.actions,
                     Definition {
-                        spec: &with_catalog(inner, document, flow, data.as_ref()),
-                        overrides: &flow.overrides,
-                        hash: &hash,
+                        spec: &flow.spec,
+                        overrides: &flow.flow.overrides,
+                        hash: &flow.hash,
                     },
                     extra,
                     inner.stats.as_ref(),
                 )
                 .map_err(|error| DocumentErrors {
-                    diagnostics: vec![flow.diagnostic_at(
+                    diagnostics: vec![flow.flow.problem(
                         Element::Flow,
                         "document::build",
                         error.to_string(),
+                        None,
                     )],
                 })?;
-            let key: &'static str = installed_hash(&installed);
-            inner.documents_mut().install(key, installed, make_current);
+            inner.documents_mut().install(installed, make_current);
         } else if make_current {
-            inner.documents_mut().make_current(&hash);
+            inner.documents_mut().make_current(&flow.hash);
         }
         loaded.push(LoadedFlow {
             name: flow.spec.name.clone(),
             version: flow.spec.version,
-            definition: hash,
-            new,
+            definition: flow.hash,
+            new: !known,
         });
     }
     Ok(loaded)
+}
+
+/// Checks one flow against the engine: its data type, its name, and the validator with the
+/// actions registered for its data and the document's scripts.
+fn check<'a, S: Store>(
+    inner: &Inner<S>,
+    document: &FlowDocument,
+    index: usize,
+    flow: &'a FlowDefinition,
+    script_specs: &[ActionSpec],
+    diagnostics: &mut Vec<DocumentDiagnostic>,
+) -> Option<Checked<'a, S>> {
+    let spec = &flow.spec;
+    let mut fine = true;
+    if inner.by_name(&spec.name, spec.version).is_some() {
+        diagnostics.push(flow.problem(
+            Element::Flow,
+            "document::compiled_flow",
+            format!(
+                "flow `{}` v{} is compiled into this program",
+                spec.name, spec.version
+            ),
+            Some("give the document flow another version or another name".to_owned()),
+        ));
+        fine = false;
+    }
+    let data = inner
+        .actions
+        .data_type(&flow.data)
+        .and_then(|type_id| inner.data_types.get(&type_id));
+    let Some(data) = data else {
+        let help = match flow_core::did_you_mean(&flow.data, inner.actions.data_names()) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => format!(
+                "register it with `.data::<{}>(\"{}\")` or `.action::<{}, _>()`; known: {}",
+                flow.data,
+                flow.data,
+                flow.data,
+                inner.actions.data_names().collect::<Vec<_>>().join(", ")
+            ),
+        };
+        diagnostics.push(flow.problem(
+            Element::Flow,
+            "document::unknown_data",
+            format!(
+                "flow `{}` runs over unknown data `{}`",
+                spec.name, flow.data
+            ),
+            Some(help),
+        ));
+        return None;
+    };
+    let mut catalog = data.catalog(&inner.actions);
+    for script in script_specs {
+        if catalog.iter().any(|action| action.name == script.name) {
+            diagnostics.push(flow.problem(
+                Element::Flow,
+                "document::action_name_taken",
+                format!(
+                    "script action `{}` has the name of a registered action over `{}`",
+                    script.name, flow.data
+                ),
+                Some("rename the script action".to_owned()),
+            ));
+            fine = false;
+        }
+    }
+    catalog.extend(script_specs.iter().cloned());
+    let mut with_catalog = flow.clone();
+    with_catalog.spec.actions = ActionCatalog::Known(catalog);
+    let found = with_catalog.validate();
+    fine &= found.is_empty();
+    diagnostics.extend(found);
+    let canonical = document.canonical(index)?;
+    if !fine {
+        return None;
+    }
+    Some(Checked {
+        flow,
+        hash: content_hash(&canonical),
+        canonical,
+        spec: with_catalog.spec,
+        data: Arc::clone(data),
+    })
+}
+
+/// What the validator knows of a script action.
+fn script_spec(script: &ScriptActionDef) -> ActionSpec {
+    ActionSpec {
+        name: script.name.clone(),
+        instructions: script.instructions.clone(),
+        compensation: script
+            .compensate
+            .as_ref()
+            .map(|_| compensation_name(&script.name)),
+        effect: script.effect,
+        retry: script.retry,
+        timeout: script.timeout,
+    }
+}
+
+/// The name a script action's compensation is journaled under.
+pub(crate) fn compensation_name(action: &str) -> String {
+    format!("{action}.compensate")
+}
+
+/// Script actions compiled once per document load, when the `script` feature is on.
+#[cfg(feature = "script")]
+mod scripts {
+    use std::any::Any;
+    use std::sync::Arc;
+
+    use super::super::documents::DataType;
+    use super::super::inner::Inner;
+    use super::super::script_action::ScriptAction;
+    use crate::document::{DocumentDiagnostic, FlowDocument, ScriptSource};
+    use crate::script::{Script, ScriptError, ScriptFns};
+    use crate::store::Store;
+
+    /// Compiles every script action of `document`; each syntax error is a diagnostic at
+    /// its line in the document (or script file).
+    pub(super) fn compile<S: Store>(
+        inner: &Inner<S>,
+        document: &FlowDocument,
+        diagnostics: &mut Vec<DocumentDiagnostic>,
+    ) -> Vec<Arc<ScriptAction>> {
+        let runtime = &inner.scripts;
+        let mut compiled = Vec::new();
+        for action in &document.actions {
+            let mut one = |source: &ScriptSource, name: &str| -> Option<Script> {
+                match runtime.compile(name, &source.code) {
+                    Ok(script) => Some(script),
+                    Err(ScriptError::Syntax {
+                        line,
+                        column,
+                        message,
+                        ..
+                    }) => {
+                        diagnostics.push(source.diagnostic(
+                            line,
+                            column,
+                            "script::syntax",
+                            format!("script `{name}` does not compile: {message}"),
+                            None,
+                        ));
+                        None
+                    }
+                }
+            };
+            let run = one(&action.run, &action.name);
+            let compensate = action
+                .compensate
+                .as_ref()
+                .map(|source| one(source, &super::compensation_name(&action.name)));
+            let query = action
+                .query
+                .as_ref()
+                .map(|source| one(source, &format!("{}.query", action.name)));
+            let (Some(run), Some(compensate), Some(query)) =
+                (run, compiled_if_any(compensate), compiled_if_any(query))
+            else {
+                continue;
+            };
+            compiled.push(Arc::new(ScriptAction::new(
+                action,
+                ScriptFns {
+                    run,
+                    compensate,
+                    query,
+                },
+                Arc::clone(runtime),
+            )));
+        }
+        compiled
+    }
+
+    /// `Some(None)` for a script the action does not have, `Some(Some(..))` for one that
+    /// compiled, `None` for one that did not.
+    fn compiled_if_any(script: Option<Option<Script>>) -> Option<Option<Script>> {
+        match script {
+            None => Some(None),
+            Some(compiled) => compiled.map(Some),
+        }
+    }
+
+    /// The scripts as actions over the data of `data`.
+    pub(super) fn actions_over<S: Store>(
+        data: &dyn DataType<S>,
+        scripts: &[Arc<ScriptAction>],
+    ) -> Vec<Box<dyn Any + Send>> {
+        scripts
+            .iter()
+            .map(|script| data.script_action(Arc::clone(script)))
+            .collect()
+    }
+}
+
+/// Without the `script` feature a document's script actions cannot run: each is refused.
+#[cfg(not(feature = "script"))]
+mod scripts {
+    use std::any::Any;
+
+    use super::super::documents::DataType;
+    use super::super::inner::Inner;
+    use crate::document::{DocumentDiagnostic, FlowDocument};
+    use crate::store::Store;
+
+    /// No script runs in this build.
+    pub(super) enum Never {}
+
+    pub(super) fn compile<S: Store>(
+        _inner: &Inner<S>,
+        document: &FlowDocument,
+        diagnostics: &mut Vec<DocumentDiagnostic>,
+    ) -> Vec<Never> {
+        for action in &document.actions {
+            diagnostics.push(action.run.diagnostic(
+                1,
+                1,
+                "script::disabled",
+                format!(
+                    "script action `{}` needs the `script` feature of flow-runtime",
+                    action.name
+                ),
+                Some("build flow-runtime with `features = [\"script\"]`".to_owned()),
+            ));
+        }
+        Vec::new()
+    }
+
+    pub(super) fn actions_over<S: Store>(
+        _data: &dyn DataType<S>,
+        _scripts: &[Never],
+    ) -> Vec<Box<dyn Any + Send>> {
+        Vec::new()
+    }
 }
 
 /// The sha256 of `body`, as lowercase hex.

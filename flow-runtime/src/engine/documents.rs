@@ -4,20 +4,21 @@
 //! A definition is installed only after its whole document validated; installing never
 //! touches a definition already there, so nothing running changes under an instance.
 
-use std::any::{Any, TypeId};
+use std::any::Any;
 use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use flow_core::{ActionCatalog, ActionSpec, FlowSpec};
+use flow_core::{ActionSpec, FlowSpec};
 
 use super::activation::FlowData;
 use super::builder::state_shapes;
-use super::document_flow::{BuildError, DocumentFlow, StepOverride};
+use super::document_flow::{BuildError, DocumentFlow};
 use super::inner::Resume;
 use super::machine::FlowMachine;
 use super::resume::FlowResume;
 use crate::actions::{ActionRegistry, ActionSet, DynAction};
+use crate::document::StepOverride;
 use crate::stats::Stats;
 use crate::store::Store;
 
@@ -25,7 +26,8 @@ use crate::store::Store;
 pub(crate) struct InstalledFlow<S: Store> {
     pub(crate) name: &'static str,
     pub(crate) version: u32,
-    pub(crate) data: TypeId,
+    /// The content hash of the definition.
+    pub(crate) hash: &'static str,
     /// The name documents give the data type.
     pub(crate) data_name: String,
     /// The `DocumentFlow<D>` of the definition's data type.
@@ -84,16 +86,20 @@ impl<S: Store> Documents<S> {
 
     /// Adds `installed` under `hash`; with `make_current`, new instances of its flow version
     /// get it from now on. A hash already there keeps its installed flow.
-    pub(crate) fn install(
-        &mut self,
-        hash: &'static str,
-        installed: InstalledFlow<S>,
-        make_current: bool,
-    ) {
+    pub(crate) fn install(&mut self, installed: InstalledFlow<S>, make_current: bool) {
+        let hash = installed.hash;
         let key = (installed.name.to_owned(), installed.version);
         self.by_hash.entry(hash).or_insert(installed);
         if make_current {
             self.current.insert(key, hash);
+        }
+    }
+
+    /// Makes the installed definition `hash` the one new instances of its flow version get.
+    pub(crate) fn make_current(&mut self, hash: &str) {
+        if let Some((key, installed)) = self.by_hash.get_key_value(hash) {
+            self.current
+                .insert((installed.name.to_owned(), installed.version), key);
         }
     }
 }
@@ -123,10 +129,8 @@ pub(crate) trait DataType<S: Store>: Send + Sync {
 
     /// A script action over the type, erased for [`DataType::install`].
     #[cfg(feature = "script")]
-    fn script_action(
-        &self,
-        script: Arc<crate::engine::script_action::ScriptAction>,
-    ) -> Box<dyn Any + Send>;
+    fn script_action(&self, script: Arc<super::script_action::ScriptAction>)
+    -> Box<dyn Any + Send>;
 }
 
 /// The [`DataType`] of `D`.
@@ -185,7 +189,7 @@ impl<D: FlowData, S: Store> DataType<S> for TypedData<D> {
         Ok(InstalledFlow {
             name: flow.name(),
             version: flow.version(),
-            data: TypeId::of::<D>(),
+            hash: flow.definition(),
             data_name,
             resume: Arc::new(FlowResume {
                 flow: flow.clone(),
@@ -205,13 +209,5 @@ impl<D: FlowData, S: Store> DataType<S> for TypedData<D> {
             crate::engine::script_action::ScriptActionOver::<D>::new(script),
         );
         Box::new(action)
-    }
-}
-
-/// `spec` with the catalog of `actions`.
-pub(crate) fn with_catalog(spec: &FlowSpec, actions: Vec<ActionSpec>) -> FlowSpec {
-    FlowSpec {
-        actions: ActionCatalog::Known(actions),
-        ..spec.clone()
     }
 }

@@ -71,6 +71,9 @@ pub(crate) struct Inner<S: Store> {
     /// The document flows loaded so far (locked only to look up or install a definition,
     /// never across an await).
     pub(crate) documents: RwLock<Documents<S>>,
+    /// The sandbox script actions of documents run in.
+    #[cfg(feature = "script")]
+    pub(crate) scripts: Arc<crate::script::ScriptRuntime>,
     /// A random id of this engine, the owner of its leases.
     pub(crate) worker_id: u64,
     pub(crate) shutdown: CancellationToken,

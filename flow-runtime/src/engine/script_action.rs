@@ -9,6 +9,7 @@ use flow_core::action::DispatchMode;
 use flow_core::{Context, StepPolicy};
 
 use super::activation::FlowData;
+use super::document_loader::compensation_name;
 use crate::actions::{ActionFuture, DynAction};
 use crate::document::ScriptActionDef;
 use crate::script::{ScriptFns, ScriptRuntime};
@@ -55,16 +56,6 @@ impl ScriptAction {
             runtime,
         }
     }
-
-    /// The action's metadata.
-    pub(crate) fn policy(&self) -> &StepPolicy {
-        &self.policy
-    }
-}
-
-/// The name a script action's compensation is journaled under.
-pub(crate) fn compensation_name(action: &str) -> String {
-    format!("{action}.compensate")
 }
 
 /// A [`ScriptAction`] over data `D`.
