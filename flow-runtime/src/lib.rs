@@ -59,6 +59,7 @@ pub mod stats;
 pub mod store;
 
 pub use clock::{Clock, ManualClock};
+pub use document::{DocumentErrors, DocumentOrigin, FlowDocument};
 pub use engine::{
     BuildError, Compiled, DocumentFlow, DocumentState, Engine, EngineBuilder, EngineConfig,
     EngineError, FlowData, FlowOptions, FlowTypes, LoadError, LoadedFlow, MachineState, Operator,
@@ -85,9 +86,9 @@ pub mod model {
 /// Everything a flow file and an action file need.
 pub mod prelude {
     pub use crate::{
-        Action, ActionError, Clock, Context, Engine, EngineBuilder, EngineConfig, EngineError,
-        Flow, FlowState, Instruction, JournalKind, Outcome, Stats, StatsConfig, Status, action,
-        flow,
+        Action, ActionError, Clock, Context, DocumentFlow, DocumentOrigin, Engine, EngineBuilder,
+        EngineConfig, EngineError, Flow, FlowState, Instruction, JournalKind, Outcome, Stats,
+        StatsConfig, Status, action, flow,
     };
 }
 
