@@ -82,8 +82,12 @@ fn document_flow(c: &mut Criterion) {
             .await
             .unwrap_or_else(|error| panic!("{error}"));
         (
-            engine.document_flow::<Noop>("TenRust", None).expect("loaded"),
-            engine.document_flow::<Noop>("TenScript", None).expect("loaded"),
+            engine
+                .document_flow::<Noop>("TenRust", None)
+                .expect("loaded"),
+            engine
+                .document_flow::<Noop>("TenScript", None)
+                .expect("loaded"),
         )
     });
 

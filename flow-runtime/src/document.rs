@@ -166,12 +166,48 @@ pub struct FlowDocument {
     pub actions: Vec<ScriptActionDef>,
 }
 
+/// A document as far as it could be read: see [`FlowDocument::read_structure`].
+pub(crate) struct ReadDocument {
+    pub(crate) document: FlowDocument,
+    /// Per flow, whether it read without a problem.
+    pub(crate) clean: Vec<bool>,
+    pub(crate) diagnostics: Vec<DocumentDiagnostic>,
+}
+
+impl ReadDocument {
+    /// The document, or every problem found, in document order.
+    pub(crate) fn into_result(mut self) -> Result<FlowDocument, DocumentErrors> {
+        if self.diagnostics.is_empty() {
+            return Ok(self.document);
+        }
+        // A stable sort: problems on one token keep the order they were found in.
+        self.diagnostics
+            .sort_by_key(|diagnostic| (diagnostic.line, diagnostic.column));
+        Err(DocumentErrors {
+            diagnostics: self.diagnostics,
+        })
+    }
+}
+
 impl FlowDocument {
     /// Reads a document. Every problem is reported, not just the first: syntax errors, then
     /// the format's rules (unknown keys with a suggestion, wrong types, bad durations,
     /// contradictory keys), then the validator's diagnostics of each flow that was read
     /// without a problem, all by line and column.
     pub fn parse(text: &str, origin: DocumentOrigin) -> Result<FlowDocument, DocumentErrors> {
+        let mut read = FlowDocument::read_structure(text, origin);
+        for (flow, clean) in read.document.flows.iter().zip(&read.clean) {
+            if *clean {
+                read.diagnostics.extend(flow.validate());
+            }
+        }
+        read.into_result()
+    }
+
+    /// The document as far as it could be read, its structural problems, and which flows
+    /// read without one: the runtime validates those itself, with its action catalog, so
+    /// that every problem of a document is reported at once.
+    pub(crate) fn read_structure(text: &str, origin: DocumentOrigin) -> ReadDocument {
         let source = Arc::new(SourceText::new(origin.name.clone(), text.to_owned()));
         let mut problems = Problems::new(&source);
         let tree = match origin.syntax_of(text) {
@@ -179,34 +215,38 @@ impl FlowDocument {
             Syntax::Json => json_syntax::read(&mut problems),
         };
         let Some(tree) = tree else {
-            return Err(DocumentErrors {
+            return ReadDocument {
+                document: FlowDocument {
+                    flows: Vec::new(),
+                    actions: Vec::new(),
+                },
+                clean: Vec::new(),
                 diagnostics: problems.list,
-            });
+            };
         };
         let lowered = lower::lower(&tree, &origin, &source, &mut problems);
-        let mut diagnostics = problems.list;
-        for (flow, clean) in &lowered.flows {
-            if *clean {
-                diagnostics.extend(flow.validate());
-            }
+        let (flows, clean) = lowered.flows.into_iter().unzip();
+        ReadDocument {
+            document: FlowDocument {
+                flows,
+                actions: lowered.actions,
+            },
+            clean,
+            diagnostics: problems.list,
         }
-        if !diagnostics.is_empty() {
-            // A stable sort: problems on one token keep the order they were found in.
-            diagnostics.sort_by_key(|diagnostic| (diagnostic.line, diagnostic.column));
-            return Err(DocumentErrors { diagnostics });
-        }
-        Ok(FlowDocument {
-            flows: lowered.flows.into_iter().map(|(flow, _)| flow).collect(),
-            actions: lowered.actions,
-        })
     }
 
     /// Reads the document in file `path` (see [`DocumentOrigin::file`]).
     pub fn read(path: impl AsRef<Path>) -> Result<FlowDocument, DocumentErrors> {
-        let path = path.as_ref();
+        let (text, origin) = FlowDocument::read_text(path.as_ref())?;
+        FlowDocument::parse(&text, origin)
+    }
+
+    /// The text of the document in file `path`, with its origin.
+    pub(crate) fn read_text(path: &Path) -> Result<(String, DocumentOrigin), DocumentErrors> {
         let origin = DocumentOrigin::file(path);
         match std::fs::read_to_string(path) {
-            Ok(text) => FlowDocument::parse(&text, origin),
+            Ok(text) => Ok((text, origin)),
             Err(error) => Err(DocumentErrors {
                 diagnostics: vec![DocumentDiagnostic {
                     origin: origin.name,

@@ -12,7 +12,7 @@ use super::Engine;
 use super::documents::{DataType, Definition};
 use super::inner::Inner;
 use crate::document::{
-    DocumentDiagnostic, DocumentErrors, DocumentOrigin, FlowDefinition, FlowDocument,
+    DocumentDiagnostic, DocumentErrors, DocumentOrigin, FlowDefinition, FlowDocument, ReadDocument,
     ScriptActionDef,
 };
 use crate::store::{Store, StoreError, StoredDefinition};
@@ -80,8 +80,8 @@ impl<S: Store> Engine<S> {
         text: &str,
         origin: DocumentOrigin,
     ) -> Result<Vec<LoadedFlow>, LoadError> {
-        let document = FlowDocument::parse(text, origin)?;
-        install_document(&self.inner, &document, true).await
+        let read = FlowDocument::read_structure(text, origin);
+        install_document(&self.inner, read, true).await
     }
 
     /// [`Engine::load_document`] of the file at `path`; script files it names are read
@@ -90,8 +90,8 @@ impl<S: Store> Engine<S> {
         &self,
         path: impl AsRef<std::path::Path>,
     ) -> Result<Vec<LoadedFlow>, LoadError> {
-        let document = FlowDocument::read(path)?;
-        install_document(&self.inner, &document, true).await
+        let (text, origin) = FlowDocument::read_text(path.as_ref())?;
+        self.load_document(&text, origin).await
     }
 }
 
@@ -110,9 +110,8 @@ pub(crate) async fn load_stored<S: Store>(
         return Err(StoredDefinitionError::Corrupt);
     }
     let origin = DocumentOrigin::named(format!("<definition {}>", super::short_hash(hash)));
-    let document =
-        FlowDocument::parse(&stored.body, origin).map_err(StoredDefinitionError::Invalid)?;
-    match install_document(inner, &document, false).await {
+    let read = FlowDocument::read_structure(&stored.body, origin);
+    match install_document(inner, read, false).await {
         Ok(_) => Ok(()),
         Err(LoadError::Invalid(errors)) => Err(StoredDefinitionError::Invalid(errors)),
         Err(LoadError::Store(error)) => Err(StoredDefinitionError::Store(error)),
@@ -123,14 +122,24 @@ pub(crate) async fn load_stored<S: Store>(
 /// makes each its flow version's definition for new instances.
 async fn install_document<S: Store>(
     inner: &Inner<S>,
-    document: &FlowDocument,
+    read: ReadDocument,
     make_current: bool,
 ) -> Result<Vec<LoadedFlow>, LoadError> {
-    let mut diagnostics = Vec::new();
+    let ReadDocument {
+        document,
+        clean,
+        mut diagnostics,
+    } = read;
+    let document = &document;
     let scripts = scripts::compile(inner, document, &mut diagnostics);
     let script_specs: Vec<ActionSpec> = document.actions.iter().map(script_spec).collect();
     let mut checked = Vec::with_capacity(document.flows.len());
     for (index, flow) in document.flows.iter().enumerate() {
+        // A flow that did not read cleanly was reported already; validating it would
+        // report follow-on problems of the same mistakes.
+        if !clean[index] {
+            continue;
+        }
         if let Some(ready) = check(
             inner,
             document,
@@ -143,6 +152,8 @@ async fn install_document<S: Store>(
         }
     }
     if !diagnostics.is_empty() {
+        // A stable sort: problems on one token keep the order they were found in.
+        diagnostics.sort_by_key(|diagnostic| (diagnostic.line, diagnostic.column));
         return Err(DocumentErrors { diagnostics }.into());
     }
     // Stored before installed: an instance pinned to a definition must always find it.
