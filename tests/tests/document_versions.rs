@@ -234,3 +234,26 @@ async fn an_instance_whose_definition_is_missing_is_set_aside() {
     assert_eq!(parked.state, "Created", "it did not move");
     engine.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_operator_skips_a_document_instance_to_a_state_of_its_own_definition() {
+    let engine = engine_on(MemoryStore::new());
+    load(&engine, V1).await;
+    let waiting = start_waiting(&engine).await;
+    let refused = engine
+        .operator("ops")
+        .skip_document::<Order>(waiting, "Finishin")
+        .await;
+    let Err(EngineError::UnknownState { suggestion, .. }) = refused else {
+        panic!("a misspelt state is refused: {refused:?}");
+    };
+    assert_eq!(suggestion, Some("Finishing"));
+    engine
+        .operator("ops")
+        .skip_document::<Order>(waiting, "Finishing")
+        .await
+        .unwrap();
+    let outcome = engine.wait_document_ended::<Order>(waiting).await.unwrap();
+    assert_eq!(outcome.status, Status::Completed);
+    assert_eq!(outcome.data.effects, ["old", "old"]);
+}

@@ -45,6 +45,8 @@ impl StepOverride {
 pub(crate) struct ElementSpans {
     pub(crate) source: Option<Arc<SourceText>>,
     pub(crate) flow: Range<usize>,
+    /// The `data` value.
+    pub(crate) data: Range<usize>,
     pub(crate) starts: Vec<Range<usize>>,
     pub(crate) states: Vec<StateSpans>,
 }
@@ -160,6 +162,21 @@ impl FlowDefinition {
                 help,
                 snippet: None,
             },
+        }
+    }
+
+    /// A problem with the flow's `data` type, at its value in the document.
+    pub fn data_problem(
+        &self,
+        code: &str,
+        message: impl Into<String>,
+        help: Option<String>,
+    ) -> DocumentDiagnostic {
+        match &self.elements.source {
+            Some(source) => {
+                DocumentDiagnostic::at(source, &self.elements.data, code, message, help)
+            }
+            None => self.problem(Element::Flow, code, message, help),
         }
     }
 

@@ -171,6 +171,7 @@ impl Lowering<'_, '_> {
         let mut elements = ElementSpans {
             source: Some(Arc::clone(self.source)),
             flow: node.span.clone(),
+            data: node.span.clone(),
             starts: Vec::new(),
             states: Vec::new(),
         };
@@ -184,8 +185,9 @@ impl Lowering<'_, '_> {
         if let Some(entry) = get(entries, "version") {
             spec.version = self.version(entry).unwrap_or(1);
         }
-        if let Some((name, _)) = self.required_string(entries, "data", node, "a flow") {
+        if let Some((name, span)) = self.required_string(entries, "data", node, "a flow") {
             data = name.to_owned();
+            elements.data = span.clone();
         }
         if let Some((start, span)) = get(entries, "start").and_then(|entry| self.string(entry)) {
             spec.start.push(start.to_owned());

@@ -8,7 +8,6 @@
 //! distinct definitions loaded, not with instances or reloads of the same content.
 
 use std::fmt;
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -377,32 +376,30 @@ impl<D: FlowData> FlowMachine for DocumentFlow<D> {
         self.parts.states.iter().copied()
     }
 
-    fn step(
+    async fn step(
         &self,
         state: DocumentState,
         ctx: &mut Context<D>,
-    ) -> impl Future<Output = Result<Transition<DocumentState>, StepError>> + Send {
-        async move { Self::transition(state, self.dispatch(state, ctx, DispatchMode::Run).await) }
+    ) -> Result<Transition<DocumentState>, StepError> {
+        Self::transition(state, self.dispatch(state, ctx, DispatchMode::Run).await)
     }
 
-    fn query(
+    async fn query(
         &self,
         state: DocumentState,
         ctx: &mut Context<D>,
-    ) -> impl Future<Output = Result<Transition<DocumentState>, StepError>> + Send {
-        async move { Self::transition(state, self.dispatch(state, ctx, DispatchMode::Query).await) }
+    ) -> Result<Transition<DocumentState>, StepError> {
+        Self::transition(state, self.dispatch(state, ctx, DispatchMode::Query).await)
     }
 
-    fn compensate(
+    async fn compensate(
         &self,
         state: DocumentState,
         ctx: &mut Context<D>,
-    ) -> impl Future<Output = Result<(), StepError>> + Send {
-        async move {
-            self.dispatch(state, ctx, DispatchMode::Compensate)
-                .await
-                .map(|_| ())
-        }
+    ) -> Result<(), StepError> {
+        self.dispatch(state, ctx, DispatchMode::Compensate)
+            .await
+            .map(|_| ())
     }
 
     fn signal(

@@ -246,8 +246,7 @@ fn check<'a, S: Store>(
                 inner.actions.data_names().collect::<Vec<_>>().join(", ")
             ),
         };
-        diagnostics.push(flow.problem(
-            Element::Flow,
+        diagnostics.push(flow.data_problem(
             "document::unknown_data",
             format!(
                 "flow `{}` runs over unknown data `{}`",

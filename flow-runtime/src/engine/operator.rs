@@ -112,8 +112,19 @@ impl<'a, S: Store> Operator<'a, S> {
         self.skip_on(&Compiled::<F>::new(), instance, state).await
     }
 
+    /// [`Operator::skip`] for an instance of a document flow over `D`: the state is checked
+    /// against the definition the instance runs on.
+    pub async fn skip_document<D: crate::FlowData>(
+        &self,
+        instance: InstanceId,
+        state: &str,
+    ) -> Result<(), EngineError> {
+        let flow = self.engine.instance_flow::<D>(instance).await?;
+        self.skip_on(&flow, instance, state).await
+    }
+
     /// [`Operator::skip`] on the flow `flow`.
-    pub(crate) async fn skip_on<M: FlowMachine>(
+    async fn skip_on<M: FlowMachine>(
         &self,
         flow: &M,
         instance: InstanceId,
