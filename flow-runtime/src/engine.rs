@@ -36,12 +36,12 @@ pub use config::EngineConfig;
 pub use document_flow::{BuildError, DocumentFlow, DocumentState};
 pub use document_loader::{LoadError, LoadedFlow};
 pub use error::EngineError;
-pub use machine::{Compiled, FlowTypes, MachineState};
+pub use machine::{FlowTypes, MachineState};
 pub use operator::Operator;
 
 use activation::{Activation, outcome_from_record};
 use inner::Inner;
-use machine::{FlowKey, FlowMachine};
+use machine::{Compiled, FlowKey, FlowMachine};
 
 use crate::outcome::{Outcome, Status};
 use crate::stats::Stats;

@@ -61,9 +61,8 @@ pub mod store;
 pub use clock::{Clock, ManualClock};
 pub use document::{DocumentErrors, DocumentOrigin, FlowDocument};
 pub use engine::{
-    BuildError, Compiled, DocumentFlow, DocumentState, Engine, EngineBuilder, EngineConfig,
-    EngineError, FlowData, FlowOptions, FlowTypes, LoadError, LoadedFlow, MachineState, Operator,
-    StartOptions,
+    BuildError, DocumentFlow, DocumentState, Engine, EngineBuilder, EngineConfig, EngineError,
+    FlowData, FlowOptions, FlowTypes, LoadError, LoadedFlow, MachineState, Operator, StartOptions,
 };
 pub use flow_core::{
     Action, ActionError, Backoff, Context, Diagnostic, DiagnosticCode, Effect, ErrorKind, Flow,

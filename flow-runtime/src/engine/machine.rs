@@ -142,11 +142,11 @@ pub(crate) trait FlowMachine: Clone + Send + Sync + 'static {
 
 /// A `flow!` type as a [`FlowMachine`]: a zero-sized handle whose every call is the
 /// generated code's, so a compiled flow pays nothing for the interface.
-pub struct Compiled<F>(PhantomData<fn() -> F>);
+pub(crate) struct Compiled<F>(PhantomData<fn() -> F>);
 
 impl<F> Compiled<F> {
     /// The handle of flow `F`.
-    pub const fn new() -> Self {
+    pub(crate) const fn new() -> Self {
         Self(PhantomData)
     }
 }
