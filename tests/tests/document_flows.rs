@@ -272,3 +272,35 @@ async fn a_document_flow_retries_like_its_compiled_twin() {
     assert_eq!(failures, 2, "{:?}", compiled.journal);
     assert_eq!(loaded, compiled);
 }
+
+#[test]
+fn an_action_is_registered_once_per_data_type() {
+    let twice = Engine::builder()
+        .action::<Order, reserve_stock>()
+        .action::<Order, reserve_stock>()
+        .build();
+    let Err(error) = twice else {
+        panic!("registering an action twice is refused");
+    };
+    assert_eq!(
+        error.to_string(),
+        "an action `reserve_stock` over `Order` is already registered"
+    );
+}
+
+#[tokio::test]
+async fn a_flow_exported_from_flow_macro_reads_back_as_the_same_graph() {
+    let exported = flow_runtime::document::to_toml(
+        &[flow_runtime::document::FlowDefinition::new(
+            Checkout::spec(),
+            "Order",
+        )],
+        &[],
+    )
+    .expect("a flow! flow exports");
+    let read = flow_runtime::FlowDocument::parse(&exported, DocumentOrigin::named("exported.toml"))
+        .unwrap_or_else(|error| panic!("{error}\n{exported}"));
+    let mut spec = Checkout::spec();
+    spec.actions = Default::default();
+    assert_eq!(read.flows[0].spec, spec);
+}
