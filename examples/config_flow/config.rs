@@ -1,7 +1,6 @@
 //! Operations' side: the engine with the actions documents may name, and the applications
 //! the example runs.
 
-use flow_runtime::Engine;
 use flow_runtime::prelude::*;
 use flow_runtime::store::Store;
 

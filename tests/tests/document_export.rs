@@ -226,7 +226,7 @@ on = { Booked = "Booked", Refused = "Returned", Review = "Checking" }
 [[flow.state]]
 name = "Checking"
 wait = "AddressCheck"
-timeout = "24h"
+timeout = "1d"
 on_timeout = "Returned"
 on = { Fine = "Booked", Wrong = "Returned" }
 
