@@ -157,6 +157,58 @@ pub use script::{ScriptActionDef, ScriptOrigin, ScriptSource};
 use diagnostic::Problems;
 use location::SourceText;
 
+/// A `flow!` flow as a TOML document, for a start on a document version of it: its states,
+/// edges, waits and deadlines, with the flow's name and version, over the data type named
+/// `data` (the name a document's `data = "…"` uses). The actions' own retry policies and
+/// timeouts stay with the registered actions, so the document carries no step overrides.
+///
+/// ```
+/// use flow_runtime::prelude::*;
+/// use flow_runtime::document::{DocumentOrigin, FlowDocument, flow_to_toml};
+///
+/// #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+/// pub struct Order { reserved: bool }
+///
+/// #[derive(Instruction)]
+/// pub enum Stock { Reserved, OutOfStock }
+///
+/// #[action(readonly)]
+/// async fn check_stock(ctx: &mut Context<Order>) -> Result<Stock, ActionError> {
+///     Ok(Stock::Reserved)
+/// }
+///
+/// flow! {
+///     pub flow Reserve: Order {
+///         start Created;
+///         Created => check_stock { Reserved => Done, OutOfStock => Rejected }
+///         success Done;
+///         failure Rejected;
+///     }
+/// }
+///
+/// let text = flow_to_toml::<Reserve>("Order")?;
+/// assert_eq!(text, r#"[[flow]]
+/// name = "Reserve"
+/// version = 1
+/// data = "Order"
+/// start = "Created"
+/// success = ["Done"]
+/// failure = ["Rejected"]
+///
+/// [[flow.state]]
+/// name = "Created"
+/// action = "check_stock"
+/// on = { Reserved = "Done", OutOfStock = "Rejected" }
+/// "#);
+/// // It reads back to the compiled flow's graph.
+/// let document = FlowDocument::parse(&text, DocumentOrigin::named("reserve.toml")).unwrap();
+/// assert_eq!(document.flows[0].spec.states, Reserve::spec().states);
+/// # Ok::<(), flow_runtime::document::ExportError>(())
+/// ```
+pub fn flow_to_toml<F: flow_core::Flow>(data: &str) -> Result<String, ExportError> {
+    to_toml(&[FlowDefinition::new(F::spec(), data)], &[])
+}
+
 /// The flows and script actions of one document.
 #[derive(Debug, Clone)]
 pub struct FlowDocument {
