@@ -53,6 +53,7 @@ mod instance_error;
 pub mod journal;
 mod outcome;
 pub mod plugin;
+pub mod routing;
 #[cfg(feature = "script")]
 pub mod script;
 pub mod stats;
@@ -62,7 +63,8 @@ pub use clock::{Clock, ManualClock};
 pub use document::{DocumentErrors, DocumentOrigin, FlowDocument};
 pub use engine::{
     BuildError, DocumentFlow, DocumentState, Engine, EngineBuilder, EngineConfig, EngineError,
-    FlowData, FlowOptions, FlowTypes, LoadError, LoadedFlow, MachineState, Operator, StartOptions,
+    FlowData, FlowOptions, FlowTypes, LoadError, LoadedFlow, MachineState, Operator, Routed,
+    StartOptions,
 };
 pub use flow_core::{
     Action, ActionError, Backoff, Context, Diagnostic, DiagnosticCode, Effect, ErrorKind, Flow,

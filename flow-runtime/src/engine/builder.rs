@@ -19,6 +19,7 @@ use super::error::EngineError;
 use super::inner::{Inner, Registered};
 use super::machine::{Compiled, FlowKey, FlowMachine};
 use super::resume::FlowResume;
+use super::route::{StartFn, start_compiled};
 use crate::actions::{ActionRegistry, RegistryError};
 use crate::clock::Clock;
 use crate::plugin::{Plugin, Plugins};
@@ -43,6 +44,7 @@ pub struct EngineBuilder<S: Store = MemoryStore> {
     registry_error: Option<RegistryError>,
     #[cfg(feature = "script")]
     script_limits: crate::script::ScriptLimits,
+    router: Option<crate::routing::Router>,
 }
 
 impl<S: Store> EngineBuilder<S> {
@@ -60,6 +62,7 @@ impl<S: Store> EngineBuilder<S> {
             registry_error: None,
             #[cfg(feature = "script")]
             script_limits: crate::script::ScriptLimits::default(),
+            router: None,
         }
         // Script-only document flows run over JSON.
         .data::<serde_json::Value>("json")
@@ -70,6 +73,12 @@ impl<S: Store> EngineBuilder<S> {
     #[cfg(feature = "script")]
     pub fn script_limits(mut self, limits: crate::script::ScriptLimits) -> Self {
         self.script_limits = limits;
+        self
+    }
+
+    /// Routes requests given to [`Engine::route`] with `router`.
+    pub fn router(mut self, router: crate::routing::Router) -> Self {
+        self.router = Some(router);
         self
     }
 
@@ -159,6 +168,8 @@ impl<S: Store> EngineBuilder<S> {
                     stats: stats.clone(),
                     resume: Arc::new(FlowResume { flow, stats }),
                     retry_overrides,
+                    start: Box::new(start_compiled::<F, S> as StartFn<S, F::Data>),
+                    data_type: std::any::type_name::<F::Data>(),
                 },
             ))
         }));
@@ -191,6 +202,7 @@ impl<S: Store> EngineBuilder<S> {
                 actions: self.actions,
                 data_types: self.data_types,
                 documents: RwLock::new(Documents::default()),
+                router: self.router,
                 #[cfg(feature = "script")]
                 scripts: Arc::new(crate::script::ScriptRuntime::new(self.script_limits)),
                 worker_id: InstanceId::new().seed(),

@@ -54,6 +54,10 @@ pub(crate) struct Registered<S: Store> {
     pub(crate) resume: Arc<dyn Resume<S>>,
     /// Retry policies that replace an action's own in this flow, by action name.
     pub(crate) retry_overrides: Vec<(&'static str, RetryPolicy)>,
+    /// Starts an instance for the router: the flow's `StartFn<S, Data>`.
+    pub(crate) start: Box<dyn std::any::Any + Send + Sync>,
+    /// The Rust type of the flow's data, for errors.
+    pub(crate) data_type: &'static str,
 }
 
 pub(crate) struct Inner<S: Store> {
@@ -71,6 +75,8 @@ pub(crate) struct Inner<S: Store> {
     /// The document flows loaded so far (locked only to look up or install a definition,
     /// never across an await).
     pub(crate) documents: RwLock<Documents<S>>,
+    /// Picks the flow version of a routed request.
+    pub(crate) router: Option<crate::routing::Router>,
     /// The sandbox script actions of documents run in.
     #[cfg(feature = "script")]
     pub(crate) scripts: Arc<crate::script::ScriptRuntime>,
