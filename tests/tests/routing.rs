@@ -154,3 +154,61 @@ async fn a_variant_whose_flow_is_not_loaded_is_named() {
         "no document flow `Checkout` v3 is loaded"
     );
 }
+
+#[tokio::test]
+async fn each_variant_keeps_its_own_funnel() {
+    let stats = Stats::default();
+    let engine = Engine::builder()
+        .statistics(stats.clone())
+        .register::<Checkout>()
+        .action::<Order, ship>()
+        .router(router())
+        .build()
+        .unwrap();
+    engine
+        .load_document(CHECKOUT_V2, DocumentOrigin::named("checkout-v2.toml"))
+        .await
+        .unwrap();
+    let mut routed = Vec::new();
+    for customer in 0..200 {
+        let request = RouteRequest::new("checkout").key(format!("customer-{customer}"));
+        routed.push(engine.route(&request, Order::default()).await.unwrap());
+    }
+    let mut to_v2 = 0;
+    for routed in &routed {
+        let status = if routed.variant.version == 1 {
+            engine
+                .wait_ended::<Checkout>(routed.instance)
+                .await
+                .unwrap()
+                .status
+        } else {
+            to_v2 += 1;
+            engine
+                .wait_document_ended::<Order>(routed.instance)
+                .await
+                .unwrap()
+                .status
+        };
+        assert_eq!(status, Status::Completed);
+    }
+    let snapshot = stats.snapshot();
+    let variants = snapshot.variants("Checkout");
+    let names: Vec<&str> = variants.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    for (name, sets) in &variants {
+        let shipped: u64 = sets
+            .iter()
+            .filter_map(|set| set.state("Shipped"))
+            .map(|state| state.entered)
+            .sum();
+        let expected = if name == "v2" { to_v2 } else { 200 - to_v2 };
+        assert_eq!(shipped, expected, "{name}'s instances all reached Shipped");
+    }
+    let table = snapshot.experiment_table("Checkout");
+    assert!(
+        table.contains("control (v1)") && table.contains("v2 (v2)"),
+        "{table}"
+    );
+    assert!(table.contains("100.0%"), "{table}");
+}

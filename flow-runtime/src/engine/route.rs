@@ -58,7 +58,8 @@ impl<S: Store> Engine<S> {
         let router = self.inner.router.as_ref().ok_or(EngineError::NoRouter)?;
         // A request without a routing key gets a fresh one: split by weight, not sticky.
         let choice = router.route(request, || InstanceId::new().to_string())?;
-        let mut options = StartOptions::default().label("variant", choice.variant.name.clone());
+        let mut options =
+            StartOptions::default().label(crate::stats::VARIANT_LABEL, choice.variant.name.clone());
         let reason = choice.reason.to_string();
         let variant = choice.variant.clone();
         options.route = Some(choice);
