@@ -66,6 +66,11 @@ impl StatsSnapshot {
         for state in states {
             let _ = write!(table, "{state:<16}");
             for ((_, sets), started) in variants.iter().zip(&starts) {
+                if sets.iter().all(|set| set.state(state).is_none()) {
+                    // The versions serving this variant have no such state.
+                    let _ = write!(table, " | {:>28}", "-");
+                    continue;
+                }
                 let (entered, failed) = sets
                     .iter()
                     .filter_map(|set| set.state(state))
