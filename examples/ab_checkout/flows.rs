@@ -39,11 +39,13 @@ async fn refund(ctx: &mut Context<Order>) -> Result<(), ActionError> {
 /// Flags large amounts of some orders.
 #[action(readonly)]
 async fn check_fraud(ctx: &mut Context<Order>) -> Result<Fraud, ActionError> {
-    Ok(if ctx.data.amount > 450 && ctx.data.number.is_multiple_of(3) {
-        Fraud::Suspicious
-    } else {
-        Fraud::Clean
-    })
+    Ok(
+        if ctx.data.amount > 450 && ctx.data.number.is_multiple_of(3) {
+            Fraud::Suspicious
+        } else {
+            Fraud::Clean
+        },
+    )
 }
 
 #[action(pivot)]

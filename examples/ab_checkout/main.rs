@@ -49,7 +49,11 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut routed = Vec::with_capacity(ORDERS as usize);
     let mut by_rule = 0;
     for number in 0..ORDERS {
-        let tenant = if number.is_multiple_of(10) { "acme" } else { "globex" };
+        let tenant = if number.is_multiple_of(10) {
+            "acme"
+        } else {
+            "globex"
+        };
         let request = RouteRequest::new("checkout")
             .attribute("tenant", tenant)
             .attribute("amount", 20 + number % 500)

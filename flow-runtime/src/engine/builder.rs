@@ -202,7 +202,13 @@ impl<S: Store> EngineBuilder<S> {
                 actions: self.actions,
                 data_types: self.data_types,
                 documents: RwLock::new(Documents::default()),
-                router: self.router,
+                routes: RwLock::new(self.router.map(|router| {
+                    Arc::new(super::inner::AppliedRoutes {
+                        router,
+                        version: 1,
+                        hash: None,
+                    })
+                })),
                 #[cfg(feature = "script")]
                 scripts: Arc::new(crate::script::ScriptRuntime::new(self.script_limits)),
                 worker_id: InstanceId::new().seed(),

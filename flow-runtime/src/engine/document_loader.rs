@@ -15,6 +15,7 @@ use crate::document::{
     DocumentDiagnostic, DocumentErrors, DocumentOrigin, FlowDefinition, FlowDocument, ReadDocument,
     ScriptActionDef,
 };
+use crate::routing::Router;
 use crate::store::{Store, StoreError, StoredDefinition};
 
 /// Why a document was not loaded. Nothing of it was registered, and nothing running changed.
@@ -151,6 +152,7 @@ async fn install_document<S: Store>(
             checked.push(ready);
         }
     }
+    check_routes(inner, document, &mut diagnostics);
     if !diagnostics.is_empty() {
         // A stable sort: problems on one token keep the order they were found in.
         diagnostics.sort_by_key(|diagnostic| (diagnostic.line, diagnostic.column));
@@ -204,7 +206,70 @@ async fn install_document<S: Store>(
             new: !known,
         });
     }
+    if make_current && let Some(first) = document.routes.first() {
+        let router = document.routes.iter().fold(Router::new(), |router, route| {
+            router.kind(route.kind.clone(), route.routes.clone())
+        });
+        let version = inner.apply_routes(router, Some(content_hash(first.document_text())));
+        tracing::info!(version, kinds = document.routes.len(), "routes applied");
+    }
     Ok(loaded)
+}
+
+/// Checks that every variant of the document's routes is served by a flow version the
+/// engine runs: compiled, loaded, or defined in the same document.
+fn check_routes<S: Store>(
+    inner: &Inner<S>,
+    document: &FlowDocument,
+    diagnostics: &mut Vec<DocumentDiagnostic>,
+) {
+    for route in &document.routes {
+        for variant in route.variants() {
+            let in_document = document
+                .flows
+                .iter()
+                .any(|flow| flow.spec.name == variant.flow && flow.spec.version == variant.version);
+            let known = in_document
+                || inner.by_name(&variant.flow, variant.version).is_some()
+                || inner
+                    .documents()
+                    .current(&variant.flow, Some(variant.version))
+                    .is_some();
+            if known {
+                continue;
+            }
+            let mut names: Vec<String> = inner
+                .flows
+                .values()
+                .map(|registered| registered.name.to_owned())
+                .chain(document.flows.iter().map(|flow| flow.spec.name.clone()))
+                .chain(inner.documents().names())
+                .collect();
+            names.sort();
+            names.dedup();
+            let help =
+                match flow_core::did_you_mean(&variant.flow, names.iter().map(String::as_str)) {
+                    Some(best) if best != variant.flow => format!("did you mean `{best}`?"),
+                    _ => format!(
+                        "the engine runs {}",
+                        names
+                            .iter()
+                            .map(|name| format!("`{name}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
+            diagnostics.extend(route.variant_problem(
+                variant,
+                "config::unknown_flow",
+                format!(
+                    "variant `{}` names flow `{}` v{}, which this engine does not run",
+                    variant.name, variant.flow, variant.version
+                ),
+                Some(help),
+            ));
+        }
+    }
 }
 
 /// Checks one flow against the engine: its data type, its name, and the validator with the

@@ -72,6 +72,11 @@ impl<S: Store> Documents<S> {
         self.by_hash.get(hash)
     }
 
+    /// The names of the flows loaded.
+    pub(crate) fn names(&self) -> impl Iterator<Item = String> + '_ {
+        self.current.keys().map(|(name, _)| name.clone())
+    }
+
     /// The versions loaded of `name`, lowest first.
     pub(crate) fn versions(&self, name: &str) -> Vec<u32> {
         let mut versions: Vec<u32> = self

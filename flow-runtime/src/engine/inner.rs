@@ -46,6 +46,15 @@ pub(crate) trait Resume<S: Store>: Send + Sync {
     ) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 }
 
+/// The routes in force and which configuration they came with.
+pub(crate) struct AppliedRoutes {
+    pub(crate) router: crate::routing::Router,
+    /// Counts the configurations applied to this engine, from 1.
+    pub(crate) version: u64,
+    /// The content hash of the document the routes came from; `None` for routes from code.
+    pub(crate) hash: Option<String>,
+}
+
 /// One registered flow version.
 pub(crate) struct Registered<S: Store> {
     pub(crate) name: &'static str,
@@ -75,8 +84,9 @@ pub(crate) struct Inner<S: Store> {
     /// The document flows loaded so far (locked only to look up or install a definition,
     /// never across an await).
     pub(crate) documents: RwLock<Documents<S>>,
-    /// Picks the flow version of a routed request.
-    pub(crate) router: Option<crate::routing::Router>,
+    /// Picks the flow version of a routed request; swapped whole when a document with
+    /// routes is applied (read per routed start, never held across an await).
+    pub(crate) routes: RwLock<Option<Arc<AppliedRoutes>>>,
     /// The sandbox script actions of documents run in.
     #[cfg(feature = "script")]
     pub(crate) scripts: Arc<crate::script::ScriptRuntime>,
@@ -118,6 +128,29 @@ impl<S: Store> Inner<S> {
                     .map(|(_, policy)| *policy)
             })
             .or(declared)
+    }
+
+    /// The routes in force, if any.
+    pub(crate) fn routes(&self) -> Option<Arc<AppliedRoutes>> {
+        self.routes
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Puts `router` in force, as the configuration after the current one.
+    pub(crate) fn apply_routes(&self, router: crate::routing::Router, hash: Option<String>) -> u64 {
+        let mut routes = self
+            .routes
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let version = routes.as_ref().map_or(1, |applied| applied.version + 1);
+        *routes = Some(Arc::new(AppliedRoutes {
+            router,
+            version,
+            hash,
+        }));
+        version
     }
 
     /// The loaded document flows, read.

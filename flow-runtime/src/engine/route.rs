@@ -34,6 +34,27 @@ where
     Box::pin(engine.start_with::<F>(data, options))
 }
 
+/// The routing label naming the configuration an instance was routed with.
+pub const CONFIG_LABEL: &str = "config";
+
+/// `3` for routes from code, `3:1f2e3d4c5b6a` for routes from a document (version and hash).
+fn config_label(routes: &super::inner::AppliedRoutes) -> String {
+    match &routes.hash {
+        Some(hash) => format!("{}:{}", routes.version, super::short_hash(hash)),
+        None => routes.version.to_string(),
+    }
+}
+
+impl<S: Store> Engine<S> {
+    /// The routing configuration in force: its version (counting from 1 per engine) and
+    /// the content hash of the document it came from (`None` for routes from code).
+    pub fn routing_version(&self) -> Option<(u64, Option<String>)> {
+        self.inner
+            .routes()
+            .map(|routes| (routes.version, routes.hash.clone()))
+    }
+}
+
 /// An instance the router started.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Routed {
@@ -55,11 +76,14 @@ impl<S: Store> Engine<S> {
         request: &RouteRequest,
         data: D,
     ) -> Result<Routed, EngineError> {
-        let router = self.inner.router.as_ref().ok_or(EngineError::NoRouter)?;
+        let routes = self.inner.routes().ok_or(EngineError::NoRouter)?;
         // A request without a routing key gets a fresh one: split by weight, not sticky.
-        let choice = router.route(request, || InstanceId::new().to_string())?;
-        let mut options =
-            StartOptions::default().label(crate::stats::VARIANT_LABEL, choice.variant.name.clone());
+        let choice = routes
+            .router
+            .route(request, || InstanceId::new().to_string())?;
+        let mut options = StartOptions::default()
+            .label(crate::stats::VARIANT_LABEL, choice.variant.name.clone())
+            .label(CONFIG_LABEL, config_label(&routes));
         let reason = choice.reason.to_string();
         let variant = choice.variant.clone();
         options.route = Some(choice);
