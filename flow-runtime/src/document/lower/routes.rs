@@ -15,6 +15,15 @@ const VARIANT_KEYS: &[&str] = &["name", "flow", "version", "weight"];
 const RULE_KEYS: &[&str] = &["when", "variant"];
 const RANGE_KEYS: &[&str] = &["min", "max", "prefix"];
 
+/// A `[[route.variant]]` as declared: the variant, where its flow and name are written,
+/// and its weight.
+struct Declared {
+    variant: Variant,
+    flow_span: Range<usize>,
+    weight: Option<u32>,
+    name_span: Range<usize>,
+}
+
 /// A rule's numeric range on one attribute, for the overlap check.
 struct RangeSeen {
     attribute: String,
@@ -48,18 +57,18 @@ impl Lowering<'_, '_> {
         let entries = self.table(node, "a route", ROUTE_KEYS)?;
         let (kind, kind_span) = self.required_string(entries, "kind", node, "a route")?;
         let kind_span = kind_span.clone();
-        let mut variants: Vec<(Variant, Range<usize>, Option<u32>, Range<usize>)> = Vec::new();
+        let mut variants: Vec<Declared> = Vec::new();
         if let Some(entry) = get(entries, "variant") {
             for variant in self.tables(entry, "[[route.variant]]") {
                 if let Some(found) = self.variant(variant) {
                     if variants
                         .iter()
-                        .any(|(known, ..)| known.name == found.0.name)
+                        .any(|known| known.variant.name == found.variant.name)
                     {
                         self.problems.push(
-                            &found.3,
+                            &found.name_span,
                             "config::duplicate_variant",
-                            format!("variant `{}` is declared twice", found.0.name),
+                            format!("variant `{}` is declared twice", found.variant.name),
                             None,
                         );
                         continue;
@@ -70,7 +79,7 @@ impl Lowering<'_, '_> {
         }
         let names: Vec<String> = variants
             .iter()
-            .map(|(variant, ..)| variant.name.clone())
+            .map(|declared| declared.variant.name.clone())
             .collect();
         let mut routes = KindRoutes::new();
         let mut fine = true;
@@ -94,7 +103,11 @@ impl Lowering<'_, '_> {
         }
         let weighted: Vec<(Variant, u32)> = variants
             .iter()
-            .filter_map(|(variant, _, weight, _)| weight.map(|weight| (variant.clone(), weight)))
+            .filter_map(|declared| {
+                declared
+                    .weight
+                    .map(|weight| (declared.variant.clone(), weight))
+            })
             .collect();
         if !weighted.is_empty() {
             let total: u32 = weighted.iter().map(|(_, weight)| weight).sum();
@@ -134,7 +147,7 @@ impl Lowering<'_, '_> {
                 routes,
                 variants: variants
                     .into_iter()
-                    .map(|(variant, flow_span, ..)| (variant, flow_span))
+                    .map(|declared| (declared.variant, declared.flow_span))
                     .collect(),
                 source: Arc::clone(self.source),
             },
@@ -144,10 +157,7 @@ impl Lowering<'_, '_> {
 
     /// A `[[route.variant]]`: the variant, where its flow is written, its weight, where its
     /// name is written.
-    fn variant(
-        &mut self,
-        node: &Node,
-    ) -> Option<(Variant, Range<usize>, Option<u32>, Range<usize>)> {
+    fn variant(&mut self, node: &Node) -> Option<Declared> {
         let entries = self.table(node, "a variant", VARIANT_KEYS)?;
         let (name, name_span) = self.required_string(entries, "name", node, "a variant")?;
         let (flow, flow_span) = self.required_string(entries, "flow", node, "a variant")?;
@@ -170,25 +180,30 @@ impl Lowering<'_, '_> {
             },
             None => None,
         };
-        Some((
-            Variant::new(name, flow, version),
-            flow_span.clone(),
+        Some(Declared {
+            variant: Variant::new(name, flow, version),
+            flow_span: flow_span.clone(),
             weight,
-            name_span.clone(),
-        ))
+            name_span: name_span.clone(),
+        })
     }
 
     /// The variant called `name`, or a diagnostic at `span`.
     fn named_variant(
         &mut self,
-        variants: &[(Variant, Range<usize>, Option<u32>, Range<usize>)],
+        variants: &[Declared],
         name: &str,
         span: &Range<usize>,
     ) -> Option<Variant> {
-        if let Some((variant, ..)) = variants.iter().find(|(variant, ..)| variant.name == name) {
-            return Some(variant.clone());
+        if let Some(declared) = variants
+            .iter()
+            .find(|declared| declared.variant.name == name)
+        {
+            return Some(declared.variant.clone());
         }
-        let names = variants.iter().map(|(variant, ..)| variant.name.as_str());
+        let names = variants
+            .iter()
+            .map(|declared| declared.variant.name.as_str());
         let help = match flow_core::did_you_mean(name, names.clone()) {
             Some(best) => format!("did you mean `{best}`?"),
             None => format!(
@@ -213,7 +228,7 @@ impl Lowering<'_, '_> {
         &mut self,
         node: &Node,
         index: usize,
-        variants: &[(Variant, Range<usize>, Option<u32>, Range<usize>)],
+        variants: &[Declared],
         ranges: &mut Vec<RangeSeen>,
     ) -> Option<(Vec<Condition>, Variant)> {
         let entries = self.table(node, "a rule", RULE_KEYS)?;
