@@ -8,6 +8,7 @@
 mod activation;
 mod builder;
 mod config;
+mod config_source;
 mod document_flow;
 mod document_loader;
 mod documents;
@@ -34,6 +35,9 @@ use tracing::Instrument;
 pub use activation::FlowData;
 pub use builder::{EngineBuilder, FlowOptions};
 pub use config::EngineConfig;
+#[cfg(feature = "redis")]
+pub use config_source::publish_redis_config;
+pub use config_source::{ConfigWatch, WatchStatus};
 pub use document_flow::{BuildError, DocumentFlow, DocumentState};
 pub use document_loader::{LoadError, LoadedFlow};
 pub use error::EngineError;
