@@ -137,6 +137,7 @@ mod json_syntax;
 mod location;
 mod lower;
 mod origin;
+mod override_definition;
 mod route_definition;
 mod script;
 mod toml_syntax;
@@ -153,6 +154,7 @@ pub use diagnostic::{DocumentDiagnostic, DocumentErrors, Snippet};
 pub use export::{ExportError, to_toml};
 pub use location::Location;
 pub use origin::{DocumentOrigin, Syntax};
+pub use override_definition::OverrideDefinition;
 pub use route_definition::RouteDefinition;
 pub use script::{ScriptActionDef, ScriptOrigin, ScriptSource};
 
@@ -220,6 +222,9 @@ pub struct FlowDocument {
     pub actions: Vec<ScriptActionDef>,
     /// The routes, by kind of request: when a document has any, they replace the engine's.
     pub routes: Vec<RouteDefinition>,
+    /// Retry overrides by flow and action: when a document has any, they replace the
+    /// overrides of earlier documents.
+    pub overrides: Vec<OverrideDefinition>,
 }
 
 /// A document as far as it could be read: see [`FlowDocument::read_structure`].
@@ -276,6 +281,7 @@ impl FlowDocument {
                     flows: Vec::new(),
                     actions: Vec::new(),
                     routes: Vec::new(),
+                    overrides: Vec::new(),
                 },
                 clean: Vec::new(),
                 diagnostics: problems.list,
@@ -288,6 +294,7 @@ impl FlowDocument {
                 flows,
                 actions: lowered.actions,
                 routes: lowered.routes,
+                overrides: lowered.overrides,
             },
             clean,
             diagnostics: problems.list,

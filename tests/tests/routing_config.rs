@@ -276,3 +276,100 @@ async fn an_engine_without_routes_says_so() {
         .unwrap_err();
     assert!(matches!(error, EngineError::NoRouter), "{error}");
 }
+
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Flaky {
+    pub failures_left: u32,
+}
+
+/// Fails retryably until `failures_left` runs out; has no retry policy of its own.
+#[action(readonly)]
+async fn call_partner(ctx: &mut Context<Flaky>) -> Result<(), ActionError> {
+    if ctx.data.failures_left > 0 {
+        ctx.data.failures_left -= 1;
+        return Err(ActionError::retryable("partner busy"));
+    }
+    Ok(())
+}
+
+flow! {
+    pub flow Partner: Flaky {
+        start Calling;
+        Calling => call_partner => Done;
+        success Done;
+    }
+}
+
+const RETRY_OVERRIDE: &str = r#"
+[[override]]
+flow = "Partner"
+action = "call_partner"
+retry = { attempts = 3, backoff = "fixed(1ms)" }
+"#;
+
+#[tokio::test]
+async fn a_retry_override_from_the_document_applies_to_a_compiled_flow() {
+    let engine = Engine::builder().register::<Partner>().build().unwrap();
+    let flaky = Flaky { failures_left: 2 };
+    let before = engine.run::<Partner>(flaky.clone()).await.unwrap();
+    assert_eq!(
+        before.status,
+        Status::Failed,
+        "no retry policy: the first failure is final"
+    );
+
+    engine
+        .load_document(RETRY_OVERRIDE, DocumentOrigin::named("ops.toml"))
+        .await
+        .unwrap_or_else(|error| panic!("{error}"));
+    let started = engine.run::<Partner>(flaky).await.unwrap();
+    let after = engine
+        .wait_ended::<Partner>(started.instance)
+        .await
+        .unwrap();
+    assert_eq!(after.status, Status::Completed, "{:?}", after.error);
+    let failures = after
+        .journal
+        .iter()
+        .filter(|entry| entry.kind == JournalKind::Failure)
+        .count();
+    assert_eq!(failures, 2);
+}
+
+#[tokio::test]
+async fn an_override_of_an_unknown_action_or_a_bad_backoff_is_refused() {
+    let engine = Engine::builder().register::<Partner>().build().unwrap();
+    let bad = RETRY_OVERRIDE
+        .replace("call_partner", "call_partnr")
+        .replace("fixed(1ms)", "fixed(1 parsec)");
+    let Err(LoadError::Invalid(errors)) = engine
+        .load_document(&bad, DocumentOrigin::named("ops.toml"))
+        .await
+    else {
+        panic!("refused");
+    };
+    let codes: Vec<(&str, usize)> = errors
+        .diagnostics
+        .iter()
+        .map(|diagnostic| (diagnostic.code.as_str(), diagnostic.line))
+        .collect();
+    assert!(
+        codes
+            .iter()
+            .any(|(code, line)| *line == 5 && code.starts_with("document::")),
+        "{errors}"
+    );
+    // The action is checked once the document reads cleanly.
+    let bad = RETRY_OVERRIDE.replace("call_partner", "call_partnr");
+    let Err(LoadError::Invalid(errors)) = engine
+        .load_document(&bad, DocumentOrigin::named("ops.toml"))
+        .await
+    else {
+        panic!("refused");
+    };
+    let text = errors.to_string();
+    assert!(
+        text.contains("config::unknown_action") && text.contains("did you mean `call_partner`?"),
+        "{text}"
+    );
+}

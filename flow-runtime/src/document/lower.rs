@@ -17,13 +17,15 @@ use super::definition::{ElementSpans, FlowDefinition, StateSpans, StepOverride};
 use super::diagnostic::Problems;
 use super::location::SourceText;
 use super::origin::DocumentOrigin;
+use super::override_definition::OverrideDefinition;
 use super::route_definition::RouteDefinition;
 use super::script::{ScriptActionDef, ScriptOrigin, ScriptSource};
 use super::tree::{Entry, Node, Text, Value};
 
+mod overrides;
 mod routes;
 
-const DOCUMENT_KEYS: &[&str] = &["flow", "action", "route"];
+const DOCUMENT_KEYS: &[&str] = &["flow", "action", "route", "override"];
 const FLOW_KEYS: &[&str] = &[
     "name", "version", "data", "start", "success", "failure", "state",
 ];
@@ -67,6 +69,7 @@ pub(crate) struct Lowered {
     pub(crate) flows: Vec<(FlowDefinition, bool)>,
     pub(crate) actions: Vec<ScriptActionDef>,
     pub(crate) routes: Vec<RouteDefinition>,
+    pub(crate) overrides: Vec<OverrideDefinition>,
 }
 
 pub(crate) fn lower(
@@ -101,7 +104,11 @@ impl Lowering<'_, '_> {
         let mut flows = Vec::new();
         let mut actions: Vec<(ScriptActionDef, Range<usize>)> = Vec::new();
         let mut routes = Vec::new();
+        let mut overrides = Vec::new();
         if let Some(entries) = self.table(root, "the document", DOCUMENT_KEYS) {
+            if let Some(entry) = get(entries, "override") {
+                overrides = self.overrides(entry);
+            }
             if let Some(entry) = get(entries, "route") {
                 routes = self.routes(entry);
             }
@@ -122,6 +129,7 @@ impl Lowering<'_, '_> {
             flows,
             actions: actions.into_iter().map(|(action, _)| action).collect(),
             routes,
+            overrides,
         }
     }
 

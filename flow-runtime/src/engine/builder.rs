@@ -168,6 +168,15 @@ impl<S: Store> EngineBuilder<S> {
                     stats: stats.clone(),
                     resume: Arc::new(FlowResume { flow, stats }),
                     retry_overrides,
+                    actions: flow
+                        .table()
+                        .states
+                        .iter()
+                        .filter_map(|state| match &state.kind {
+                            StateEntryKind::Step { action, .. } => Some(action.action),
+                            _ => None,
+                        })
+                        .collect(),
                     start: Box::new(start_compiled::<F, S> as StartFn<S, F::Data>),
                     data_type: std::any::type_name::<F::Data>(),
                 },
@@ -202,6 +211,7 @@ impl<S: Store> EngineBuilder<S> {
                 actions: self.actions,
                 data_types: self.data_types,
                 documents: RwLock::new(Documents::default()),
+                retry_overrides: RwLock::new(Arc::new(Vec::new())),
                 routes: RwLock::new(self.router.map(|router| {
                     Arc::new(super::inner::AppliedRoutes {
                         router,

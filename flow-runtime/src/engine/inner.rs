@@ -63,6 +63,8 @@ pub(crate) struct Registered<S: Store> {
     pub(crate) resume: Arc<dyn Resume<S>>,
     /// Retry policies that replace an action's own in this flow, by action name.
     pub(crate) retry_overrides: Vec<(&'static str, RetryPolicy)>,
+    /// The actions its steps run, by name.
+    pub(crate) actions: Vec<&'static str>,
     /// Starts an instance for the router: the flow's `StartFn<S, Data>`.
     pub(crate) start: Box<dyn std::any::Any + Send + Sync>,
     /// The Rust type of the flow's data, for errors.
@@ -87,6 +89,9 @@ pub(crate) struct Inner<S: Store> {
     /// Picks the flow version of a routed request; swapped whole when a document with
     /// routes is applied (read per routed start, never held across an await).
     pub(crate) routes: RwLock<Option<Arc<AppliedRoutes>>>,
+    /// Retry overrides from the configuration document, by flow and action; read only on
+    /// the error path.
+    pub(crate) retry_overrides: RwLock<Arc<Vec<crate::document::OverrideDefinition>>>,
     /// The sandbox script actions of documents run in.
     #[cfg(feature = "script")]
     pub(crate) scripts: Arc<crate::script::ScriptRuntime>,
@@ -111,13 +116,41 @@ impl<S: Store> Inner<S> {
             .find(|flow| flow.name == name && flow.version == version)
     }
 
-    /// The retry policy of `action` in flow `flow`: the flow's override, else the action's.
+    /// The retry policy of `action` in flow `flow`: the configuration document's override,
+    /// else the flow's registration override, else the action's own.
     pub(crate) fn retry_policy(
         &self,
         flow: FlowKey,
         action: &'static str,
         declared: Option<RetryPolicy>,
     ) -> Option<RetryPolicy> {
+        let overrides = Arc::clone(
+            &self
+                .retry_overrides
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        if !overrides.is_empty() {
+            let named = match flow {
+                FlowKey::Compiled(_) => self
+                    .flows
+                    .get(&flow)
+                    .map(|registered| (registered.name, registered.version)),
+                FlowKey::Definition(hash) => self
+                    .documents()
+                    .get(hash)
+                    .map(|installed| (installed.name, installed.version)),
+            };
+            if let Some((name, version)) = named
+                && let Some(found) = overrides.iter().find(|found| {
+                    found.flow == name
+                        && found.action == action
+                        && found.version.is_none_or(|wanted| wanted == version)
+                })
+            {
+                return Some(found.retry);
+            }
+        }
         self.flows
             .get(&flow)
             .and_then(|registered| {
