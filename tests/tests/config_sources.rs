@@ -183,3 +183,88 @@ async fn engines_following_redis_apply_what_is_published() {
     assert_eq!(routed_variant(&first).await, "v2");
     assert_eq!(routed_variant(&third).await, "v2");
 }
+
+/// A `config_follower` process and the lines it prints.
+struct Follower {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Follower {
+    fn start(url: &str, key: &str) -> Self {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_config_follower"))
+            .args([url, key])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start a follower");
+        let stdout = child.stdout.take().expect("its output");
+        let (sender, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if sender.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Self { child, lines }
+    }
+
+    /// The next line it prints (at most 20 s).
+    fn next(&self) -> String {
+        self.lines
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the follower reports")
+    }
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+/// Routes for the follower's only flow.
+fn follower_routes(weight: u32) -> String {
+    format!(
+        "[[route]]\nkind = \"checkout\"\n\n[[route.variant]]\nname = \"control\"\nflow = \"Checkout\"\nversion = 1\nweight = {weight}\n"
+    )
+}
+
+#[tokio::test]
+async fn processes_following_redis_apply_the_same_published_version() {
+    if fresh_redis().await.is_none() {
+        return;
+    }
+    let url = redis_url();
+    let key = format!("flowtest:config:{}", InstanceId::new());
+    let first = Follower::start(&url, &key);
+    let second = Follower::start(&url, &key);
+
+    publish_redis_config(&url, &key, &follower_routes(100))
+        .await
+        .unwrap();
+    let applied = first.next();
+    assert!(applied.starts_with("applied "), "{applied}");
+    assert_eq!(
+        second.next(),
+        applied,
+        "both processes apply the same document"
+    );
+
+    // One started later gets the version in force.
+    let third = Follower::start(&url, &key);
+    assert_eq!(third.next(), applied);
+
+    publish_redis_config(&url, &key, &follower_routes(90))
+        .await
+        .unwrap();
+    assert_eq!(first.next(), "refused");
+    assert_eq!(second.next(), "refused");
+    assert_eq!(third.next(), "refused");
+}
