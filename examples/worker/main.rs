@@ -35,7 +35,10 @@ async fn main() {
             _ => Err("usage: worker start COUNT".into()),
         },
         Some("status") => status().await,
-        Some(other) => Err(format!("unknown command `{other}`: expected `work` (the default), `start COUNT` or `status`").into()),
+        Some(other) => Err(format!(
+            "unknown command `{other}`: expected `work` (the default), `start COUNT` or `status`"
+        )
+        .into()),
     };
     if let Err(error) = result {
         eprintln!("error: {error}");
