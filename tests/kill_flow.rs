@@ -7,13 +7,15 @@
 //! hash, a PostgreSQL table), keyed by the action and `ctx.idempotency_key()`: a count of 1
 //! is the effect, anything above is a re-run after a crash that the key deduplicates.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use flow_runtime::model::IdempotencyKey;
 use flow_runtime::prelude::*;
-use flow_runtime::store::AnyStore;
-use flow_runtime::{EngineBuilder, EngineConfig, InstanceId};
+use flow_runtime::store::{AnyStore, InstanceRecord};
+use flow_runtime::{EngineBuilder, EngineConfig, InstanceId, JournalKind, Status};
 use serde::{Deserialize, Serialize};
 
 /// One order; everything about its run follows from its instance id.
@@ -137,11 +139,24 @@ impl Ledger {
         match self {
             Ledger::Redis { connection, key } => {
                 let mut connection = connection.clone();
-                redis::cmd("HGETALL")
-                    .arg(key)
-                    .query_async(&mut connection)
-                    .await
-                    .expect("read the ledger")
+                // After a restart of the server, the first request on the old connection
+                // fails while the manager reconnects.
+                let mut attempts = 0;
+                loop {
+                    match redis::cmd("HGETALL")
+                        .arg(key)
+                        .query_async(&mut connection)
+                        .await
+                    {
+                        Ok(runs) => return runs,
+                        Err(error) if attempts < 50 => {
+                            attempts += 1;
+                            eprintln!("reading the ledger failed, trying again: {error}");
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                        }
+                        Err(error) => panic!("read the ledger: {error}"),
+                    }
+                }
             }
             Ledger::Postgres(pool) => {
                 sqlx::query_as::<_, (String, i64)>("SELECT effect, runs FROM effects_ledger")
@@ -157,6 +172,19 @@ impl Ledger {
 
 static LEDGER: OnceLock<Ledger> = OnceLock::new();
 
+/// How long each step's work takes, in milliseconds.
+static WORK_MILLIS: AtomicU64 = AtomicU64::new(20);
+
+/// Makes each step's work take `time` in this process (20 ms unless set).
+pub fn set_work_time(time: Duration) {
+    WORK_MILLIS.store(time.as_millis() as u64, Ordering::Relaxed);
+}
+
+/// A moment of work.
+async fn work() {
+    tokio::time::sleep(Duration::from_millis(WORK_MILLIS.load(Ordering::Relaxed))).await;
+}
+
 /// Makes `ledger` the one this process's actions count their effects in.
 pub fn install(ledger: Ledger) {
     assert!(LEDGER.set(ledger).is_ok(), "one ledger per process");
@@ -169,7 +197,7 @@ pub fn effect_name(action: &str, key: impl std::fmt::Display) -> String {
 
 /// Does `action`'s effect: a moment of work, then one run counted under the step's key.
 async fn effect(ctx: &Context<Order>, action: &str) -> Result<(), ActionError> {
-    tokio::time::sleep(Duration::from_millis(20)).await;
+    work().await;
     let ledger = LEDGER.get().expect("the worker installs a ledger");
     ledger
         .record(&effect_name(action, ctx.idempotency_key()))
@@ -202,7 +230,7 @@ async fn release(ctx: &mut Context<Order>) -> Result<(), ActionError> {
 #[action(compensate = refund, retry(attempts = 10, backoff = fixed(50ms)))]
 async fn charge(ctx: &mut Context<Order>) -> Result<Payment, ActionError> {
     if fate(ctx.instance()) == Fate::Declined {
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        work().await;
         return Ok(Payment::Declined);
     }
     effect(ctx, "charge").await?;
@@ -216,7 +244,7 @@ async fn refund(ctx: &mut Context<Order>) -> Result<(), ActionError> {
 #[action(pivot, retry(attempts = 10, backoff = fixed(50ms)))]
 async fn ship(ctx: &mut Context<Order>) -> Result<Delivery, ActionError> {
     if fate(ctx.instance()) == Fate::Lost {
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        work().await;
         return Ok(Delivery::Lost);
     }
     effect(ctx, "ship").await?;
@@ -262,4 +290,88 @@ pub fn client(store: AnyStore) -> Engine<AnyStore> {
         .register::<Fulfilment>()
         .build()
         .expect("the fulfilment flow is valid")
+}
+
+/// Checks that `record` ended where its id's fate says, each step committed once, each
+/// completed compensable step of a failure compensated once, in reverse order; its fate.
+pub fn check_ended(record: &InstanceRecord) -> Fate {
+    let id = record.id;
+    let fate = fate(id);
+    let (status, state, steps, undone): (Status, &str, &[(u64, &str)], &[u64]) = match fate {
+        Fate::Ships => (
+            Status::Completed,
+            "Shipped",
+            &[(0, "New"), (1, "Reserved"), (2, "Paid")],
+            &[],
+        ),
+        Fate::Declined => (
+            Status::Failed,
+            "Declined",
+            &[(0, "New"), (1, "Reserved")],
+            &[0],
+        ),
+        Fate::Lost => (
+            Status::Failed,
+            "Lost",
+            &[(0, "New"), (1, "Reserved"), (2, "Paid")],
+            &[1, 0],
+        ),
+    };
+    assert_eq!(
+        (record.status, &*record.state),
+        (status, state),
+        "{id}: {:?}",
+        record.error
+    );
+    let committed: Vec<(u64, &str)> = record
+        .journal
+        .iter()
+        .filter(|entry| entry.kind == JournalKind::Step)
+        .map(|entry| (entry.step, &*entry.from))
+        .collect();
+    assert_eq!(committed, steps, "{id}: steps committed once each");
+    let compensated: Vec<u64> = record
+        .journal
+        .iter()
+        .filter(|entry| entry.kind == JournalKind::Compensation)
+        .map(|entry| entry.step)
+        .collect();
+    assert_eq!(compensated, undone, "{id}: compensations");
+    fate
+}
+
+/// Checks that the ledger's `runs` hold exactly the effects the fates of `ids` call for,
+/// and nothing else; the re-runs its keys deduplicated: (of steps, of compensations).
+pub fn check_ledger(runs: &HashMap<String, i64>, ids: &[InstanceId]) -> (i64, i64) {
+    let mut expected: HashSet<String> = HashSet::new();
+    for id in ids {
+        for (action, step) in expected_effects(fate(*id)) {
+            let key = IdempotencyKey {
+                instance: *id,
+                step,
+            };
+            expected.insert(effect_name(action, key));
+        }
+    }
+    let found: HashSet<String> = runs.keys().cloned().collect();
+    let missing: Vec<&String> = expected.difference(&found).take(5).collect();
+    let unexpected: Vec<&String> = found.difference(&expected).take(5).collect();
+    assert!(
+        missing.is_empty(),
+        "effects that never happened: {missing:?}"
+    );
+    assert!(
+        unexpected.is_empty(),
+        "effects that must not have happened: {unexpected:?}"
+    );
+    assert!(runs.values().all(|runs| *runs >= 1));
+    let is_compensation =
+        |effect: &str| effect.starts_with("release ") || effect.starts_with("refund ");
+    let duplicates = |compensations: bool| -> i64 {
+        runs.iter()
+            .filter(|(effect, _)| is_compensation(effect) == compensations)
+            .map(|(_, runs)| runs - 1)
+            .sum()
+    };
+    (duplicates(false), duplicates(true))
 }

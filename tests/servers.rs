@@ -111,3 +111,103 @@ fn unique_suffix() -> String {
         COUNTER.fetch_add(1, Ordering::Relaxed)
     )
 }
+
+/// A `redis-server` of a test's own, on a free loopback port, with its files in a folder of
+/// its own: a test can kill and restart it without disturbing any other test.
+pub struct PrivateRedis {
+    port: u16,
+    folder: PathBuf,
+    settings: Vec<String>,
+    server: std::process::Child,
+}
+
+impl PrivateRedis {
+    /// Starts `redis-server` with `settings` (such as `--appendonly yes`), or `None` when it
+    /// is not installed outside CI (under `CI=true` that fails the test).
+    pub fn start(settings: &[&str]) -> Option<Self> {
+        let installed = std::process::Command::new("redis-server")
+            .arg("--version")
+            .output()
+            .is_ok_and(|output| output.status.success());
+        if !installed {
+            if in_ci() {
+                panic!("redis-server is required under CI=true (.ci/run installs it)");
+            }
+            say_skipped("private Redis test: no redis-server installed");
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let folder = std::env::temp_dir().join(format!("flow-redis-{}", unique_suffix()));
+        std::fs::create_dir_all(&folder).expect("create the server's folder");
+        let settings: Vec<String> = settings.iter().map(|&setting| setting.to_owned()).collect();
+        let server = Self::spawn(port, &folder, &settings);
+        let started = PrivateRedis {
+            port,
+            folder,
+            settings,
+            server,
+        };
+        started.wait_ready();
+        Some(started)
+    }
+
+    fn spawn(port: u16, folder: &std::path::Path, settings: &[String]) -> std::process::Child {
+        std::process::Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+            .arg("--dir")
+            .arg(folder)
+            .args(settings)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start redis-server")
+    }
+
+    /// Its URL: `redis://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills the server with SIGKILL: no shutdown, no final save.
+    pub fn kill(&mut self) {
+        self.server.kill().expect("SIGKILL redis-server");
+        self.server.wait().expect("reap redis-server");
+    }
+
+    /// Starts the server again on the same port, folder and settings, and waits until it
+    /// answers (after loading what it kept on disk).
+    pub fn restart(&mut self) {
+        self.server = Self::spawn(self.port, &self.folder, &self.settings);
+        self.wait_ready();
+    }
+
+    /// Waits until the server answers `PING` with `PONG` (not `LOADING`).
+    fn wait_ready(&self) {
+        use std::io::{Read, Write};
+        for _ in 0..500 {
+            if let Ok(mut connection) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
+                let mut answer = [0u8; 64];
+                let _ = connection.set_read_timeout(Some(std::time::Duration::from_secs(1)));
+                if connection.write_all(b"PING\r\n").is_ok()
+                    && let Ok(read) = connection.read(&mut answer)
+                    && answer[..read].starts_with(b"+PONG")
+                {
+                    return;
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        panic!("redis-server on port {} did not answer", self.port);
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+        let _ = std::fs::remove_dir_all(&self.folder);
+    }
+}

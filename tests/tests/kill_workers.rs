@@ -5,7 +5,7 @@
 //! happened once after deduplication by its idempotency key, each completed compensable step
 //! of a failed saga was compensated once, and a stalled worker that woke up could not write.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -14,10 +14,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use flow_runtime::store::AnyStore;
-use flow_runtime::{InstanceId, JournalKind, Status};
-use flow_tests::kill_flow::{
-    Fate, Fulfilment, Ledger, Order, client, effect_name, expected_effects, fate,
-};
+use flow_runtime::{InstanceId, Status};
+use flow_tests::kill_flow::{Fate, Fulfilment, Ledger, Order, check_ended, check_ledger, client};
 use flow_tests::servers::{fresh_postgres, fresh_redis, postgres_url, redis_url};
 
 const WORKERS: usize = 3;
@@ -263,89 +261,13 @@ async fn scenario(store_kind: &str, url: &str, trouble: Trouble) {
             .collect::<Vec<_>>(),
     );
 
-    // Each instance: where its id says it ends, each step committed once, each completed
-    // compensable step of a failure compensated once, in reverse order.
     let mut fates: HashMap<Fate, usize> = HashMap::new();
     for id in &ids {
         let record = engine.record(*id).await.expect("no instance is lost");
-        let fate = fate(*id);
-        *fates.entry(fate).or_default() += 1;
-        let (status, state, steps, undone): (Status, &str, &[(u64, &str)], &[u64]) = match fate {
-            Fate::Ships => (
-                Status::Completed,
-                "Shipped",
-                &[(0, "New"), (1, "Reserved"), (2, "Paid")],
-                &[],
-            ),
-            Fate::Declined => (
-                Status::Failed,
-                "Declined",
-                &[(0, "New"), (1, "Reserved")],
-                &[0],
-            ),
-            Fate::Lost => (
-                Status::Failed,
-                "Lost",
-                &[(0, "New"), (1, "Reserved"), (2, "Paid")],
-                &[1, 0],
-            ),
-        };
-        assert_eq!(
-            (record.status, &*record.state),
-            (status, state),
-            "{id}: {:?}",
-            record.error
-        );
-        let committed: Vec<(u64, &str)> = record
-            .journal
-            .iter()
-            .filter(|entry| entry.kind == JournalKind::Step)
-            .map(|entry| (entry.step, &*entry.from))
-            .collect();
-        assert_eq!(committed, steps, "{id}: steps committed once each");
-        let compensated: Vec<u64> = record
-            .journal
-            .iter()
-            .filter(|entry| entry.kind == JournalKind::Compensation)
-            .map(|entry| entry.step)
-            .collect();
-        assert_eq!(compensated, undone, "{id}: compensations");
+        *fates.entry(check_ended(&record)).or_default() += 1;
     }
-
-    // The ledger: exactly the effects each instance's fate calls for, and nothing else;
-    // re-runs are counted, and deduplicated by the idempotency key.
     let runs = ledger.read().await;
-    let mut expected: HashSet<String> = HashSet::new();
-    for id in &ids {
-        for (action, step) in expected_effects(fate(*id)) {
-            let key = flow_runtime::model::IdempotencyKey {
-                instance: *id,
-                step,
-            };
-            expected.insert(effect_name(action, key));
-        }
-    }
-    let found: HashSet<String> = runs.keys().cloned().collect();
-    let missing: Vec<&String> = expected.difference(&found).take(5).collect();
-    let unexpected: Vec<&String> = found.difference(&expected).take(5).collect();
-    assert!(
-        missing.is_empty(),
-        "effects that never happened: {missing:?}"
-    );
-    assert!(
-        unexpected.is_empty(),
-        "effects that must not have happened: {unexpected:?}"
-    );
-    let is_compensation =
-        |effect: &str| effect.starts_with("release ") || effect.starts_with("refund ");
-    let duplicates = |compensations: bool| -> i64 {
-        runs.iter()
-            .filter(|(effect, _)| is_compensation(effect) == compensations)
-            .map(|(_, runs)| runs - 1)
-            .sum()
-    };
-    let (forward_duplicates, compensation_duplicates) = (duplicates(false), duplicates(true));
-    assert!(runs.values().all(|runs| *runs >= 1));
+    let (forward_duplicates, compensation_duplicates) = check_ledger(&runs, &ids);
 
     let stale_refused = workers.count_in_logs("is leased with token")
         + workers.count_in_logs("changed: expected revision");

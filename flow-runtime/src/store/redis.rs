@@ -148,6 +148,12 @@ impl RedisStore {
         &self.url
     }
 
+    /// What the server keeps on disk, that is what of the instances survives its restart
+    /// (the store warns at connect when it is nothing).
+    pub async fn persistence(&self) -> Result<Persistence, StoreError> {
+        persistence(&mut self.connection.clone()).await
+    }
+
     /// The key of `id`'s record hash, for tools that inspect what is stored.
     pub fn record_key(&self, id: InstanceId) -> String {
         self.keys(id).record
@@ -319,25 +325,52 @@ fn split_prefix(url: &str) -> (String, String) {
     }
 }
 
-/// Warns when the server would lose every instance on a restart.
+/// Warns when the server would lose every instance on a restart. Says nothing when the
+/// server does not answer `CONFIG GET` (managed services often rename it).
 async fn warn_without_persistence(connection: &mut ConnectionManager, url: &str) {
-    let appendonly: Result<Vec<String>, _> = redis::cmd("CONFIG")
-        .arg("GET")
-        .arg("appendonly")
-        .query_async(connection)
-        .await;
-    let save: Result<Vec<String>, _> = redis::cmd("CONFIG")
-        .arg("GET")
-        .arg("save")
-        .query_async(connection)
-        .await;
-    if let (Ok(appendonly), Ok(save)) = (appendonly, save) {
-        let aof = appendonly.get(1).is_some_and(|value| value == "yes");
-        let snapshots = save.get(1).is_some_and(|value| !value.is_empty());
-        if !aof && !snapshots {
-            tracing::warn!(store = %url, "Redis keeps nothing on disk (appendonly no, no save points): a restart of the server loses every instance; set `appendonly yes` and `appendfsync always` for durable flows");
+    if let Ok(Persistence::None) = persistence(connection).await {
+        tracing::warn!(store = %url, "Redis keeps nothing on disk (appendonly no, no save points): a restart of the server loses every instance; set `appendonly yes` and `appendfsync always` for durable flows");
+    }
+}
+
+/// What a Redis server keeps on disk, from `CONFIG GET appendonly` and `CONFIG GET save`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Persistence {
+    /// An append-only file (`appendonly yes`): with `appendfsync always`, every commit
+    /// acknowledged survives a crash of the server.
+    AppendOnly,
+    /// Only snapshots (`save` points): a restart loses the commits since the last one.
+    Snapshots,
+    /// Nothing: a restart loses every instance.
+    None,
+}
+
+impl Persistence {
+    /// From the values of the `appendonly` and `save` settings.
+    fn from_config(appendonly: &str, save: &str) -> Self {
+        if appendonly.eq_ignore_ascii_case("yes") {
+            Persistence::AppendOnly
+        } else if !save.trim().is_empty() {
+            Persistence::Snapshots
+        } else {
+            Persistence::None
         }
     }
+}
+
+async fn persistence(connection: &mut ConnectionManager) -> Result<Persistence, StoreError> {
+    let mut setting = async |name: &str| -> Result<String, StoreError> {
+        let pair: Vec<String> = redis::cmd("CONFIG")
+            .arg("GET")
+            .arg(name)
+            .query_async(connection)
+            .await
+            .map_err(redis_error)?;
+        Ok(pair.into_iter().nth(1).unwrap_or_default())
+    };
+    let appendonly = setting("appendonly").await?;
+    let save = setting("save").await?;
+    Ok(Persistence::from_config(&appendonly, &save))
 }
 
 fn array(value: Value) -> Vec<Value> {
@@ -791,7 +824,22 @@ impl Store for RedisStore {
 
 #[cfg(test)]
 mod tests {
-    use super::split_prefix;
+    use super::{Persistence, split_prefix};
+
+    #[test]
+    fn a_server_without_aof_or_save_points_keeps_nothing() {
+        assert_eq!(Persistence::from_config("no", ""), Persistence::None);
+        assert_eq!(Persistence::from_config("no", " "), Persistence::None);
+        assert_eq!(
+            Persistence::from_config("no", "3600 1 300 100"),
+            Persistence::Snapshots
+        );
+        assert_eq!(Persistence::from_config("yes", ""), Persistence::AppendOnly);
+        assert_eq!(
+            Persistence::from_config("yes", "3600 1"),
+            Persistence::AppendOnly
+        );
+    }
 
     #[test]
     fn a_url_may_name_the_key_prefix() {
