@@ -52,7 +52,7 @@ async fn release_stock(ctx: &mut Context<Order>) -> Result<(), ActionError> {
 
 #[action(compensate = refund_card)]
 async fn charge_card(ctx: &mut Context<Order>) -> Result<Payment, ActionError> {
-    if ctx.data.number % 5 == 0 {
+    if ctx.data.number.is_multiple_of(5) {
         effect(ctx, "card declined").await;
         return Ok(Payment::Declined);
     }
@@ -67,7 +67,7 @@ async fn refund_card(ctx: &mut Context<Order>) -> Result<(), ActionError> {
 
 #[action(pivot)]
 async fn ship(ctx: &mut Context<Order>) -> Result<Delivery, ActionError> {
-    if ctx.data.number % 7 == 0 {
+    if ctx.data.number.is_multiple_of(7) {
         effect(ctx, "undeliverable").await;
         return Ok(Delivery::Undeliverable);
     }
