@@ -172,10 +172,11 @@ impl Ledger {
 
 static LEDGER: OnceLock<Ledger> = OnceLock::new();
 
-/// How long each step's work takes, in milliseconds.
-static WORK_MILLIS: AtomicU64 = AtomicU64::new(20);
+/// How long each half of a step's work takes, in milliseconds.
+static WORK_MILLIS: AtomicU64 = AtomicU64::new(10);
 
-/// Makes each step's work take `time` in this process (20 ms unless set).
+/// Makes each half of a step's work (before and after its effect) take `time` in this
+/// process (10 ms unless set).
 pub fn set_work_time(time: Duration) {
     WORK_MILLIS.store(time.as_millis() as u64, Ordering::Relaxed);
 }
@@ -195,15 +196,17 @@ pub fn effect_name(action: &str, key: impl std::fmt::Display) -> String {
     format!("{action} {key}")
 }
 
-/// Does `action`'s effect: a moment of work, then one run counted under the step's key.
+/// Does `action`'s effect: one run counted under the step's key, amid a moment of work (so
+/// that a kill finds steps both before and after their effect, uncommitted).
 async fn effect(ctx: &Context<Order>, action: &str) -> Result<(), ActionError> {
     work().await;
     let ledger = LEDGER.get().expect("the worker installs a ledger");
     ledger
         .record(&effect_name(action, ctx.idempotency_key()))
         .await
-        .map(|_| ())
-        .map_err(ActionError::retryable)
+        .map_err(ActionError::retryable)?;
+    work().await;
+    Ok(())
 }
 
 #[derive(Instruction)]

@@ -5,7 +5,9 @@
 //! `kill_worker STORE_URL`
 
 use flow_runtime::store::AnyStore;
-use flow_tests::kill_flow::{Ledger, install, worker};
+use std::time::Duration;
+
+use flow_tests::kill_flow::{Ledger, install, set_work_time, worker};
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
@@ -16,6 +18,8 @@ async fn main() {
     let url = std::env::args().nth(1).expect("a store URL");
     let store = AnyStore::connect(&url).await.expect("open the store");
     install(Ledger::open(&url, &store).await);
+    // Steps of 100 ms: a worker always has dozens in flight when it is killed.
+    set_work_time(Duration::from_millis(50));
     let _engine = worker(store);
     println!("ready");
     // Work until killed.

@@ -82,7 +82,7 @@ async fn a_restarted_redis_loses_no_committed_transition() {
     let ledger = Ledger::open(&url, &store).await;
     install(ledger.clone());
     // Slow steps, so that the kill finds most instances mid-flow.
-    set_work_time(Duration::from_millis(300));
+    set_work_time(Duration::from_millis(150));
     let ends = Ends::default();
     let engine = EngineBuilder::with_store(store)
         .config(config())
