@@ -77,11 +77,24 @@ impl Ledger {
         match store {
             AnyStore::Redis(_) => {
                 let (base, query) = url.split_once('?').unwrap_or((url, ""));
-                let prefix = query
-                    .split('&')
-                    .find_map(|pair| pair.strip_prefix("prefix="))
-                    .unwrap_or("flow");
-                let client = redis::Client::open(base).expect("a Redis URL");
+                let parameter = |name: &str| {
+                    query.split('&').find_map(|pair| {
+                        pair.strip_prefix(name)
+                            .and_then(|rest| rest.strip_prefix('='))
+                    })
+                };
+                let prefix = parameter("prefix").unwrap_or("flow");
+                let client = match parameter("tls_ca_file") {
+                    None => redis::Client::open(base),
+                    Some(path) => redis::Client::build_with_tls(
+                        base,
+                        redis::TlsCertificates {
+                            client_tls: None,
+                            root_cert: Some(std::fs::read(path).expect("read the CA file")),
+                        },
+                    ),
+                }
+                .expect("a Redis URL");
                 let connection = redis::aio::ConnectionManager::new(client)
                     .await
                     .expect("connect the ledger");

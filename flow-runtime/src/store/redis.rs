@@ -98,9 +98,11 @@ fn redis_error(error: redis::RedisError) -> StoreError {
 }
 
 impl RedisStore {
-    /// Opens the Redis server `url` names (`redis://[user:password@]host:port[/db]`), with
-    /// keys under `flow`, or under the URL's `?prefix=NAME`. Warns when the server keeps
-    /// nothing on disk: a restart would lose every instance.
+    /// Opens the Redis server `url` names (`redis://[user:password@]host:port[/db]`, or
+    /// `rediss://` over TLS with the `redis-tls` feature, trusting the system's certificate
+    /// authorities or only those in the PEM file of `?tls_ca_file=PATH`), with keys under
+    /// `flow`, or under the URL's `?prefix=NAME`. Warns when the server keeps nothing on
+    /// disk: a restart would lose every instance.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let (url, prefix) = split_prefix(url);
         Self::connect_with_prefix(&url, &prefix).await
@@ -114,7 +116,8 @@ impl RedisStore {
             url: redacted.clone(),
             reason,
         };
-        let client = redis::Client::open(url).map_err(|error| connect_error(error.to_string()))?;
+        let (url, ca_file) = take_parameter(url, "tls_ca_file");
+        let client = open_client(&url, ca_file.as_deref()).map_err(connect_error)?;
         // One plain connection first, without the manager's reconnect loop: a refused
         // connection or a rejected password is reported at once, in the server's words.
         tokio::time::timeout(
@@ -304,25 +307,61 @@ impl RedisStore {
 
 /// The URL without its `prefix=` query parameter, and that prefix (`flow` when absent).
 fn split_prefix(url: &str) -> (String, String) {
+    let (url, prefix) = take_parameter(url, "prefix");
+    (url, prefix.unwrap_or_else(|| "flow".to_owned()))
+}
+
+/// The URL without its query parameter `name`, and that parameter's value when not empty.
+fn take_parameter(url: &str, name: &str) -> (String, Option<String>) {
     let Some((base, query)) = url.split_once('?') else {
-        return (url.to_owned(), "flow".to_owned());
+        return (url.to_owned(), None);
     };
-    let mut prefix = "flow".to_owned();
+    let mut value = None;
     let rest: Vec<&str> = query
         .split('&')
-        .filter(|pair| match pair.strip_prefix("prefix=") {
-            Some(value) if !value.is_empty() => {
-                prefix = value.to_owned();
+        .filter(|pair| match pair.split_once('=') {
+            Some((key, found)) if key == name => {
+                if !found.is_empty() {
+                    value = Some(found.to_owned());
+                }
                 false
             }
             _ => !pair.is_empty(),
         })
         .collect();
     if rest.is_empty() {
-        (base.to_owned(), prefix)
+        (base.to_owned(), value)
     } else {
-        (format!("{base}?{}", rest.join("&")), prefix)
+        (format!("{base}?{}", rest.join("&")), value)
     }
+}
+
+/// The client of `url`; over TLS (`rediss://`) it trusts the system's certificate
+/// authorities, or only those in the PEM file `ca_file`.
+#[cfg(feature = "redis-tls")]
+fn open_client(url: &str, ca_file: Option<&str>) -> Result<redis::Client, String> {
+    let Some(path) = ca_file else {
+        return redis::Client::open(url).map_err(|error| error.to_string());
+    };
+    let root_cert = std::fs::read(path)
+        .map_err(|error| format!("cannot read the certificate authorities `{path}`: {error}"))?;
+    let certificates = redis::TlsCertificates {
+        client_tls: None,
+        root_cert: Some(root_cert),
+    };
+    redis::Client::build_with_tls(url, certificates).map_err(|error| error.to_string())
+}
+
+/// The client of `url`; TLS needs the `redis-tls` feature.
+#[cfg(not(feature = "redis-tls"))]
+fn open_client(url: &str, ca_file: Option<&str>) -> Result<redis::Client, String> {
+    if url.starts_with("rediss://") || ca_file.is_some() {
+        return Err(
+            "TLS (`rediss://`, `tls_ca_file=`) needs the `redis-tls` feature of flow-runtime"
+                .to_owned(),
+        );
+    }
+    redis::Client::open(url).map_err(|error| error.to_string())
 }
 
 /// Warns when the server would lose every instance on a restart. Says nothing when the
@@ -824,7 +863,25 @@ impl Store for RedisStore {
 
 #[cfg(test)]
 mod tests {
-    use super::{Persistence, split_prefix};
+    use super::{Persistence, split_prefix, take_parameter};
+
+    #[test]
+    fn a_url_may_name_a_certificate_authorities_file() {
+        assert_eq!(
+            take_parameter(
+                "rediss://h:6380/?tls_ca_file=/etc/ca.pem&prefix=a",
+                "tls_ca_file"
+            ),
+            (
+                "rediss://h:6380/?prefix=a".into(),
+                Some("/etc/ca.pem".into())
+            )
+        );
+        assert_eq!(
+            take_parameter("rediss://h:6380", "tls_ca_file"),
+            ("rediss://h:6380".into(), None)
+        );
+    }
 
     #[test]
     fn a_server_without_aof_or_save_points_keeps_nothing() {
