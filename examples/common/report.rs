@@ -34,6 +34,9 @@ pub fn print_path(journal: &[JournalEntry]) {
                 "    {:<14} !! {} failed (attempt {}): {}",
                 entry.from, entry.action, entry.attempt, entry.instruction
             ),
+            JournalKind::Route => {
+                println!("    routed to {} ({})", entry.instruction, entry.action)
+            }
         }
     }
 }

@@ -137,6 +137,8 @@ mod json_syntax;
 mod location;
 mod lower;
 mod origin;
+mod override_definition;
+mod route_definition;
 mod script;
 mod toml_syntax;
 mod tree;
@@ -152,6 +154,8 @@ pub use diagnostic::{DocumentDiagnostic, DocumentErrors, Snippet};
 pub use export::{ExportError, to_toml};
 pub use location::Location;
 pub use origin::{DocumentOrigin, Syntax};
+pub use override_definition::OverrideDefinition;
+pub use route_definition::RouteDefinition;
 pub use script::{ScriptActionDef, ScriptOrigin, ScriptSource};
 
 use diagnostic::Problems;
@@ -216,6 +220,11 @@ pub struct FlowDocument {
     pub flows: Vec<FlowDefinition>,
     /// The script actions, in document order.
     pub actions: Vec<ScriptActionDef>,
+    /// The routes, by kind of request: when a document has any, they replace the engine's.
+    pub routes: Vec<RouteDefinition>,
+    /// Retry overrides by flow and action: when a document has any, they replace the
+    /// overrides of earlier documents.
+    pub overrides: Vec<OverrideDefinition>,
 }
 
 /// A document as far as it could be read: see [`FlowDocument::read_structure`].
@@ -271,6 +280,8 @@ impl FlowDocument {
                 document: FlowDocument {
                     flows: Vec::new(),
                     actions: Vec::new(),
+                    routes: Vec::new(),
+                    overrides: Vec::new(),
                 },
                 clean: Vec::new(),
                 diagnostics: problems.list,
@@ -282,6 +293,8 @@ impl FlowDocument {
             document: FlowDocument {
                 flows,
                 actions: lowered.actions,
+                routes: lowered.routes,
+                overrides: lowered.overrides,
             },
             clean,
             diagnostics: problems.list,

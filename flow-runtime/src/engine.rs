@@ -8,6 +8,7 @@
 mod activation;
 mod builder;
 mod config;
+mod config_source;
 mod document_flow;
 mod document_loader;
 mod documents;
@@ -19,6 +20,7 @@ mod machine;
 mod operator;
 mod panic_guard;
 mod resume;
+mod route;
 mod saga;
 #[cfg(feature = "script")]
 mod script_action;
@@ -33,11 +35,15 @@ use tracing::Instrument;
 pub use activation::FlowData;
 pub use builder::{EngineBuilder, FlowOptions};
 pub use config::EngineConfig;
+#[cfg(feature = "redis")]
+pub use config_source::publish_redis_config;
+pub use config_source::{ConfigWatch, WatchStatus};
 pub use document_flow::{BuildError, DocumentFlow, DocumentState};
 pub use document_loader::{LoadError, LoadedFlow};
 pub use error::EngineError;
 pub use machine::{FlowTypes, MachineState};
 pub use operator::Operator;
+pub use route::Routed;
 
 use activation::{Activation, outcome_from_record};
 use inner::Inner;
@@ -72,6 +78,8 @@ impl Engine<MemoryStore> {
 pub struct StartOptions {
     /// Routing labels (tenant, channel, variant ...): in the context and in statistics.
     pub labels: Vec<(String, String)>,
+    /// The router's choice, journaled as the instance's first entry.
+    pub(crate) route: Option<crate::routing::RouteChoice>,
 }
 
 impl StartOptions {
@@ -177,7 +185,7 @@ impl<S: Store> Engine<S> {
         self.ensure_worker();
         let id = InstanceId::new();
         let (mut activation, mut record) =
-            Activation::start(flow, id, data, options.labels, stats)?;
+            Activation::start(flow, id, data, options, stats, self.inner.clock.now())?;
         if queued {
             record.due_at = Some(self.inner.clock.now());
         }

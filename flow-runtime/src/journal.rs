@@ -19,6 +19,9 @@ pub enum JournalKind {
     /// An attempt failed (an error, a timeout, a panic): `action` is what failed, and
     /// `instruction` holds the error's message.
     Failure,
+    /// The router chose the instance's flow version: `action` says why (the rule, the
+    /// split), `instruction` names the variant.
+    Route,
 }
 
 /// One thing an instance did.

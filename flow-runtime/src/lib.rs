@@ -53,6 +53,7 @@ mod instance_error;
 pub mod journal;
 mod outcome;
 pub mod plugin;
+pub mod routing;
 #[cfg(feature = "script")]
 pub mod script;
 pub mod stats;
@@ -60,9 +61,12 @@ pub mod store;
 
 pub use clock::{Clock, ManualClock};
 pub use document::{DocumentErrors, DocumentOrigin, FlowDocument};
+#[cfg(feature = "redis")]
+pub use engine::publish_redis_config;
 pub use engine::{
-    BuildError, DocumentFlow, DocumentState, Engine, EngineBuilder, EngineConfig, EngineError,
-    FlowData, FlowOptions, FlowTypes, LoadError, LoadedFlow, MachineState, Operator, StartOptions,
+    BuildError, ConfigWatch, DocumentFlow, DocumentState, Engine, EngineBuilder, EngineConfig,
+    EngineError, FlowData, FlowOptions, FlowTypes, LoadError, LoadedFlow, MachineState, Operator,
+    Routed, StartOptions, WatchStatus,
 };
 pub use flow_core::{
     Action, ActionError, Backoff, Context, Diagnostic, DiagnosticCode, Effect, ErrorKind, Flow,

@@ -35,6 +35,7 @@
 
 mod config;
 mod counters;
+mod experiment;
 mod flow_stats;
 mod histogram;
 mod labels;
@@ -50,6 +51,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusRecorder};
 
 pub use config::{MAX_LABEL_SETS_CEILING, RESERVED_LABEL_KEYS, StatsConfig};
+pub use experiment::VARIANT_LABEL;
 pub use flow_stats::FlowStats;
 pub use histogram::{LATENCY_BUCKET_COUNT, latency_bucket_bound_micros};
 pub use labels::{LabelSlot, OVERFLOW_LABEL_VALUE};

@@ -17,10 +17,15 @@ use super::definition::{ElementSpans, FlowDefinition, StateSpans, StepOverride};
 use super::diagnostic::Problems;
 use super::location::SourceText;
 use super::origin::DocumentOrigin;
+use super::override_definition::OverrideDefinition;
+use super::route_definition::RouteDefinition;
 use super::script::{ScriptActionDef, ScriptOrigin, ScriptSource};
 use super::tree::{Entry, Node, Text, Value};
 
-const DOCUMENT_KEYS: &[&str] = &["flow", "action"];
+mod overrides;
+mod routes;
+
+const DOCUMENT_KEYS: &[&str] = &["flow", "action", "route", "override"];
 const FLOW_KEYS: &[&str] = &[
     "name", "version", "data", "start", "success", "failure", "state",
 ];
@@ -63,6 +68,8 @@ const DEFAULT_BACKOFF: Backoff = Backoff::Exponential {
 pub(crate) struct Lowered {
     pub(crate) flows: Vec<(FlowDefinition, bool)>,
     pub(crate) actions: Vec<ScriptActionDef>,
+    pub(crate) routes: Vec<RouteDefinition>,
+    pub(crate) overrides: Vec<OverrideDefinition>,
 }
 
 pub(crate) fn lower(
@@ -96,7 +103,15 @@ impl Lowering<'_, '_> {
     fn document(&mut self, root: &Node) -> Lowered {
         let mut flows = Vec::new();
         let mut actions: Vec<(ScriptActionDef, Range<usize>)> = Vec::new();
+        let mut routes = Vec::new();
+        let mut overrides = Vec::new();
         if let Some(entries) = self.table(root, "the document", DOCUMENT_KEYS) {
+            if let Some(entry) = get(entries, "override") {
+                overrides = self.overrides(entry);
+            }
+            if let Some(entry) = get(entries, "route") {
+                routes = self.routes(entry);
+            }
             if let Some(entry) = get(entries, "flow") {
                 for flow in self.tables(entry, "[[flow]]") {
                     flows.push(self.flow(flow));
@@ -113,6 +128,8 @@ impl Lowering<'_, '_> {
         Lowered {
             flows,
             actions: actions.into_iter().map(|(action, _)| action).collect(),
+            routes,
+            overrides,
         }
     }
 

@@ -113,7 +113,15 @@ impl ScriptSource {
         );
         let mut message = message.into();
         let snippet = if verbatim {
-            self.code.lines().nth(line.saturating_sub(1)).map(|text| {
+            // An error at the end of the code (an unclosed block) is one line past the last:
+            // show that empty line, so the caret still marks where the code ran out.
+            let past_end = line == self.code.lines().count() + 1;
+            let text = self
+                .code
+                .lines()
+                .nth(line.saturating_sub(1))
+                .or(past_end.then_some(""));
+            text.map(|text| {
                 // The first line of inline code starts mid-line in the document: show the
                 // document's columns by padding it to where it starts.
                 let prefix = match &self.origin {

@@ -70,13 +70,28 @@ impl<F: FlowMachine> Activation<F> {
         flow: F,
         id: InstanceId,
         data: F::Data,
-        labels: Vec<(String, String)>,
+        options: super::StartOptions,
         stats: Option<FlowStats>,
+        now: SystemTime,
     ) -> Result<(Self, InstanceRecord), EngineError> {
         let start = flow.start();
         let mut context = Context::new(id, flow.name(), flow.version(), start.name(), data);
-        for (key, value) in labels {
+        for (key, value) in options.labels {
             context.set_label(key, value);
+        }
+        let mut journal = Vec::with_capacity(JOURNAL_CAPACITY);
+        if let Some(choice) = options.route {
+            journal.push(JournalEntry {
+                step: 0,
+                kind: crate::journal::JournalKind::Route,
+                action: Cow::Owned(choice.reason.to_string()),
+                instruction: Cow::Owned(choice.variant.name),
+                from: Cow::Borrowed(""),
+                to: Cow::Borrowed(start.name()),
+                attempt: 1,
+                compensable: false,
+                at: now,
+            });
         }
         let stats = stats.map(|stats| {
             let slot = stats.slot(context.labels());
@@ -96,7 +111,11 @@ impl<F: FlowMachine> Activation<F> {
             // Stored from the start, so the record is readable whatever happens to its driver.
             context: encode(&context)?,
             // The store's copy grows with the instance: room for a typical flow up front.
-            journal: Vec::with_capacity(JOURNAL_CAPACITY),
+            journal: {
+                let mut stored = Vec::with_capacity(JOURNAL_CAPACITY);
+                stored.extend(journal.iter().cloned());
+                stored
+            },
             due_at: None,
             compensation_boundary: None,
             paused_from: None,
@@ -120,7 +139,7 @@ impl<F: FlowMachine> Activation<F> {
             },
             attempt: 1,
             step: 0,
-            journal: Vec::with_capacity(JOURNAL_CAPACITY),
+            journal,
             due_at: None,
             compensation_boundary: None,
             paused_from: None,

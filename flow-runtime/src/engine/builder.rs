@@ -19,6 +19,7 @@ use super::error::EngineError;
 use super::inner::{Inner, Registered};
 use super::machine::{Compiled, FlowKey, FlowMachine};
 use super::resume::FlowResume;
+use super::route::{StartFn, start_compiled};
 use crate::actions::{ActionRegistry, RegistryError};
 use crate::clock::Clock;
 use crate::plugin::{Plugin, Plugins};
@@ -45,6 +46,7 @@ pub struct EngineBuilder<S: Store = MemoryStore> {
     runs_worker: bool,
     #[cfg(feature = "script")]
     script_limits: crate::script::ScriptLimits,
+    router: Option<crate::routing::Router>,
 }
 
 impl<S: Store> EngineBuilder<S> {
@@ -63,6 +65,7 @@ impl<S: Store> EngineBuilder<S> {
             runs_worker: true,
             #[cfg(feature = "script")]
             script_limits: crate::script::ScriptLimits::default(),
+            router: None,
         }
         // Script-only document flows run over JSON.
         .data::<serde_json::Value>("json")
@@ -73,6 +76,12 @@ impl<S: Store> EngineBuilder<S> {
     #[cfg(feature = "script")]
     pub fn script_limits(mut self, limits: crate::script::ScriptLimits) -> Self {
         self.script_limits = limits;
+        self
+    }
+
+    /// Routes requests given to [`Engine::route`] with `router`.
+    pub fn router(mut self, router: crate::routing::Router) -> Self {
+        self.router = Some(router);
         self
     }
 
@@ -171,6 +180,17 @@ impl<S: Store> EngineBuilder<S> {
                     stats: stats.clone(),
                     resume: Arc::new(FlowResume { flow, stats }),
                     retry_overrides,
+                    actions: flow
+                        .table()
+                        .states
+                        .iter()
+                        .filter_map(|state| match &state.kind {
+                            StateEntryKind::Step { action, .. } => Some(action.action),
+                            _ => None,
+                        })
+                        .collect(),
+                    start: Box::new(start_compiled::<F, S> as StartFn<S, F::Data>),
+                    data_type: std::any::type_name::<F::Data>(),
                 },
             ))
         }));
@@ -203,6 +223,14 @@ impl<S: Store> EngineBuilder<S> {
                 actions: self.actions,
                 data_types: self.data_types,
                 documents: RwLock::new(Documents::default()),
+                retry_overrides: RwLock::new(Arc::new(Vec::new())),
+                routes: RwLock::new(self.router.map(|router| {
+                    Arc::new(super::inner::AppliedRoutes {
+                        router,
+                        version: 1,
+                        hash: None,
+                    })
+                })),
                 #[cfg(feature = "script")]
                 scripts: Arc::new(crate::script::ScriptRuntime::new(self.script_limits)),
                 worker_id: InstanceId::new().seed(),

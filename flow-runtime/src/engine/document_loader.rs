@@ -15,6 +15,7 @@ use crate::document::{
     DocumentDiagnostic, DocumentErrors, DocumentOrigin, FlowDefinition, FlowDocument, ReadDocument,
     ScriptActionDef,
 };
+use crate::routing::Router;
 use crate::store::{Store, StoreError, StoredDefinition};
 
 /// Why a document was not loaded. Nothing of it was registered, and nothing running changed.
@@ -151,6 +152,8 @@ async fn install_document<S: Store>(
             checked.push(ready);
         }
     }
+    check_routes(inner, document, &mut diagnostics);
+    check_overrides(inner, document, &mut diagnostics);
     if !diagnostics.is_empty() {
         // A stable sort: problems on one token keep the order they were found in.
         diagnostics.sort_by_key(|diagnostic| (diagnostic.line, diagnostic.column));
@@ -204,7 +207,145 @@ async fn install_document<S: Store>(
             new: !known,
         });
     }
+    if make_current && !document.overrides.is_empty() {
+        *inner
+            .retry_overrides
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Arc::new(document.overrides.clone());
+        tracing::info!(
+            overrides = document.overrides.len(),
+            "retry overrides applied"
+        );
+    }
+    if make_current && let Some(first) = document.routes.first() {
+        let router = document.routes.iter().fold(Router::new(), |router, route| {
+            router.kind(route.kind.clone(), route.routes.clone())
+        });
+        let version = inner.apply_routes(router, Some(content_hash(first.document_text())));
+        tracing::info!(version, kinds = document.routes.len(), "routes applied");
+    }
     Ok(loaded)
+}
+
+/// Checks that every variant of the document's routes is served by a flow version the
+/// engine runs: compiled, loaded, or defined in the same document.
+fn check_routes<S: Store>(
+    inner: &Inner<S>,
+    document: &FlowDocument,
+    diagnostics: &mut Vec<DocumentDiagnostic>,
+) {
+    for route in &document.routes {
+        for variant in route.variants() {
+            let in_document = document
+                .flows
+                .iter()
+                .any(|flow| flow.spec.name == variant.flow && flow.spec.version == variant.version);
+            let known = in_document
+                || inner.by_name(&variant.flow, variant.version).is_some()
+                || inner
+                    .documents()
+                    .current(&variant.flow, Some(variant.version))
+                    .is_some();
+            if known {
+                continue;
+            }
+            let mut names: Vec<String> = inner
+                .flows
+                .values()
+                .map(|registered| registered.name.to_owned())
+                .chain(document.flows.iter().map(|flow| flow.spec.name.clone()))
+                .chain(inner.documents().names())
+                .collect();
+            names.sort();
+            names.dedup();
+            let help =
+                match flow_core::did_you_mean(&variant.flow, names.iter().map(String::as_str)) {
+                    Some(best) if best != variant.flow => format!("did you mean `{best}`?"),
+                    _ => format!(
+                        "the engine runs {}",
+                        names
+                            .iter()
+                            .map(|name| format!("`{name}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
+            diagnostics.extend(route.variant_problem(
+                variant,
+                "config::unknown_flow",
+                format!(
+                    "variant `{}` names flow `{}` v{}, which this engine does not run",
+                    variant.name, variant.flow, variant.version
+                ),
+                Some(help),
+            ));
+        }
+    }
+}
+
+/// Checks that every override names a flow the engine runs and an action of that flow.
+fn check_overrides<S: Store>(
+    inner: &Inner<S>,
+    document: &FlowDocument,
+    diagnostics: &mut Vec<DocumentDiagnostic>,
+) {
+    for found in &document.overrides {
+        let wanted = |name: &str, version: u32| {
+            name == found.flow && found.version.is_none_or(|wanted| wanted == version)
+        };
+        // The actions of every matching flow version: compiled, loaded, or in this document.
+        let mut actions: Vec<String> = Vec::new();
+        let mut matched = false;
+        for registered in inner.flows.values() {
+            if wanted(registered.name, registered.version) {
+                matched = true;
+                actions.extend(registered.actions.iter().map(|action| (*action).to_owned()));
+            }
+        }
+        let documents = inner.documents();
+        for flow in document
+            .flows
+            .iter()
+            .map(|flow| &flow.spec)
+            .chain(documents.specs())
+        {
+            if wanted(&flow.name, flow.version) {
+                matched = true;
+                actions.extend(flow.states.iter().filter_map(|state| match &state.kind {
+                    flow_core::StateKind::Step(step) => Some(step.action.clone()),
+                    _ => None,
+                }));
+            }
+        }
+        drop(documents);
+        if !matched {
+            let version = found.version.map(|v| format!(" v{v}")).unwrap_or_default();
+            diagnostics.push(found.problem(
+                false,
+                "config::unknown_flow",
+                format!(
+                    "the override names flow `{}`{version}, which this engine does not run",
+                    found.flow
+                ),
+                None,
+            ));
+            continue;
+        }
+        if !actions.iter().any(|action| *action == found.action) {
+            let help =
+                match flow_core::did_you_mean(&found.action, actions.iter().map(String::as_str)) {
+                    Some(best) => format!("did you mean `{best}`?"),
+                    None => format!("the flow's actions are {}", actions.join(", ")),
+                };
+            diagnostics.push(found.problem(
+                true,
+                "config::unknown_action",
+                format!("flow `{}` runs no action `{}`", found.flow, found.action),
+                Some(help),
+            ));
+        }
+    }
 }
 
 /// Checks one flow against the engine: its data type, its name, and the validator with the

@@ -28,6 +28,8 @@ pub(crate) struct InstalledFlow<S: Store> {
     pub(crate) version: u32,
     /// The content hash of the definition.
     pub(crate) hash: &'static str,
+    /// The definition's spec, its action catalog known.
+    pub(crate) spec: FlowSpec,
     /// The name documents give the data type.
     pub(crate) data_name: String,
     /// The `DocumentFlow<D>` of the definition's data type.
@@ -70,6 +72,16 @@ impl<S: Store> Documents<S> {
             }
         };
         self.by_hash.get(hash)
+    }
+
+    /// The specs of every definition loaded.
+    pub(crate) fn specs(&self) -> impl Iterator<Item = &FlowSpec> {
+        self.by_hash.values().map(|installed| &installed.spec)
+    }
+
+    /// The names of the flows loaded.
+    pub(crate) fn names(&self) -> impl Iterator<Item = String> + '_ {
+        self.current.keys().map(|(name, _)| name.clone())
     }
 
     /// The versions loaded of `name`, lowest first.
@@ -190,6 +202,7 @@ impl<D: FlowData, S: Store> DataType<S> for TypedData<D> {
             name: flow.name(),
             version: flow.version(),
             hash: flow.definition(),
+            spec: definition.spec.clone(),
             data_name,
             resume: Arc::new(FlowResume {
                 flow: flow.clone(),

@@ -63,6 +63,12 @@ pub enum EngineError {
         /// Why it cannot be loaded.
         reason: String,
     },
+    /// The request could not be routed.
+    #[error(transparent)]
+    Route(#[from] crate::routing::RouteError),
+    /// `route` was called on an engine built without a router.
+    #[error("this engine has no router: build it with `EngineBuilder::router`")]
+    NoRouter,
     /// An action or data type could not be registered.
     #[error(transparent)]
     Registry(#[from] crate::actions::RegistryError),

@@ -46,6 +46,15 @@ pub(crate) trait Resume<S: Store>: Send + Sync {
     ) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 }
 
+/// The routes in force and which configuration they came with.
+pub(crate) struct AppliedRoutes {
+    pub(crate) router: crate::routing::Router,
+    /// Counts the configurations applied to this engine, from 1.
+    pub(crate) version: u64,
+    /// The content hash of the document the routes came from; `None` for routes from code.
+    pub(crate) hash: Option<String>,
+}
+
 /// One registered flow version.
 pub(crate) struct Registered<S: Store> {
     pub(crate) name: &'static str,
@@ -54,6 +63,12 @@ pub(crate) struct Registered<S: Store> {
     pub(crate) resume: Arc<dyn Resume<S>>,
     /// Retry policies that replace an action's own in this flow, by action name.
     pub(crate) retry_overrides: Vec<(&'static str, RetryPolicy)>,
+    /// The actions its steps run, by name.
+    pub(crate) actions: Vec<&'static str>,
+    /// Starts an instance for the router: the flow's `StartFn<S, Data>`.
+    pub(crate) start: Box<dyn std::any::Any + Send + Sync>,
+    /// The Rust type of the flow's data, for errors.
+    pub(crate) data_type: &'static str,
 }
 
 pub(crate) struct Inner<S: Store> {
@@ -71,6 +86,12 @@ pub(crate) struct Inner<S: Store> {
     /// The document flows loaded so far (locked only to look up or install a definition,
     /// never across an await).
     pub(crate) documents: RwLock<Documents<S>>,
+    /// Picks the flow version of a routed request; swapped whole when a document with
+    /// routes is applied (read per routed start, never held across an await).
+    pub(crate) routes: RwLock<Option<Arc<AppliedRoutes>>>,
+    /// Retry overrides from the configuration document, by flow and action; read only on
+    /// the error path.
+    pub(crate) retry_overrides: RwLock<Arc<Vec<crate::document::OverrideDefinition>>>,
     /// The sandbox script actions of documents run in.
     #[cfg(feature = "script")]
     pub(crate) scripts: Arc<crate::script::ScriptRuntime>,
@@ -95,13 +116,41 @@ impl<S: Store> Inner<S> {
             .find(|flow| flow.name == name && flow.version == version)
     }
 
-    /// The retry policy of `action` in flow `flow`: the flow's override, else the action's.
+    /// The retry policy of `action` in flow `flow`: the configuration document's override,
+    /// else the flow's registration override, else the action's own.
     pub(crate) fn retry_policy(
         &self,
         flow: FlowKey,
         action: &'static str,
         declared: Option<RetryPolicy>,
     ) -> Option<RetryPolicy> {
+        let overrides = Arc::clone(
+            &self
+                .retry_overrides
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        if !overrides.is_empty() {
+            let named = match flow {
+                FlowKey::Compiled(_) => self
+                    .flows
+                    .get(&flow)
+                    .map(|registered| (registered.name, registered.version)),
+                FlowKey::Definition(hash) => self
+                    .documents()
+                    .get(hash)
+                    .map(|installed| (installed.name, installed.version)),
+            };
+            if let Some((name, version)) = named
+                && let Some(found) = overrides.iter().find(|found| {
+                    found.flow == name
+                        && found.action == action
+                        && found.version.is_none_or(|wanted| wanted == version)
+                })
+            {
+                return Some(found.retry);
+            }
+        }
         self.flows
             .get(&flow)
             .and_then(|registered| {
@@ -112,6 +161,29 @@ impl<S: Store> Inner<S> {
                     .map(|(_, policy)| *policy)
             })
             .or(declared)
+    }
+
+    /// The routes in force, if any.
+    pub(crate) fn routes(&self) -> Option<Arc<AppliedRoutes>> {
+        self.routes
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Puts `router` in force, as the configuration after the current one.
+    pub(crate) fn apply_routes(&self, router: crate::routing::Router, hash: Option<String>) -> u64 {
+        let mut routes = self
+            .routes
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let version = routes.as_ref().map_or(1, |applied| applied.version + 1);
+        *routes = Some(Arc::new(AppliedRoutes {
+            router,
+            version,
+            hash,
+        }));
+        version
     }
 
     /// The loaded document flows, read.

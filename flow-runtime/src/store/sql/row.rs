@@ -16,6 +16,7 @@ pub(crate) fn kind_name(kind: JournalKind) -> &'static str {
         JournalKind::Compensation => "compensation",
         JournalKind::Operator => "operator",
         JournalKind::Failure => "failure",
+        JournalKind::Route => "route",
     }
 }
 
