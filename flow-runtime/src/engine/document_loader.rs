@@ -332,7 +332,7 @@ fn check_overrides<S: Store>(
             ));
             continue;
         }
-        if !actions.iter().any(|action| *action == found.action) {
+        if !actions.contains(&found.action) {
             let help =
                 match flow_core::did_you_mean(&found.action, actions.iter().map(String::as_str)) {
                     Some(best) => format!("did you mean `{best}`?"),
