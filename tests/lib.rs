@@ -3,4 +3,5 @@
 
 pub mod conformance;
 pub mod crash_flow;
+pub mod kill_flow;
 pub mod servers;

@@ -34,7 +34,7 @@ pub use record::{
     Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, OperatorRequest, StepCommit,
 };
 #[cfg(feature = "redis")]
-pub use redis::RedisStore;
+pub use redis::{Persistence, RedisStore};
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use sql::{SqlOptions, SqlStore, Synchronous};
 pub use url::{StoreUrl, redact_password};

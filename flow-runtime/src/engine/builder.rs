@@ -42,6 +42,8 @@ pub struct EngineBuilder<S: Store = MemoryStore> {
     data_types: HashMap<TypeId, Arc<dyn DataType<S>>>,
     /// The first registration that failed, reported by `build`.
     registry_error: Option<RegistryError>,
+    /// Whether the engine runs a worker for due and orphaned instances.
+    runs_worker: bool,
     #[cfg(feature = "script")]
     script_limits: crate::script::ScriptLimits,
     router: Option<crate::routing::Router>,
@@ -60,6 +62,7 @@ impl<S: Store> EngineBuilder<S> {
             actions: ActionRegistry::new(),
             data_types: HashMap::new(),
             registry_error: None,
+            runs_worker: true,
             #[cfg(feature = "script")]
             script_limits: crate::script::ScriptLimits::default(),
             router: None,
@@ -119,6 +122,15 @@ impl<S: Store> EngineBuilder<S> {
     /// Replaces the engine-wide defaults.
     pub fn config(mut self, config: EngineConfig) -> Self {
         self.config = config;
+        self
+    }
+
+    /// Builds an engine that runs no worker: it starts, signals and inspects instances, and
+    /// `run` still drives one in the caller's task, but due work (started instances,
+    /// retries, deadlines) and orphans are left to the worker processes sharing its store.
+    /// For a process that only hands work to others, such as a web front or a batch loader.
+    pub fn without_worker(mut self) -> Self {
+        self.runs_worker = false;
         self
     }
 
@@ -227,7 +239,8 @@ impl<S: Store> EngineBuilder<S> {
                 tasks: TaskTracker::new(),
                 rested: Notify::new(),
                 due_soon: Arc::new(Notify::new()),
-                worker_started: AtomicBool::new(false),
+                // An engine without a worker counts as having started it.
+                worker_started: AtomicBool::new(!self.runs_worker),
             }),
         };
         if tokio::runtime::Handle::try_current().is_ok() {

@@ -98,9 +98,11 @@ fn redis_error(error: redis::RedisError) -> StoreError {
 }
 
 impl RedisStore {
-    /// Opens the Redis server `url` names (`redis://[user:password@]host:port[/db]`), with
-    /// keys under `flow`, or under the URL's `?prefix=NAME`. Warns when the server keeps
-    /// nothing on disk: a restart would lose every instance.
+    /// Opens the Redis server `url` names (`redis://[user:password@]host:port[/db]`, or
+    /// `rediss://` over TLS with the `redis-tls` feature, trusting the system's certificate
+    /// authorities or only those in the PEM file of `?tls_ca_file=PATH`), with keys under
+    /// `flow`, or under the URL's `?prefix=NAME`. Warns when the server keeps nothing on
+    /// disk: a restart would lose every instance.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let (url, prefix) = split_prefix(url);
         Self::connect_with_prefix(&url, &prefix).await
@@ -114,7 +116,8 @@ impl RedisStore {
             url: redacted.clone(),
             reason,
         };
-        let client = redis::Client::open(url).map_err(|error| connect_error(error.to_string()))?;
+        let (url, ca_file) = take_parameter(url, "tls_ca_file");
+        let client = open_client(&url, ca_file.as_deref()).map_err(connect_error)?;
         // One plain connection first, without the manager's reconnect loop: a refused
         // connection or a rejected password is reported at once, in the server's words.
         tokio::time::timeout(
@@ -146,6 +149,12 @@ impl RedisStore {
     /// The store's URL, without its password.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// What the server keeps on disk, that is what of the instances survives its restart
+    /// (the store warns at connect when it is nothing).
+    pub async fn persistence(&self) -> Result<Persistence, StoreError> {
+        persistence(&mut self.connection.clone()).await
     }
 
     /// The key of `id`'s record hash, for tools that inspect what is stored.
@@ -298,46 +307,109 @@ impl RedisStore {
 
 /// The URL without its `prefix=` query parameter, and that prefix (`flow` when absent).
 fn split_prefix(url: &str) -> (String, String) {
+    let (url, prefix) = take_parameter(url, "prefix");
+    (url, prefix.unwrap_or_else(|| "flow".to_owned()))
+}
+
+/// The URL without its query parameter `name`, and that parameter's value when not empty.
+fn take_parameter(url: &str, name: &str) -> (String, Option<String>) {
     let Some((base, query)) = url.split_once('?') else {
-        return (url.to_owned(), "flow".to_owned());
+        return (url.to_owned(), None);
     };
-    let mut prefix = "flow".to_owned();
+    let mut value = None;
     let rest: Vec<&str> = query
         .split('&')
-        .filter(|pair| match pair.strip_prefix("prefix=") {
-            Some(value) if !value.is_empty() => {
-                prefix = value.to_owned();
+        .filter(|pair| match pair.split_once('=') {
+            Some((key, found)) if key == name => {
+                if !found.is_empty() {
+                    value = Some(found.to_owned());
+                }
                 false
             }
             _ => !pair.is_empty(),
         })
         .collect();
     if rest.is_empty() {
-        (base.to_owned(), prefix)
+        (base.to_owned(), value)
     } else {
-        (format!("{base}?{}", rest.join("&")), prefix)
+        (format!("{base}?{}", rest.join("&")), value)
     }
 }
 
-/// Warns when the server would lose every instance on a restart.
+/// The client of `url`; over TLS (`rediss://`) it trusts the system's certificate
+/// authorities, or only those in the PEM file `ca_file`.
+#[cfg(feature = "redis-tls")]
+fn open_client(url: &str, ca_file: Option<&str>) -> Result<redis::Client, String> {
+    let Some(path) = ca_file else {
+        return redis::Client::open(url).map_err(|error| error.to_string());
+    };
+    let root_cert = std::fs::read(path)
+        .map_err(|error| format!("cannot read the certificate authorities `{path}`: {error}"))?;
+    let certificates = redis::TlsCertificates {
+        client_tls: None,
+        root_cert: Some(root_cert),
+    };
+    redis::Client::build_with_tls(url, certificates).map_err(|error| error.to_string())
+}
+
+/// The client of `url`; TLS needs the `redis-tls` feature.
+#[cfg(not(feature = "redis-tls"))]
+fn open_client(url: &str, ca_file: Option<&str>) -> Result<redis::Client, String> {
+    if url.starts_with("rediss://") || ca_file.is_some() {
+        return Err(
+            "TLS (`rediss://`, `tls_ca_file=`) needs the `redis-tls` feature of flow-runtime"
+                .to_owned(),
+        );
+    }
+    redis::Client::open(url).map_err(|error| error.to_string())
+}
+
+/// Warns when the server would lose every instance on a restart. Says nothing when the
+/// server does not answer `CONFIG GET` (managed services often rename it).
 async fn warn_without_persistence(connection: &mut ConnectionManager, url: &str) {
-    let appendonly: Result<Vec<String>, _> = redis::cmd("CONFIG")
-        .arg("GET")
-        .arg("appendonly")
-        .query_async(connection)
-        .await;
-    let save: Result<Vec<String>, _> = redis::cmd("CONFIG")
-        .arg("GET")
-        .arg("save")
-        .query_async(connection)
-        .await;
-    if let (Ok(appendonly), Ok(save)) = (appendonly, save) {
-        let aof = appendonly.get(1).is_some_and(|value| value == "yes");
-        let snapshots = save.get(1).is_some_and(|value| !value.is_empty());
-        if !aof && !snapshots {
-            tracing::warn!(store = %url, "Redis keeps nothing on disk (appendonly no, no save points): a restart of the server loses every instance; set `appendonly yes` and `appendfsync always` for durable flows");
+    if let Ok(Persistence::None) = persistence(connection).await {
+        tracing::warn!(store = %url, "Redis keeps nothing on disk (appendonly no, no save points): a restart of the server loses every instance; set `appendonly yes` and `appendfsync always` for durable flows");
+    }
+}
+
+/// What a Redis server keeps on disk, from `CONFIG GET appendonly` and `CONFIG GET save`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Persistence {
+    /// An append-only file (`appendonly yes`): with `appendfsync always`, every commit
+    /// acknowledged survives a crash of the server.
+    AppendOnly,
+    /// Only snapshots (`save` points): a restart loses the commits since the last one.
+    Snapshots,
+    /// Nothing: a restart loses every instance.
+    None,
+}
+
+impl Persistence {
+    /// From the values of the `appendonly` and `save` settings.
+    fn from_config(appendonly: &str, save: &str) -> Self {
+        if appendonly.eq_ignore_ascii_case("yes") {
+            Persistence::AppendOnly
+        } else if !save.trim().is_empty() {
+            Persistence::Snapshots
+        } else {
+            Persistence::None
         }
     }
+}
+
+async fn persistence(connection: &mut ConnectionManager) -> Result<Persistence, StoreError> {
+    let mut setting = async |name: &str| -> Result<String, StoreError> {
+        let pair: Vec<String> = redis::cmd("CONFIG")
+            .arg("GET")
+            .arg(name)
+            .query_async(connection)
+            .await
+            .map_err(redis_error)?;
+        Ok(pair.into_iter().nth(1).unwrap_or_default())
+    };
+    let appendonly = setting("appendonly").await?;
+    let save = setting("save").await?;
+    Ok(Persistence::from_config(&appendonly, &save))
 }
 
 fn array(value: Value) -> Vec<Value> {
@@ -791,7 +863,40 @@ impl Store for RedisStore {
 
 #[cfg(test)]
 mod tests {
-    use super::split_prefix;
+    use super::{Persistence, split_prefix, take_parameter};
+
+    #[test]
+    fn a_url_may_name_a_certificate_authorities_file() {
+        assert_eq!(
+            take_parameter(
+                "rediss://h:6380/?tls_ca_file=/etc/ca.pem&prefix=a",
+                "tls_ca_file"
+            ),
+            (
+                "rediss://h:6380/?prefix=a".into(),
+                Some("/etc/ca.pem".into())
+            )
+        );
+        assert_eq!(
+            take_parameter("rediss://h:6380", "tls_ca_file"),
+            ("rediss://h:6380".into(), None)
+        );
+    }
+
+    #[test]
+    fn a_server_without_aof_or_save_points_keeps_nothing() {
+        assert_eq!(Persistence::from_config("no", ""), Persistence::None);
+        assert_eq!(Persistence::from_config("no", " "), Persistence::None);
+        assert_eq!(
+            Persistence::from_config("no", "3600 1 300 100"),
+            Persistence::Snapshots
+        );
+        assert_eq!(Persistence::from_config("yes", ""), Persistence::AppendOnly);
+        assert_eq!(
+            Persistence::from_config("yes", "3600 1"),
+            Persistence::AppendOnly
+        );
+    }
 
     #[test]
     fn a_url_may_name_the_key_prefix() {
