@@ -17,7 +17,9 @@ use crate::journal::{JournalEntry, compact};
 use crate::outcome::{Outcome, Status};
 use crate::plugin::FlowEvent;
 use crate::stats::{FlowStats, LabelSlot};
-use crate::store::{Commit, InstanceRecord, Lease, OperatorRequest, StepCommit, Store};
+use crate::store::{
+    Commit, HeldRecord, InstanceRecord, Lease, OperatorRequest, StepCommit, Store,
+};
 
 /// Journal entries most flows finish within: both copies of the journal start with this
 /// much room, so they do not regrow on the way.
@@ -50,6 +52,9 @@ pub(crate) struct Activation<F: FlowMachine> {
     pub(crate) context: Context<F::Data>,
     pub(crate) revision: u64,
     pub(crate) lease: Lease,
+    /// The store's hold on the record while this activation leases it (the memory store's,
+    /// from insert), so that step commits go straight to the record.
+    pub(crate) held: Option<HeldRecord>,
     pub(crate) attempt: u32,
     pub(crate) step: u64,
     pub(crate) journal: Vec<JournalEntry>,
@@ -118,6 +123,7 @@ impl<F: FlowMachine> Activation<F> {
                 owner: 0,
                 expires_at: SystemTime::UNIX_EPOCH,
             },
+            held: None,
             attempt: 1,
             step: 0,
             journal: Vec::with_capacity(JOURNAL_CAPACITY),
@@ -163,6 +169,7 @@ impl<F: FlowMachine> Activation<F> {
             context,
             revision: record.revision,
             lease,
+            held: None,
             attempt: record.attempt,
             step: record.step,
             journal: record.journal,
@@ -198,6 +205,7 @@ impl<F: FlowMachine> Activation<F> {
                 step: self.step,
                 context,
                 journal: &entry,
+                held: self.held.as_ref(),
                 journal_cap: inner.config.journal_cap,
                 lease_expires_at: entry.at + inner.config.lease_ttl,
             })
@@ -260,6 +268,8 @@ impl<F: FlowMachine> Activation<F> {
             compact(&mut self.journal, inner.config.journal_cap);
         }
         if release {
+            // The lease ended: whoever drives the instance next gets a hold of its own.
+            self.held = None;
             inner.instance_rested(self.due_at);
         }
         Ok(ack.request)
