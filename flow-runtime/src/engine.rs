@@ -183,11 +183,7 @@ impl<S: Store> Engine<S> {
         }
         let lease_to = (!queued).then_some((self.inner.worker_id, self.inner.config.lease_ttl));
         let now = self.inner.clock.now();
-        let (lease, held) = self
-            .inner
-            .store
-            .insert_held(record, now, lease_to)
-            .await?;
+        let (lease, held) = self.inner.store.insert_held(record, now, lease_to).await?;
         if let Some(lease) = lease {
             activation.lease = lease;
             activation.held = held;

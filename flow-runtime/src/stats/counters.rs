@@ -74,7 +74,11 @@ impl StateCounters {
     }
 
     /// The sum of `stripes` (one state's copies).
-    fn snapshot(stripes: &[&StateCounters], shape: &StateShape, states: &[StateShape]) -> StateSnapshot {
+    fn snapshot(
+        stripes: &[&StateCounters],
+        shape: &StateShape,
+        states: &[StateShape],
+    ) -> StateSnapshot {
         let sum = |field: fn(&StateCounters) -> &AtomicU64| -> u64 {
             stripes
                 .iter()
@@ -98,7 +102,8 @@ impl StateCounters {
         let retried = sum(|counters| &counters.retried);
         let compensated = sum(|counters| &counters.compensated);
         let unmatched = sum(|counters| &counters.unmatched);
-        let latency = LatencyHistogram::snapshot_of(stripes.iter().map(|counters| &counters.latency));
+        let latency =
+            LatencyHistogram::snapshot_of(stripes.iter().map(|counters| &counters.latency));
         let entered = sum(|counters| &counters.entered);
         StateSnapshot {
             state: shape.name.to_owned(),
@@ -140,7 +145,9 @@ impl SlotTable {
     /// The counters of `state` in the current thread's stripe.
     #[inline]
     pub(crate) fn state(&self, state: usize) -> Option<&StateCounters> {
-        self.stripes.get(stripe()).and_then(|stripe| stripe.get(state))
+        self.stripes
+            .get(stripe())
+            .and_then(|stripe| stripe.get(state))
     }
 
     pub(crate) fn new(

@@ -14,8 +14,8 @@ use flow_core::InstanceId;
 
 use super::url::StoreUrl;
 use super::{
-    Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, MemoryStore, OperatorRequest,
-    HeldRecord, StepCommit, Store, StoreError, StoredDefinition,
+    Commit, CommitAck, HeldRecord, InstanceRecord, InstanceSummary, Lease, MemoryStore,
+    OperatorRequest, StepCommit, Store, StoreError, StoredDefinition,
 };
 use crate::outcome::Status;
 
