@@ -191,8 +191,10 @@ impl<S: Store> Engine<S> {
         }
         let lease_to = (!queued).then_some((self.inner.worker_id, self.inner.config.lease_ttl));
         let now = self.inner.clock.now();
-        if let Some(lease) = self.inner.store.insert(record, now, lease_to).await? {
+        let (lease, held) = self.inner.store.insert_held(record, now, lease_to).await?;
+        if let Some(lease) = lease {
             activation.lease = lease;
+            activation.held = held;
         }
         if let Some((stats, slot)) = &activation.stats {
             stats.entered(*slot, activation.state.index());
@@ -316,6 +318,8 @@ impl<S: Store> Engine<S> {
         M: FlowMachine,
         K: FlowTypes<Data = M::Data, State = M::State>,
     {
+        // Counted before the first read, so a rest committed after it is sure to notify.
+        let _waiting = self.inner.waiting_for_rest();
         loop {
             let rested = self.inner.rested.notified();
             tokio::pin!(rested);

@@ -29,7 +29,7 @@ use flow_core::InstanceId;
 
 pub use any::AnyStore;
 pub use definition::StoredDefinition;
-pub use memory::MemoryStore;
+pub use memory::{HeldRecord, MemoryStore};
 pub use record::{
     Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, OperatorRequest, StepCommit,
 };
@@ -140,6 +140,20 @@ pub trait Store: Send + Sync + 'static {
         now: SystemTime,
         lease_to: Option<(u64, Duration)>,
     ) -> impl Future<Output = Result<Option<Lease>, StoreError>> + Send;
+
+    /// [`Store::insert`] for an instance the caller goes on to drive at once: an in-process
+    /// store may also give its hold on the stored record, which the caller passes back in
+    /// [`StepCommit::held`] so that step commits write the record without finding it. The
+    /// default gives none.
+    fn insert_held(
+        &self,
+        record: InstanceRecord,
+        now: SystemTime,
+        lease_to: Option<(u64, Duration)>,
+    ) -> impl Future<Output = Result<(Option<Lease>, Option<HeldRecord>), StoreError>> + Send {
+        let insert = self.insert(record, now, lease_to);
+        async move { Ok((insert.await?, None)) }
+    }
 
     /// The instance `id`, if it exists.
     fn load(

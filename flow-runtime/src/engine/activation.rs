@@ -17,7 +17,7 @@ use crate::journal::{JournalEntry, compact};
 use crate::outcome::{Outcome, Status};
 use crate::plugin::FlowEvent;
 use crate::stats::{FlowStats, LabelSlot};
-use crate::store::{Commit, InstanceRecord, Lease, OperatorRequest, StepCommit, Store};
+use crate::store::{Commit, HeldRecord, InstanceRecord, Lease, OperatorRequest, StepCommit, Store};
 
 /// Journal entries most flows finish within: both copies of the journal start with this
 /// much room, so they do not regrow on the way.
@@ -50,6 +50,9 @@ pub(crate) struct Activation<F: FlowMachine> {
     pub(crate) context: Context<F::Data>,
     pub(crate) revision: u64,
     pub(crate) lease: Lease,
+    /// The store's hold on the record while this activation leases it (the memory store's,
+    /// from insert), so that step commits go straight to the record.
+    pub(crate) held: Option<HeldRecord>,
     pub(crate) attempt: u32,
     pub(crate) step: u64,
     pub(crate) journal: Vec<JournalEntry>,
@@ -137,6 +140,7 @@ impl<F: FlowMachine> Activation<F> {
                 owner: 0,
                 expires_at: SystemTime::UNIX_EPOCH,
             },
+            held: None,
             attempt: 1,
             step: 0,
             journal,
@@ -182,6 +186,7 @@ impl<F: FlowMachine> Activation<F> {
             context,
             revision: record.revision,
             lease,
+            held: None,
             attempt: record.attempt,
             step: record.step,
             journal: record.journal,
@@ -217,6 +222,7 @@ impl<F: FlowMachine> Activation<F> {
                 step: self.step,
                 context,
                 journal: &entry,
+                held: self.held.as_ref(),
                 journal_cap: inner.config.journal_cap,
                 lease_expires_at: entry.at + inner.config.lease_ttl,
             })
@@ -279,6 +285,8 @@ impl<F: FlowMachine> Activation<F> {
             compact(&mut self.journal, inner.config.journal_cap);
         }
         if release {
+            // The lease ended: whoever drives the instance next gets a hold of its own.
+            self.held = None;
             inner.instance_rested(self.due_at);
         }
         Ok(ack.request)
@@ -357,13 +365,54 @@ fn decode<F: FlowMachine>(
 }
 
 fn encode<D: Serialize>(context: &Context<D>) -> Result<Vec<u8>, EngineError> {
-    serde_json::to_vec(&StoredContext {
-        data: &context.data,
-        labels: context.labels(),
-    })
-    .map_err(|error| EngineError::Codec {
+    let codec_error = |error: serde_json::Error| EngineError::Codec {
         instance: context.instance(),
         operation: "encoded",
         message: error.to_string(),
-    })
+    };
+    let labels = context.labels();
+    if !labels.is_empty() {
+        return serde_json::to_vec(&StoredContext {
+            data: &context.data,
+            labels,
+        })
+        .map_err(codec_error);
+    }
+    // The same bytes serde writes for a `StoredContext` without labels, without its
+    // struct machinery: this runs twice per instance (insert and rest).
+    let mut bytes = Vec::with_capacity(64);
+    bytes.extend_from_slice(br#"{"data":"#);
+    serde_json::to_writer(&mut bytes, &context.data).map_err(codec_error)?;
+    bytes.extend_from_slice(br#","labels":[]}"#);
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_context_without_labels_is_stored_as_serde_writes_it() {
+        #[derive(Serialize)]
+        struct Order {
+            total: u32,
+            note: &'static str,
+        }
+        let context = Context::new(
+            InstanceId::new(),
+            "Checkout",
+            1,
+            "Cart",
+            Order {
+                total: 3,
+                note: "a \"quoted\" note",
+            },
+        );
+        let expected = serde_json::to_vec(&StoredContext {
+            data: &context.data,
+            labels: context.labels(),
+        })
+        .expect("encodes");
+        assert_eq!(encode(&context).expect("encodes"), expected);
+    }
 }

@@ -238,6 +238,7 @@ impl<S: Store> EngineBuilder<S> {
                 shutting_down: AtomicBool::new(false),
                 tasks: TaskTracker::new(),
                 rested: Notify::new(),
+                rest_waiters: std::sync::atomic::AtomicUsize::new(0),
                 due_soon: Arc::new(Notify::new()),
                 // An engine without a worker counts as having started it.
                 worker_started: AtomicBool::new(!self.runs_worker),

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::RwLock;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
 use std::time::SystemTime;
 
 use tokio::sync::Notify;
@@ -103,6 +103,9 @@ pub(crate) struct Inner<S: Store> {
     pub(crate) tasks: TaskTracker,
     /// Woken whenever an instance comes to rest, for callers waiting on an outcome.
     pub(crate) rested: Notify,
+    /// Callers waiting on `rested`: with none (every `run` that ends in its own task), a
+    /// rest skips the notice and its lock.
+    pub(crate) rest_waiters: AtomicUsize,
     /// Woken when work becomes due sooner than the worker planned.
     pub(crate) due_soon: Arc<Notify>,
     pub(crate) worker_started: AtomicBool,
@@ -204,10 +207,21 @@ impl<S: Store> Inner<S> {
 
     /// Tells waiting callers and the worker that an instance came to rest, due at `due_at`.
     pub(crate) fn instance_rested(&self, due_at: Option<SystemTime>) {
-        self.rested.notify_waiters();
+        // Pairs with the count's increment before a waiter reads the record: either the
+        // waiter's read sees this rest, or this load sees the waiter.
+        fence(Ordering::SeqCst);
+        if self.rest_waiters.load(Ordering::SeqCst) > 0 {
+            self.rested.notify_waiters();
+        }
         if due_at.is_some() {
             self.due_soon.notify_one();
         }
+    }
+
+    /// Counts a caller waiting for instances to rest until the guard drops.
+    pub(crate) fn waiting_for_rest(&self) -> RestWaiter<'_> {
+        self.rest_waiters.fetch_add(1, Ordering::SeqCst);
+        RestWaiter(&self.rest_waiters)
     }
 
     /// Whether shutdown began.
@@ -218,6 +232,18 @@ impl<S: Store> Inner<S> {
 
     /// Whether the worker still has to be started (true once).
     pub(crate) fn claim_worker_start(&self) -> bool {
-        !self.worker_started.swap(true, Ordering::AcqRel)
+        // A load first: once started (every call but the first), no write to a line that
+        // every instance start on every thread reads.
+        !self.worker_started.load(Ordering::Acquire)
+            && !self.worker_started.swap(true, Ordering::AcqRel)
+    }
+}
+
+/// One caller counted in [`Inner::rest_waiters`] while it lives.
+pub(crate) struct RestWaiter<'a>(&'a AtomicUsize);
+
+impl Drop for RestWaiter<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }

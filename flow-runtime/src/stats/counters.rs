@@ -1,15 +1,40 @@
 //! The per-step counters: one row of plain atomics per state and label set.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use super::histogram::LatencyHistogram;
 use super::prometheus::SlotExport;
 use super::shape::StateShape;
 use super::snapshot::{EdgeSnapshot, FlowSnapshot, StateSnapshot, ratio};
 
-/// The counters of one state under one label set. Every field is bumped with a relaxed add;
-/// nothing here is ever locked.
+/// Copies of every counter per label set: a thread adds to its own copy, so that threads
+/// running steps of the same flow at once do not take each other's cache lines on every
+/// add. A snapshot sums the copies.
+pub(crate) const STRIPES: usize = 4;
+
+/// The copy of the counters the current thread adds to.
+#[inline]
+pub(crate) fn stripe() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static STRIPE: Cell<usize> = const { Cell::new(usize::MAX) };
+    }
+    STRIPE.with(|stripe| {
+        let mut index = stripe.get();
+        if index == usize::MAX {
+            index = NEXT.fetch_add(1, Ordering::Relaxed) % STRIPES;
+            stripe.set(index);
+        }
+        index
+    })
+}
+
+/// The counters of one state under one label set, in one stripe. Every field is bumped with
+/// a relaxed add; nothing here is ever locked. Aligned to a cache line, so that stripes never
+/// share one.
 #[derive(Debug)]
+#[repr(align(64))]
 pub(crate) struct StateCounters {
     pub(crate) entered: AtomicU64,
     pub(crate) succeeded: AtomicU64,
@@ -48,22 +73,38 @@ impl StateCounters {
             .fetch_add(1, Ordering::Relaxed);
     }
 
-    fn snapshot(&self, shape: &StateShape, states: &[StateShape]) -> StateSnapshot {
+    /// The sum of `stripes` (one state's copies).
+    fn snapshot(
+        stripes: &[&StateCounters],
+        shape: &StateShape,
+        states: &[StateShape],
+    ) -> StateSnapshot {
+        let sum = |field: fn(&StateCounters) -> &AtomicU64| -> u64 {
+            stripes
+                .iter()
+                .map(|counters| field(counters).load(Ordering::Relaxed))
+                .sum()
+        };
         // Outcomes first, entries last: an entry always precedes its outcome, so the rates
         // read this way stay at or below 1 while steps run.
-        let edges: Vec<(u64, &(Option<&'static str>, usize))> = self
-            .edges
-            .iter()
-            .map(|c| c.load(Ordering::Relaxed))
+        let edges: Vec<(u64, &(Option<&'static str>, usize))> = (0..shape.edges.len())
+            .map(|index| {
+                stripes
+                    .iter()
+                    .filter_map(|counters| counters.edges.get(index))
+                    .map(|counter| counter.load(Ordering::Relaxed))
+                    .sum()
+            })
             .zip(&shape.edges)
             .collect();
-        let succeeded = self.succeeded.load(Ordering::Relaxed);
-        let failed = self.failed.load(Ordering::Relaxed);
-        let retried = self.retried.load(Ordering::Relaxed);
-        let compensated = self.compensated.load(Ordering::Relaxed);
-        let unmatched = self.unmatched.load(Ordering::Relaxed);
-        let latency = self.latency.snapshot();
-        let entered = self.entered.load(Ordering::Relaxed);
+        let succeeded = sum(|counters| &counters.succeeded);
+        let failed = sum(|counters| &counters.failed);
+        let retried = sum(|counters| &counters.retried);
+        let compensated = sum(|counters| &counters.compensated);
+        let unmatched = sum(|counters| &counters.unmatched);
+        let latency =
+            LatencyHistogram::snapshot_of(stripes.iter().map(|counters| &counters.latency));
+        let entered = sum(|counters| &counters.entered);
         StateSnapshot {
             state: shape.name.to_owned(),
             entered,
@@ -95,11 +136,20 @@ impl StateCounters {
 #[derive(Debug)]
 pub(crate) struct SlotTable {
     pub(crate) labels: Vec<(String, String)>,
-    pub(crate) states: Box<[StateCounters]>,
+    /// [`STRIPES`] copies of the state counters, by stripe, then by state index.
+    pub(crate) stripes: Box<[Box<[StateCounters]>]>,
     pub(crate) export: SlotExport,
 }
 
 impl SlotTable {
+    /// The counters of `state` in the current thread's stripe.
+    #[inline]
+    pub(crate) fn state(&self, state: usize) -> Option<&StateCounters> {
+        self.stripes
+            .get(stripe())
+            .and_then(|stripe| stripe.get(state))
+    }
+
     pub(crate) fn new(
         states: &[StateShape],
         labels: Vec<(String, String)>,
@@ -107,7 +157,9 @@ impl SlotTable {
     ) -> Self {
         Self {
             labels,
-            states: states.iter().map(StateCounters::new).collect(),
+            stripes: (0..STRIPES)
+                .map(|_| states.iter().map(StateCounters::new).collect())
+                .collect(),
             export,
         }
     }
@@ -118,11 +170,17 @@ impl SlotTable {
             flow: flow.to_owned(),
             version,
             labels: self.labels.clone(),
-            states: self
-                .states
+            states: states
                 .iter()
-                .zip(states)
-                .map(|(counters, shape)| counters.snapshot(shape, states))
+                .enumerate()
+                .map(|(index, shape)| {
+                    let copies: Vec<&StateCounters> = self
+                        .stripes
+                        .iter()
+                        .filter_map(|stripe| stripe.get(index))
+                        .collect();
+                    StateCounters::snapshot(&copies, shape, states)
+                })
                 .collect(),
         }
     }

@@ -190,7 +190,7 @@ impl FlowStats {
             .slots
             .get(slot.index())
             .and_then(OnceLock::get)
-            .and_then(|table| table.states.get(state))
+            .and_then(|table| table.state(state))
             .zip(self.record.states.get(state));
         debug_assert!(
             counters.is_some(),

@@ -50,16 +50,24 @@ impl LatencyHistogram {
         self.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
     }
 
+    /// The sum of the current counts of `histograms` (the stripes of one state).
+    pub(crate) fn snapshot_of<'a>(histograms: impl Iterator<Item = &'a Self>) -> LatencySnapshot {
+        let mut counts = [0_u64; LATENCY_BUCKET_COUNT];
+        let mut sum_nanos = 0_u64;
+        for histogram in histograms {
+            for (count, bucket) in counts.iter_mut().zip(&histogram.buckets) {
+                *count += bucket.load(Ordering::Relaxed);
+            }
+            sum_nanos = sum_nanos.saturating_add(histogram.sum_nanos.load(Ordering::Relaxed));
+        }
+        LatencySnapshot::from_bucket_counts(&counts, sum_nanos as f64 / 1e9)
+    }
+
     /// The current counts. Buckets are read one by one while samples may arrive, so a
     /// snapshot taken under load can be off by the samples of that instant.
+    #[cfg(test)]
     pub(crate) fn snapshot(&self) -> LatencySnapshot {
-        let counts: Vec<u64> = self
-            .buckets
-            .iter()
-            .map(|b| b.load(Ordering::Relaxed))
-            .collect();
-        let sum_seconds = self.sum_nanos.load(Ordering::Relaxed) as f64 / 1e9;
-        LatencySnapshot::from_bucket_counts(&counts, sum_seconds)
+        Self::snapshot_of(std::iter::once(self))
     }
 }
 

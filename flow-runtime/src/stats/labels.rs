@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::{PoisonError, RwLock};
+use std::sync::{OnceLock, PoisonError, RwLock};
 
 /// The value every label key takes in the overflow set.
 pub const OVERFLOW_LABEL_VALUE: &str = "other";
@@ -30,6 +30,9 @@ pub(crate) struct LabelRegistry {
     keys: Vec<String>,
     max_sets: u32,
     known: RwLock<KnownSets>,
+    /// The slot of instances that have none of the keys (most, when labels are not used):
+    /// resolved once, then read without the lock or a hash.
+    unlabelled: OnceLock<LabelSlot>,
 }
 
 #[derive(Debug, Default)]
@@ -49,6 +52,7 @@ impl LabelRegistry {
             keys,
             max_sets,
             known: RwLock::default(),
+            unlabelled: OnceLock::new(),
         }
     }
 
@@ -65,6 +69,17 @@ impl LabelRegistry {
     /// The slot for an instance's routing labels (keys not configured are ignored). A known
     /// set takes a read lock and a hash, nothing else; a new one takes the write lock.
     pub(crate) fn resolve(&self, labels: &[(String, String)]) -> LabelSlot {
+        // Sets are never forgotten: the set without values keeps the slot it got first.
+        if self.keys.iter().all(|key| value_of(key, labels).is_none()) {
+            return *self
+                .unlabelled
+                .get_or_init(|| self.resolve_known_or_new(labels));
+        }
+        self.resolve_known_or_new(labels)
+    }
+
+    /// [`Self::resolve`] by the registry itself.
+    fn resolve_known_or_new(&self, labels: &[(String, String)]) -> LabelSlot {
         // A real "other" set would collide with the overflow series in Prometheus: merge them.
         if self.is_overflow_set(labels) {
             return self.overflow();

@@ -14,8 +14,8 @@ use flow_core::InstanceId;
 
 use super::url::StoreUrl;
 use super::{
-    Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, MemoryStore, OperatorRequest,
-    StepCommit, Store, StoreError, StoredDefinition,
+    Commit, CommitAck, HeldRecord, InstanceRecord, InstanceSummary, Lease, MemoryStore,
+    OperatorRequest, StepCommit, Store, StoreError, StoredDefinition,
 };
 use crate::outcome::Status;
 
@@ -178,6 +178,27 @@ impl Store for AnyStore {
         lease_to: Option<(u64, Duration)>,
     ) -> impl Future<Output = Result<Option<Lease>, StoreError>> + Send {
         forward_hot!(self, insert_now, insert(record, now, lease_to))
+    }
+
+    fn insert_held(
+        &self,
+        record: InstanceRecord,
+        now: SystemTime,
+        lease_to: Option<(u64, Duration)>,
+    ) -> impl Future<Output = Result<(Option<Lease>, Option<HeldRecord>), StoreError>> + Send {
+        match self {
+            AnyStore::Memory(store) => {
+                StoreCall::Ready(ready(store.insert_held_now(record, now, lease_to)))
+            }
+            #[cfg(any(feature = "sqlite", feature = "postgres"))]
+            AnyStore::Sql(store) => StoreCall::Pending(Box::pin(async move {
+                Ok((store.insert(record, now, lease_to).await?, None))
+            })),
+            #[cfg(feature = "redis")]
+            AnyStore::Redis(store) => StoreCall::Pending(Box::pin(async move {
+                Ok((store.insert(record, now, lease_to).await?, None))
+            })),
+        }
     }
 
     async fn load(&self, id: InstanceId) -> Result<Option<InstanceRecord>, StoreError> {

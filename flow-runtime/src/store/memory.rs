@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::future::Future;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use flow_core::InstanceId;
@@ -25,6 +25,11 @@ const SHARDS: usize = 16;
 const DEFAULT_FINISHED_RETENTION: usize = 10_000;
 
 /// Instances kept in memory: no setup, nothing survives the process.
+///
+/// Each record sits in a slot of its own, found by id through a sharded map; the engine that
+/// starts an instance keeps a [`HeldRecord`] on its slot, so its step commits write the
+/// record straight away, without a shard lock or an id lookup. Everything else (loads,
+/// operator requests, claims, final commits) finds the slot through the map, as before.
 ///
 /// It keeps an instance's context when the instance comes to rest (it waits, pauses, is
 /// scheduled for later or ends), not after every step: a crash loses everything anyway.
@@ -46,9 +51,34 @@ struct Definitions {
     saved: u64,
 }
 
+/// The memory store's own hold on one instance's record: what the engine that leased the
+/// instance on insert passes back in [`StepCommit::held`]. Cloning it clones the hold, not
+/// the record.
+#[derive(Clone)]
+pub struct HeldRecord(Arc<Mutex<InstanceRecord>>);
+
+impl HeldRecord {
+    fn new(record: InstanceRecord) -> Self {
+        Self(Arc::new(Mutex::new(record)))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, InstanceRecord> {
+        // Every write to a record leaves it consistent before it can panic, so a poisoned
+        // lock holds valid data.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl std::fmt::Debug for HeldRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("HeldRecord").field(&self.lock().id).finish()
+    }
+}
+
 #[derive(Default)]
 struct Shard {
-    records: HashMap<InstanceId, InstanceRecord, BuildHasherDefault<IdHasher>>,
+    /// Lock order: a shard, then a record in it; never a shard while holding a record.
+    records: HashMap<InstanceId, HeldRecord, BuildHasherDefault<IdHasher>>,
     due: BTreeSet<(SystemTime, InstanceId)>,
     /// Finished instances, oldest first, for retention.
     finished: VecDeque<InstanceId>,
@@ -89,36 +119,52 @@ impl MemoryStore {
     /// ready ones, with no state machine to move on every step.
     pub(crate) fn insert_now(
         &self,
-        mut record: InstanceRecord,
+        record: InstanceRecord,
         now: SystemTime,
         lease_to: Option<(u64, Duration)>,
     ) -> Result<Option<Lease>, StoreError> {
+        self.insert_held_now(record, now, lease_to)
+            .map(|(lease, _)| lease)
+    }
+
+    /// [`Store::insert_held`], done at once.
+    pub(crate) fn insert_held_now(
+        &self,
+        mut record: InstanceRecord,
+        now: SystemTime,
+        lease_to: Option<(u64, Duration)>,
+    ) -> Result<(Option<Lease>, Option<HeldRecord>), StoreError> {
         let lease = lease_to.map(|(owner, ttl)| self.new_lease(owner, now + ttl));
         record.lease = lease;
-        let mut shard = self.shard(record.id);
-        if shard.records.contains_key(&record.id) {
-            return Err(StoreError::AlreadyExists(record.id));
-        }
-        shard.set_due(record.id, None, indexed_due(&record));
-        shard.records.insert(record.id, record);
-        Ok(lease)
+        let id = record.id;
+        let due = indexed_due(&record);
+        let mut shard = self.shard(id);
+        let std::collections::hash_map::Entry::Vacant(vacant) = shard.records.entry(id) else {
+            return Err(StoreError::AlreadyExists(id));
+        };
+        let held = HeldRecord::new(record);
+        vacant.insert(held.clone());
+        shard.set_due(id, None, due);
+        Ok((lease, Some(held)))
     }
 
     /// [`Store::commit`], done at once: the memory store never waits, so its futures are
     /// ready ones, with no state machine to move on every step.
     pub(crate) fn commit_now(&self, commit: Commit) -> Result<CommitAck, StoreError> {
         let mut shard = self.shard(commit.id);
-        let record = shard
+        let held = shard
             .records
-            .get_mut(&commit.id)
-            .ok_or(StoreError::NotFound(commit.id))?;
+            .get(&commit.id)
+            .ok_or(StoreError::NotFound(commit.id))?
+            .clone();
+        let mut record = held.lock();
         check_writer(
-            record,
+            &record,
             commit.id,
             commit.lease_token,
             commit.expected_revision,
         )?;
-        let old_due = indexed_due(record);
+        let old_due = indexed_due(&record);
         let was_final = record.status.is_final();
         record.revision += 1;
         record.state = commit.state;
@@ -154,7 +200,8 @@ impl MemoryStore {
             revision: record.revision,
             request: record.request,
         };
-        let new_due = indexed_due(record);
+        let new_due = indexed_due(&record);
+        drop(record);
         let finished = commit.status.is_final() && !was_final;
         shard.set_due(commit.id, old_due, new_due);
         if finished {
@@ -164,39 +211,29 @@ impl MemoryStore {
     }
 
     /// [`Store::commit_step`], done at once: the memory store never waits, so its futures are
-    /// ready ones, with no state machine to move on every step.
+    /// ready ones, with no state machine to move on every step. With the engine's hold on the
+    /// record, it writes the record without the shard.
     pub(crate) fn commit_step_now(&self, step: StepCommit<'_>) -> Result<CommitAck, StoreError> {
-        let mut shard = self.shard(step.id);
-        let record = shard
-            .records
-            .get_mut(&step.id)
-            .ok_or(StoreError::NotFound(step.id))?;
-        check_writer(record, step.id, step.lease_token, step.expected_revision)?;
-        let had_due = indexed_due(record);
-        record.revision += 1;
-        record.state = Cow::Borrowed(step.state);
-        record.status = Status::Running;
-        record.attempt = 1;
-        record.step = step.step;
-        if let Some(context) = step.context {
-            record.context = context;
+        if let Some(held) = step.held {
+            let mut record = held.lock();
+            // A timer to take out of the due index needs the shard: the general way.
+            if indexed_due(&record).is_none() {
+                return apply_step(&mut record, step);
+            }
         }
-        record.journal.push(step.journal.clone());
-        compact(&mut record.journal, step.journal_cap);
-        record.due_at = None;
-        record.compensation_boundary = None;
-        record.cancelled = false;
-        record.queries = 0;
-        record.error = None;
-        if let Some(lease) = &mut record.lease {
-            lease.expires_at = step.lease_expires_at;
-        }
-        let ack = CommitAck {
-            revision: record.revision,
-            request: record.request,
+        let id = step.id;
+        let mut shard = self.shard(id);
+        let (ack, had_due) = {
+            let mut record = shard
+                .records
+                .get(&id)
+                .ok_or(StoreError::NotFound(id))?
+                .lock();
+            let had_due = indexed_due(&record);
+            (apply_step(&mut record, step)?, had_due)
         };
         if had_due.is_some() {
-            shard.set_due(step.id, had_due, None);
+            shard.set_due(id, had_due, None);
         }
         Ok(ack)
     }
@@ -230,7 +267,7 @@ impl Shard {
             if self
                 .records
                 .get(&oldest)
-                .is_some_and(|record| record.status.is_final())
+                .is_some_and(|held| held.lock().status.is_final())
             {
                 self.records.remove(&oldest);
             }
@@ -248,6 +285,33 @@ impl Shard {
             self.due.insert((new, id));
         }
     }
+}
+
+/// Writes `step` to `record`, if its writer still holds it.
+fn apply_step(record: &mut InstanceRecord, step: StepCommit<'_>) -> Result<CommitAck, StoreError> {
+    check_writer(record, step.id, step.lease_token, step.expected_revision)?;
+    record.revision += 1;
+    record.state = Cow::Borrowed(step.state);
+    record.status = Status::Running;
+    record.attempt = 1;
+    record.step = step.step;
+    if let Some(context) = step.context {
+        record.context = context;
+    }
+    record.journal.push(step.journal.clone());
+    compact(&mut record.journal, step.journal_cap);
+    record.due_at = None;
+    record.compensation_boundary = None;
+    record.cancelled = false;
+    record.queries = 0;
+    record.error = None;
+    if let Some(lease) = &mut record.lease {
+        lease.expires_at = step.lease_expires_at;
+    }
+    Ok(CommitAck {
+        revision: record.revision,
+        request: record.request,
+    })
 }
 
 /// Refuses a writer whose lease was taken over or whose read is stale.
@@ -305,11 +369,21 @@ impl Store for MemoryStore {
     }
 
     async fn load(&self, id: InstanceId) -> Result<Option<InstanceRecord>, StoreError> {
-        Ok(self.shard(id).records.get(&id).cloned())
+        let held = self.shard(id).records.get(&id).cloned();
+        Ok(held.map(|held| held.lock().clone()))
     }
 
     fn commit(&self, commit: Commit) -> impl Future<Output = Result<CommitAck, StoreError>> + Send {
         std::future::ready(self.commit_now(commit))
+    }
+
+    fn insert_held(
+        &self,
+        record: InstanceRecord,
+        now: SystemTime,
+        lease_to: Option<(u64, Duration)>,
+    ) -> impl Future<Output = Result<(Option<Lease>, Option<HeldRecord>), StoreError>> + Send {
+        std::future::ready(self.insert_held_now(record, now, lease_to))
     }
 
     fn commit_step(
@@ -327,8 +401,12 @@ impl Store for MemoryStore {
         ttl: Duration,
     ) -> Result<Option<(InstanceRecord, Lease)>, StoreError> {
         let lease = self.new_lease(owner, now + ttl);
-        let mut shard = self.shard(id);
-        let record = shard.records.get_mut(&id).ok_or(StoreError::NotFound(id))?;
+        let shard = self.shard(id);
+        let mut record = shard
+            .records
+            .get(&id)
+            .ok_or(StoreError::NotFound(id))?
+            .lock();
         if lease_is_live(record.lease.as_ref(), now) {
             return Ok(None);
         }
@@ -342,12 +420,11 @@ impl Store for MemoryStore {
         token: u64,
         expires_at: SystemTime,
     ) -> Result<bool, StoreError> {
-        let mut shard = self.shard(id);
-        match shard
-            .records
-            .get_mut(&id)
-            .and_then(|record| record.lease.as_mut())
-        {
+        let shard = self.shard(id);
+        let Some(mut record) = shard.records.get(&id).map(HeldRecord::lock) else {
+            return Ok(false);
+        };
+        match record.lease.as_mut() {
             Some(lease) if lease.token == token => {
                 lease.expires_at = expires_at;
                 Ok(true)
@@ -357,8 +434,8 @@ impl Store for MemoryStore {
     }
 
     async fn release(&self, id: InstanceId, lease: Lease) -> Result<(), StoreError> {
-        let mut shard = self.shard(id);
-        if let Some(record) = shard.records.get_mut(&id)
+        let shard = self.shard(id);
+        if let Some(mut record) = shard.records.get(&id).map(HeldRecord::lock)
             && record
                 .lease
                 .is_some_and(|current| current.token == lease.token)
@@ -388,7 +465,7 @@ impl Store for MemoryStore {
                         shard
                             .records
                             .get(id)
-                            .is_some_and(|record| !lease_is_live(record.lease.as_ref(), now))
+                            .is_some_and(|held| !lease_is_live(held.lock().lease.as_ref(), now))
                     })
                     .take(limit)
                     .copied(),
@@ -405,9 +482,10 @@ impl Store for MemoryStore {
             if !shard.due.contains(&(at, id)) {
                 continue;
             }
-            let Some(record) = shard.records.get_mut(&id) else {
+            let Some(held) = shard.records.get(&id).cloned() else {
                 continue;
             };
+            let mut record = held.lock();
             if lease_is_live(record.lease.as_ref(), now) {
                 continue;
             }
@@ -416,6 +494,7 @@ impl Store for MemoryStore {
             // The claim consumes the timer; the activation sets a new one if it needs one.
             let due = record.due_at.take();
             claimed.push((record.clone(), lease));
+            drop(record);
             shard.set_due(id, due, None);
         }
         Ok(claimed)
@@ -430,11 +509,12 @@ impl Store for MemoryStore {
     ) -> Result<Vec<(InstanceRecord, Lease)>, StoreError> {
         let mut claimed = Vec::new();
         for shard in self.shards.iter() {
-            let mut shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
-            for record in shard.records.values_mut() {
+            let shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+            for held in shard.records.values() {
                 if claimed.len() >= limit {
                     return Ok(claimed);
                 }
+                let mut record = held.lock();
                 let orphaned = matches!(record.status, Status::Running | Status::Compensating)
                     && record.due_at.is_none()
                     && record.lease.is_some_and(|lease| lease.expires_at <= now);
@@ -461,8 +541,12 @@ impl Store for MemoryStore {
     }
 
     async fn request(&self, id: InstanceId, request: OperatorRequest) -> Result<(), StoreError> {
-        let mut shard = self.shard(id);
-        let record = shard.records.get_mut(&id).ok_or(StoreError::NotFound(id))?;
+        let shard = self.shard(id);
+        let mut record = shard
+            .records
+            .get(&id)
+            .ok_or(StoreError::NotFound(id))?
+            .lock();
         record.request = Some(request);
         Ok(())
     }
@@ -475,6 +559,7 @@ impl Store for MemoryStore {
                 shard
                     .records
                     .values()
+                    .map(HeldRecord::lock)
                     .filter(|record| record.status == status)
                     .map(|record| InstanceSummary {
                         id: record.id,

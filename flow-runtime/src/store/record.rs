@@ -227,6 +227,9 @@ pub struct StepCommit<'a> {
     pub context: Option<Vec<u8>>,
     /// The entry to append to the journal.
     pub journal: &'a JournalEntry,
+    /// The store's hold on the record, from [`Store::insert_held`](super::Store::insert_held),
+    /// if it gave one; stores that gave none ignore it.
+    pub held: Option<&'a super::HeldRecord>,
     /// The journal's cap.
     pub journal_cap: usize,
     /// The renewed lease's expiry.
