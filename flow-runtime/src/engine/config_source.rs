@@ -95,21 +95,8 @@ impl<S: Store> Engine<S> {
         interval: Duration,
     ) -> Result<ConfigWatch, LoadError> {
         let path: PathBuf = path.as_ref().to_owned();
-        let text = std::fs::read_to_string(&path).map_err(|error| {
-            LoadError::Invalid(crate::document::DocumentErrors {
-                diagnostics: vec![crate::document::DocumentDiagnostic {
-                    origin: path.display().to_string(),
-                    line: 1,
-                    column: 1,
-                    code: "document::io".to_owned(),
-                    message: format!("cannot read the document: {error}"),
-                    help: None,
-                    snippet: None,
-                }],
-            })
-        })?;
-        self.load_document(&text, DocumentOrigin::file(&path))
-            .await?;
+        let (text, origin) = crate::document::FlowDocument::read_text(&path)?;
+        self.load_document(&text, origin).await?;
         let status = Arc::new(Mutex::new(WatchStatus {
             applied: Some(content_hash(&text)),
             applied_count: 1,

@@ -59,19 +59,7 @@ async fn claim_and_spawn<S: Store>(inner: &Arc<Inner<S>>) {
         };
         let full_batch = claimed.len() >= inner.config.claim_batch;
         for (record, lease) in claimed {
-            let flow = match resume::resolve(inner, &record).await {
-                Resolution::Runs(flow) => flow,
-                Resolution::Unknown => {
-                    resume::hand_back(inner, record, lease, false).await;
-                    continue;
-                }
-                Resolution::Missing(reason) => {
-                    resume::quarantine_missing(inner, record, lease, reason).await;
-                    continue;
-                }
-            };
-            let activation = flow.resume(Arc::clone(inner), record, lease);
-            inner.tasks.spawn(activation);
+            take_up(inner, record, lease, false).await;
         }
         if !full_batch {
             return;
@@ -98,20 +86,31 @@ async fn adopt_orphans<S: Store>(inner: &Arc<Inner<S>>) {
         }
     };
     for (record, lease) in orphans {
-        let flow = match resume::resolve(inner, &record).await {
-            Resolution::Runs(flow) => flow,
-            Resolution::Unknown => {
-                resume::hand_back(inner, record, lease, true).await;
-                continue;
-            }
-            Resolution::Missing(reason) => {
-                resume::quarantine_missing(inner, record, lease, reason).await;
-                continue;
-            }
-        };
-        let activation = flow.adopt(Arc::clone(inner), record, lease);
-        inner.tasks.spawn(activation);
+        take_up(inner, record, lease, true).await;
     }
+}
+
+/// Hands a claimed instance (an `orphan` or a due one) to its flow in a task of its own;
+/// one this engine does not know goes back, one whose definition is gone is set aside.
+async fn take_up<S: Store>(
+    inner: &Arc<Inner<S>>,
+    record: crate::store::InstanceRecord,
+    lease: crate::store::Lease,
+    orphan: bool,
+) {
+    let flow = match resume::resolve(inner, &record).await {
+        Resolution::Runs(flow) => flow,
+        Resolution::Unknown => return resume::hand_back(inner, record, lease, orphan).await,
+        Resolution::Missing(reason) => {
+            return resume::quarantine_missing(inner, record, lease, reason).await;
+        }
+    };
+    let activation = if orphan {
+        flow.adopt(Arc::clone(inner), record, lease)
+    } else {
+        flow.resume(Arc::clone(inner), record, lease)
+    };
+    inner.tasks.spawn(activation);
 }
 
 async fn until_next_due<S: Store>(inner: &Inner<S>) -> Duration {
