@@ -373,3 +373,57 @@ async fn an_override_of_an_unknown_action_or_a_bad_backoff_is_refused() {
         "{text}"
     );
 }
+
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Slow {
+    pub waited: bool,
+}
+
+/// Takes 300 ms; has no timeout of its own.
+#[action(readonly)]
+async fn wait_for_partner(ctx: &mut Context<Slow>) -> Result<(), ActionError> {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    ctx.data.waited = true;
+    Ok(())
+}
+
+flow! {
+    pub flow Patient: Slow {
+        start Waiting;
+        Waiting => wait_for_partner => Done;
+        success Done;
+    }
+}
+
+#[tokio::test]
+async fn a_timeout_override_from_the_document_bounds_an_action() {
+    let engine = Engine::builder().register::<Patient>().build().unwrap();
+    let before = engine.run::<Patient>(Slow::default()).await.unwrap();
+    assert_eq!(before.status, Status::Completed);
+
+    let document =
+        "[[override]]\nflow = \"Patient\"\naction = \"wait_for_partner\"\ntimeout = \"20ms\"\n";
+    engine
+        .load_document(document, DocumentOrigin::named("ops.toml"))
+        .await
+        .unwrap_or_else(|error| panic!("{error}"));
+    let after = engine.run::<Patient>(Slow::default()).await.unwrap();
+    assert_eq!(after.status, Status::Failed);
+    let error = after.error.expect("why it failed");
+    assert!(
+        error.message.contains("took longer than 20ms"),
+        "{}",
+        error.message
+    );
+    assert!(!after.data.waited);
+
+    let bad = document.replace("20ms", "20 fortnights");
+    let Err(LoadError::Invalid(errors)) = engine
+        .load_document(&bad, DocumentOrigin::named("ops.toml"))
+        .await
+    else {
+        panic!("a bad duration is refused");
+    };
+    assert_eq!(errors.diagnostics[0].code, "document::bad_duration");
+    assert_eq!(errors.diagnostics[0].line, 4);
+}

@@ -224,6 +224,7 @@ impl<S: Store> EngineBuilder<S> {
                 data_types: self.data_types,
                 documents: RwLock::new(Documents::default()),
                 retry_overrides: RwLock::new(Arc::new(Vec::new())),
+                timeout_overrides: AtomicBool::new(false),
                 routes: RwLock::new(self.router.map(|router| {
                     Arc::new(super::inner::AppliedRoutes {
                         router,

@@ -213,10 +213,14 @@ async fn install_document<S: Store>(
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) =
             Arc::new(document.overrides.clone());
-        tracing::info!(
-            overrides = document.overrides.len(),
-            "retry overrides applied"
-        );
+        let timeouts = document
+            .overrides
+            .iter()
+            .any(|found| found.timeout.is_some());
+        inner
+            .timeout_overrides
+            .store(timeouts, std::sync::atomic::Ordering::Relaxed);
+        tracing::info!(overrides = document.overrides.len(), "overrides applied");
     }
     if make_current && let Some(first) = document.routes.first() {
         let router = document.routes.iter().fold(Router::new(), |router, route| {

@@ -173,15 +173,18 @@ async fn run_step<F: FlowMachine, S: Store>(
     let started = measured.then(|| inner.clock.now());
     activation.running = Some(UserCall::Step { policy, querying });
     let (id, token) = (activation.id(), activation.lease.token);
+    let timeout = inner.step_timeout(activation.flow.key(), policy);
     let result = if inner.plugins.wraps_actions() {
-        let call = pin!(wrapped_attempt(inner, activation, policy, querying));
+        let call = pin!(wrapped_attempt(
+            inner, activation, policy, timeout, querying
+        ));
         keep_leased(inner, id, token, call).await
-    } else if policy.timeout.is_none() && !querying {
+    } else if timeout.is_none() && !querying {
         // The common case without the timeout wrapper: one await less per step.
         let call = pin!(activation.flow.step(state, &mut activation.context));
         keep_leased(inner, id, token, call).await
     } else {
-        let call = pin!(attempt(activation, policy, querying));
+        let call = pin!(attempt(activation, policy, timeout, querying));
         keep_leased(inner, id, token, call).await
     };
     activation.running = None;
@@ -268,11 +271,13 @@ async fn run_step<F: FlowMachine, S: Store>(
     }
 }
 
-/// One attempt under the action's timeout. A timeout is retryable, or an unknown outcome
-/// when the action can be queried (the request may have gone through).
+/// One attempt under `timeout` (the action's, or the configuration's override). A timeout
+/// is retryable, or an unknown outcome when the action can be queried (the request may have
+/// gone through).
 async fn attempt<F: FlowMachine>(
     activation: &mut Activation<F>,
     policy: &StepPolicy,
+    timeout: Option<Duration>,
     querying: bool,
 ) -> Result<flow_core::Transition<F::State>, StepError> {
     let state = activation.state;
@@ -285,7 +290,7 @@ async fn attempt<F: FlowMachine>(
             flow.step(state, context).await
         }
     };
-    let Some(limit) = policy.timeout else {
+    let Some(limit) = timeout else {
         return call.await;
     };
     match tokio::time::timeout(limit, call).await {
@@ -307,6 +312,7 @@ async fn wrapped_attempt<F: FlowMachine, S: Store>(
     inner: &Inner<S>,
     activation: &mut Activation<F>,
     policy: &'static StepPolicy,
+    timeout: Option<Duration>,
     querying: bool,
 ) -> Result<flow_core::Transition<F::State>, StepError> {
     let info = AttemptInfo {
@@ -320,7 +326,7 @@ async fn wrapped_attempt<F: FlowMachine, S: Store>(
     };
     let mut result = None;
     let run = Box::pin(async {
-        result = Some(attempt(activation, policy, querying).await);
+        result = Some(attempt(activation, policy, timeout, querying).await);
     });
     inner.plugins.wrap(info, run).await;
     // A hook that drops the attempt instead of awaiting it fails the attempt, retryably.

@@ -8,13 +8,13 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use flow_core::RetryPolicy;
+use flow_core::{RetryPolicy, StepPolicy};
 
 use super::config::EngineConfig;
 use super::documents::{DataType, Documents};
@@ -92,6 +92,9 @@ pub(crate) struct Inner<S: Store> {
     /// Retry overrides from the configuration document, by flow and action; read only on
     /// the error path.
     pub(crate) retry_overrides: RwLock<Arc<Vec<crate::document::OverrideDefinition>>>,
+    /// Whether any override sets a timeout: the per-step path reads this flag, and looks
+    /// the overrides up only when it is set.
+    pub(crate) timeout_overrides: AtomicBool,
     /// The sandbox script actions of documents run in.
     #[cfg(feature = "script")]
     pub(crate) scripts: Arc<crate::script::ScriptRuntime>,
@@ -127,32 +130,8 @@ impl<S: Store> Inner<S> {
         action: &'static str,
         declared: Option<RetryPolicy>,
     ) -> Option<RetryPolicy> {
-        let overrides = Arc::clone(
-            &self
-                .retry_overrides
-                .read()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
-        if !overrides.is_empty() {
-            let named = match flow {
-                FlowKey::Compiled(_) => self
-                    .flows
-                    .get(&flow)
-                    .map(|registered| (registered.name, registered.version)),
-                FlowKey::Definition(hash) => self
-                    .documents()
-                    .get(hash)
-                    .map(|installed| (installed.name, installed.version)),
-            };
-            if let Some((name, version)) = named
-                && let Some(found) = overrides.iter().find(|found| {
-                    found.flow == name
-                        && found.action == action
-                        && found.version.is_none_or(|wanted| wanted == version)
-                })
-            {
-                return Some(found.retry);
-            }
+        if let Some(found) = self.document_override(flow, action, |found| found.retry) {
+            return Some(found);
         }
         self.flows
             .get(&flow)
@@ -164,6 +143,54 @@ impl<S: Store> Inner<S> {
                     .map(|(_, policy)| *policy)
             })
             .or(declared)
+    }
+
+    /// The timeout of `policy`'s action in flow `flow`: the configuration document's
+    /// override, else the action's own.
+    #[inline]
+    pub(crate) fn step_timeout(&self, flow: FlowKey, policy: &StepPolicy) -> Option<Duration> {
+        if !self.timeout_overrides.load(Ordering::Relaxed) {
+            return policy.timeout;
+        }
+        self.document_override(flow, policy.action, |found| found.timeout)
+            .or(policy.timeout)
+    }
+
+    /// What `pick` takes from the first configuration override of `action` in flow `flow`
+    /// that sets it.
+    fn document_override<T>(
+        &self,
+        flow: FlowKey,
+        action: &str,
+        pick: impl Fn(&crate::document::OverrideDefinition) -> Option<T>,
+    ) -> Option<T> {
+        let overrides = Arc::clone(
+            &self
+                .retry_overrides
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        if overrides.is_empty() {
+            return None;
+        }
+        let (name, version) = match flow {
+            FlowKey::Compiled(_) => self
+                .flows
+                .get(&flow)
+                .map(|registered| (registered.name, registered.version)),
+            FlowKey::Definition(hash) => self
+                .documents()
+                .get(hash)
+                .map(|installed| (installed.name, installed.version)),
+        }?;
+        overrides
+            .iter()
+            .filter(|found| {
+                found.flow == name
+                    && found.action == action
+                    && found.version.is_none_or(|wanted| wanted == version)
+            })
+            .find_map(pick)
     }
 
     /// The routes in force, if any.
