@@ -439,10 +439,12 @@ impl<D: FlowData> FlowMachine for DocumentFlow<D> {
     }
 }
 
-fn leak(text: &str) -> &'static str {
+/// `text` kept for the rest of the process, as a loaded definition's names are.
+pub(crate) fn leak(text: &str) -> &'static str {
     Box::leak(text.into())
 }
 
-fn leak_slice<T>(items: Vec<T>) -> &'static [T] {
+/// `items` kept for the rest of the process.
+pub(crate) fn leak_slice<T>(items: Vec<T>) -> &'static [T] {
     Box::leak(items.into_boxed_slice())
 }

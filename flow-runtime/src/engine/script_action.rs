@@ -9,6 +9,7 @@ use flow_core::action::DispatchMode;
 use flow_core::{Context, StepPolicy};
 
 use super::activation::FlowData;
+use super::document_flow::{leak, leak_slice};
 use super::document_loader::compensation_name;
 use crate::actions::{ActionFuture, DynAction};
 use crate::document::ScriptActionDef;
@@ -36,7 +37,7 @@ impl ScriptAction {
             .collect();
         let policy = StepPolicy {
             action: leak(&definition.name),
-            instructions: Box::leak(instructions.into_boxed_slice()),
+            instructions: leak_slice(instructions),
             compensation: scripts
                 .compensate
                 .as_ref()
@@ -109,8 +110,4 @@ fn index_of(instructions: &[&'static str], instruction: &str) -> usize {
         .iter()
         .position(|known| *known == instruction)
         .unwrap_or(0)
-}
-
-fn leak(text: &str) -> &'static str {
-    Box::leak(text.into())
 }
