@@ -28,6 +28,12 @@ impl InstanceId {
         Self(Uuid::now_v7())
     }
 
+    /// The id whose 128 bits are `bits`: reproducible ids, for a simulation that numbers
+    /// its instances so that the same seed meets the same ids.
+    pub const fn from_u128(bits: u128) -> Self {
+        Self(Uuid::from_u128(bits))
+    }
+
     /// The id as a UUID.
     pub fn as_uuid(&self) -> Uuid {
         self.0

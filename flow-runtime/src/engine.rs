@@ -7,6 +7,7 @@
 
 mod activation;
 mod builder;
+mod chaos_attempt;
 mod config;
 mod config_source;
 mod document_flow;

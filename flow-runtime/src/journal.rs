@@ -44,6 +44,11 @@ pub struct JournalEntry {
     pub attempt: u32,
     /// Whether the step's action has a compensation (what compaction must keep).
     pub compensable: bool,
+    /// Whether chaos made this entry: an injected failure, or a step whose instruction or
+    /// latency chaos forced (see [`crate::chaos`]). Absent in records written before chaos
+    /// existed and in every entry chaos did not touch, so those read and write as before.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub injected: bool,
     /// When it was recorded.
     pub at: SystemTime,
 }
@@ -97,6 +102,7 @@ mod tests {
             to: "B".into(),
             attempt: 1,
             compensable,
+            injected: false,
             at: SystemTime::UNIX_EPOCH,
         }
     }

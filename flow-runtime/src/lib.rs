@@ -45,6 +45,7 @@
 extern crate self as flow_runtime;
 
 pub mod actions;
+pub mod chaos;
 pub mod clock;
 pub mod document;
 mod engine;

@@ -12,16 +12,19 @@ use std::time::{Duration, SystemTime};
 use flow_core::{ActionError, ErrorKind, StateEntryKind, StepError, StepPolicy};
 
 use super::activation::Activation;
+use super::chaos_attempt::{Injection, chaos_attempt, count};
 use super::error::EngineError;
 use super::inner::Inner;
 use super::lease_keeper::keep_leased;
 use super::machine::{FlowMachine, MachineState};
 use super::panic_guard::{UserCall, catch};
 use super::saga;
+use crate::chaos::CrashPoint;
 use crate::instance_error::InstanceError;
 use crate::journal::{JournalEntry, JournalKind};
 use crate::outcome::Status;
 use crate::plugin::{AttemptInfo, StepEvent};
+use crate::stats::InjectedFault;
 use crate::store::{OperatorRequest, Store};
 
 /// Drives `activation` until it rests (ends, waits, pauses, needs a person, or has a timer).
@@ -71,11 +74,12 @@ async fn recover_from_panic<F: FlowMachine, S: Store>(
                     .plugins
                     .each(|plugin| plugin.after_action(&event, Err(&error), Duration::ZERO));
             }
-            handle_error(inner, activation, policy, error, Duration::ZERO).await
+            handle_error(inner, activation, policy, error, Duration::ZERO, false).await
         }
         Some(UserCall::Compensation { step, name, state }) => {
             let error = ActionError::retryable(format!("`{name}` panicked: {message}"));
-            saga::compensation_failed(inner, activation, step, name, state, error.into()).await
+            saga::compensation_failed(inner, activation, step, name, state, error.into(), false)
+                .await
         }
         None => {
             let reason = format!(
@@ -174,18 +178,22 @@ async fn run_step<F: FlowMachine, S: Store>(
     activation.running = Some(UserCall::Step { policy, querying });
     let (id, token) = (activation.id(), activation.lease.token);
     let timeout = inner.step_timeout(activation.flow.key(), policy);
-    let result = if inner.plugins.wraps_actions() {
+    // Chaos is the one branch the step pays for it: armed only while rules are in force.
+    let (result, injection) = if inner.chaos.is_armed() {
+        let mut call = Box::pin(chaos_attempt(inner, activation, policy, timeout, querying));
+        keep_leased(inner, id, token, call.as_mut()).await
+    } else if inner.plugins.wraps_actions() {
         let call = pin!(wrapped_attempt(
             inner, activation, policy, timeout, querying
         ));
-        keep_leased(inner, id, token, call).await
+        (keep_leased(inner, id, token, call).await, Injection::NONE)
     } else if timeout.is_none() && !querying {
         // The common case without the timeout wrapper: one await less per step.
         let call = pin!(activation.flow.step(state, &mut activation.context));
-        keep_leased(inner, id, token, call).await
+        (keep_leased(inner, id, token, call).await, Injection::NONE)
     } else {
         let call = pin!(attempt(activation, policy, timeout, querying));
-        keep_leased(inner, id, token, call).await
+        (keep_leased(inner, id, token, call).await, Injection::NONE)
     };
     activation.running = None;
     let now = inner.clock.now();
@@ -195,6 +203,9 @@ async fn run_step<F: FlowMachine, S: Store>(
 
     match result {
         Ok(transition) => {
+            if injection.crash == Some(CrashPoint::AfterAction) {
+                return Ok(crash(activation, CrashPoint::AfterAction));
+            }
             if let Some((stats, slot)) = &activation.stats {
                 stats.succeeded(
                     *slot,
@@ -203,6 +214,9 @@ async fn run_step<F: FlowMachine, S: Store>(
                     transition.next.index(),
                     latency,
                 );
+                if injection.instruction {
+                    stats.injected(*slot, state.index(), InjectedFault::Instruction);
+                }
             }
             if !inner.plugins.is_empty() {
                 let event = step_event(activation, policy.action);
@@ -224,8 +238,12 @@ async fn run_step<F: FlowMachine, S: Store>(
                 to: Cow::Borrowed(transition.next.name()),
                 attempt: activation.attempt,
                 compensable: policy.compensation.is_some(),
+                injected: injection.marks_step(),
                 at: now,
             };
+            if injection.crash == Some(CrashPoint::BeforeCommit) {
+                return Ok(crash(activation, CrashPoint::BeforeCommit));
+            }
             // Arrive before counting the step: a failure end undoes the steps before this one.
             arrive(activation, transition.next, now);
             activation.step += 1;
@@ -256,7 +274,7 @@ async fn run_step<F: FlowMachine, S: Store>(
                     .plugins
                     .each(|plugin| plugin.after_action(&event, Err(&error), latency));
             }
-            handle_error(inner, activation, policy, error, latency).await
+            handle_error(inner, activation, policy, error, latency, injection.failure).await
         }
         Err(error @ StepError::NoAction { .. }) => {
             // The table said this state runs an action and the dispatch disagrees: a bug in
@@ -271,10 +289,19 @@ async fn run_step<F: FlowMachine, S: Store>(
     }
 }
 
+/// A crash point stops the step: nothing is committed and the lease is kept until it
+/// lapses, as when the process dies here; recovery then runs the step again. Returns
+/// that the activation does not go on.
+fn crash<F: FlowMachine>(activation: &Activation<F>, point: CrashPoint) -> bool {
+    tracing::warn!(instance = %activation.id(), step = activation.step, state = activation.state.name(), point = point.name(), "chaos: crash point; the step is left uncommitted for recovery to run again");
+    count(activation, InjectedFault::Crash);
+    false
+}
+
 /// One attempt under `timeout` (the action's, or the configuration's override). A timeout
 /// is retryable, or an unknown outcome when the action can be queried (the request may have
 /// gone through).
-async fn attempt<F: FlowMachine>(
+pub(crate) async fn attempt<F: FlowMachine>(
     activation: &mut Activation<F>,
     policy: &StepPolicy,
     timeout: Option<Duration>,
@@ -308,7 +335,7 @@ async fn attempt<F: FlowMachine>(
 }
 
 /// One attempt inside the wrapping plugins' around hooks (boxed: only when some plugin wraps).
-async fn wrapped_attempt<F: FlowMachine, S: Store>(
+pub(crate) async fn wrapped_attempt<F: FlowMachine, S: Store>(
     inner: &Inner<S>,
     activation: &mut Activation<F>,
     policy: &'static StepPolicy,
@@ -342,19 +369,25 @@ async fn handle_error<F: FlowMachine, S: Store>(
     policy: &'static StepPolicy,
     error: ActionError,
     latency: std::time::Duration,
+    injected: bool,
 ) -> Result<bool, EngineError> {
     let seed = activation.id().seed();
     let failed_attempt = activation.attempt;
     // Journaled before the attempt counter moves on. An unknown outcome is not a failure:
     // its queries are not journaled as such.
-    let failure = (error.kind() != ErrorKind::Unknown)
-        .then(|| failure_entry(activation, policy.action, &error, inner.clock.now()));
+    let failure = (error.kind() != ErrorKind::Unknown).then(|| JournalEntry {
+        injected,
+        ..failure_entry(activation, policy.action, &error, inner.clock.now())
+    });
     let (retry_at, gave_up) = match error.kind() {
         ErrorKind::Unknown => {
             let queries = inner.config.unknown_outcome_queries;
             if queries.allows_retry_after(activation.queries + 1) {
                 activation.queries += 1;
-                (Some(queries.delay(activation.queries, seed)), None)
+                (
+                    Some(inner.chaos.timer(queries.delay(activation.queries, seed))),
+                    None,
+                )
             } else {
                 (
                     None,
@@ -369,7 +402,7 @@ async fn handle_error<F: FlowMachine, S: Store>(
         ErrorKind::Retryable => {
             match inner.retry_policy(activation.flow.key(), policy.action, policy.retry) {
                 Some(retry) if retry.allows_retry_after(activation.attempt) => {
-                    let delay = retry.delay(activation.attempt, seed);
+                    let delay = inner.chaos.timer(retry.delay(activation.attempt, seed));
                     activation.attempt += 1;
                     (Some(delay), None)
                 }
@@ -388,16 +421,30 @@ async fn handle_error<F: FlowMachine, S: Store>(
         if let Some((stats, slot)) = &activation.stats
             && error.kind() == ErrorKind::Retryable
         {
-            stats.retried(*slot, activation.state.index());
+            if injected {
+                stats.injected(*slot, activation.state.index(), InjectedFault::Retried);
+            } else {
+                stats.retried(*slot, activation.state.index());
+            }
         }
         tracing::debug!(action = policy.action, attempt = activation.attempt, ?delay, %error, "scheduled another attempt");
+        if delay.is_zero() && inner.chaos.fires_timers_at_once() {
+            // A timer due at once in a simulation: go on here, as the worker would at once.
+            activation.due_at = None;
+            let request = activation.commit(inner, failure, false, false).await?;
+            return after_commit(inner, activation, request).await;
+        }
         activation.due_at = Some(inner.clock.now() + delay);
         let request = activation.commit(inner, failure, true, false).await?;
         return after_commit(inner, activation, request).await;
     }
     // The step failed for good: that, not each failed attempt, is what failure rates count.
     if let Some((stats, slot)) = &activation.stats {
-        stats.failed(*slot, activation.state.index(), latency);
+        if injected {
+            stats.injected(*slot, activation.state.index(), InjectedFault::Failed);
+        } else {
+            stats.failed(*slot, activation.state.index(), latency);
+        }
     }
     let last_error =
         InstanceError::from_action(policy.action, &error, failed_attempt, activation.step);
@@ -429,6 +476,7 @@ pub(crate) fn failure_entry<F: FlowMachine>(
         to: state,
         attempt: activation.attempt,
         compensable: false,
+        injected: false,
         at,
     }
 }
@@ -529,6 +577,7 @@ pub(crate) async fn move_from_wait<F: FlowMachine, S: Store>(
         to: Cow::Borrowed(target.name()),
         attempt: 1,
         compensable: false,
+        injected: false,
         at: now,
     };
     arrive(activation, target, now);

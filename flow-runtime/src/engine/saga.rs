@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 
 use super::activation::Activation;
+use super::chaos_attempt::chaos_compensation;
 use super::drive::{after_commit, step_event};
 use super::error::EngineError;
 use super::inner::Inner;
@@ -105,15 +106,27 @@ pub(crate) async fn compensate_next<F: FlowMachine, S: Store>(
         state,
     });
     let (id, token) = (activation.id(), activation.lease.token);
-    let result = {
+    let (result, injected) = if inner.chaos.is_armed() {
+        let mut call = Box::pin(chaos_compensation(inner, activation, step, state));
+        keep_leased(inner, id, token, call.as_mut()).await
+    } else {
         let call = std::pin::pin!(activation.flow.compensate(state, &mut activation.context));
-        keep_leased(inner, id, token, call).await
+        (keep_leased(inner, id, token, call).await, false)
     };
     activation.running = None;
     let entry = match result {
         Ok(()) => undone(inner, activation, step, compensation, state),
         Err(error) => {
-            return compensation_failed(inner, activation, step, compensation, state, error).await;
+            return compensation_failed(
+                inner,
+                activation,
+                step,
+                compensation,
+                state,
+                error,
+                injected,
+            )
+            .await;
         }
     };
     activation.attempt = 1;
@@ -148,6 +161,7 @@ fn undone<F: FlowMachine, S: Store>(
         to: Cow::Borrowed(state.name()),
         attempt: activation.attempt,
         compensable: false,
+        injected: false,
         at: inner.clock.now(),
     }
 }
@@ -162,6 +176,7 @@ pub(crate) async fn compensation_failed<F: FlowMachine, S: Store>(
     compensation: &'static str,
     state: F::State,
     error: flow_core::StepError,
+    injected: bool,
 ) -> Result<bool, EngineError> {
     if !inner.plugins.is_empty()
         && let flow_core::StepError::Action(action_error) = &error
@@ -199,7 +214,9 @@ pub(crate) async fn compensation_failed<F: FlowMachine, S: Store>(
             Ok(false)
         }
         error if retry.allows_retry_after(activation.attempt) => {
-            let delay = retry.delay(activation.attempt, activation.id().seed());
+            let delay = inner
+                .chaos
+                .timer(retry.delay(activation.attempt, activation.id().seed()));
             tracing::debug!(compensation, attempt = activation.attempt, %error, ?delay, "compensation failed; retrying later");
             let failure = JournalEntry {
                 step,
@@ -210,9 +227,16 @@ pub(crate) async fn compensation_failed<F: FlowMachine, S: Store>(
                 to: Cow::Borrowed(state.name()),
                 attempt: activation.attempt,
                 compensable: false,
+                injected,
                 at: inner.clock.now(),
             };
             activation.attempt += 1;
+            if delay.is_zero() && inner.chaos.fires_timers_at_once() {
+                // A timer due at once in a simulation: go on here, as the worker would.
+                activation.due_at = None;
+                activation.commit(inner, Some(failure), false, false).await?;
+                return Ok(true);
+            }
             activation.due_at = Some(inner.clock.now() + delay);
             activation.commit(inner, Some(failure), true, false).await?;
             Ok(false)
