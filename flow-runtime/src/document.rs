@@ -130,6 +130,7 @@
 //! and locates their diagnostics the same way.
 
 mod backoff;
+mod chaos_definition;
 mod definition;
 mod diagnostic;
 mod export;
@@ -149,6 +150,7 @@ mod tests;
 use std::path::Path;
 use std::sync::Arc;
 
+pub use chaos_definition::{ChaosDefinition, PluginSwitch};
 pub use definition::{FlowDefinition, StepOverride};
 pub use diagnostic::{DocumentDiagnostic, DocumentErrors, Snippet};
 pub use export::{ExportError, to_toml};
@@ -225,6 +227,13 @@ pub struct FlowDocument {
     /// Retry overrides by flow and action: when a document has any, they replace the
     /// overrides of earlier documents.
     pub overrides: Vec<OverrideDefinition>,
+    /// Chaos rules (see [`crate::chaos`]): a document that carries configuration (routes,
+    /// overrides, chaos or plugin switches) sets the chaos in force to these, none when it
+    /// has none.
+    pub chaos: Vec<ChaosDefinition>,
+    /// Plugin switches: a document that carries configuration switches the plugins it
+    /// names as it says, and every other plugin on.
+    pub plugins: Vec<PluginSwitch>,
 }
 
 /// A document as far as it could be read: see [`FlowDocument::read_structure`].
@@ -282,6 +291,8 @@ impl FlowDocument {
                     actions: Vec::new(),
                     routes: Vec::new(),
                     overrides: Vec::new(),
+                    chaos: Vec::new(),
+                    plugins: Vec::new(),
                 },
                 clean: Vec::new(),
                 diagnostics: problems.list,
@@ -295,6 +306,8 @@ impl FlowDocument {
                 actions: lowered.actions,
                 routes: lowered.routes,
                 overrides: lowered.overrides,
+                chaos: lowered.chaos,
+                plugins: lowered.plugins,
             },
             clean,
             diagnostics: problems.list,
@@ -324,6 +337,16 @@ impl FlowDocument {
                 }],
             }),
         }
+    }
+
+    /// Whether the document carries operations' configuration (routes, overrides, chaos or
+    /// plugin switches), not just flows and actions: applying it sets chaos and plugin
+    /// switches to what it says.
+    pub fn is_configuration(&self) -> bool {
+        !self.routes.is_empty()
+            || !self.overrides.is_empty()
+            || !self.chaos.is_empty()
+            || !self.plugins.is_empty()
     }
 
     /// The flow `name` at `version`.

@@ -23,6 +23,8 @@ mod panic_guard;
 mod resume;
 mod route;
 mod saga;
+mod switches;
+mod synthetic;
 #[cfg(feature = "script")]
 mod script_action;
 mod worker;
@@ -81,6 +83,9 @@ pub struct StartOptions {
     pub labels: Vec<(String, String)>,
     /// The router's choice, journaled as the instance's first entry.
     pub(crate) route: Option<crate::routing::RouteChoice>,
+    /// The id the instance gets, when it must be reproducible (a simulation's); a new one
+    /// otherwise.
+    pub(crate) id: Option<InstanceId>,
 }
 
 impl StartOptions {
@@ -184,7 +189,7 @@ impl<S: Store> Engine<S> {
         }
         let stats = self.registered_stats(&flow)?;
         self.ensure_worker();
-        let id = InstanceId::new();
+        let id = options.id.unwrap_or_default();
         let (mut activation, mut record) =
             Activation::start(flow, id, data, options, stats, self.inner.clock.now())?;
         if queued {
