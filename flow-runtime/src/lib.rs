@@ -57,6 +57,7 @@ pub mod plugin;
 pub mod routing;
 #[cfg(feature = "script")]
 pub mod script;
+pub mod simulate;
 pub mod stats;
 pub mod store;
 

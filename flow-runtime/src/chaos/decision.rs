@@ -32,6 +32,11 @@ impl Roll {
         Self(state)
     }
 
+    /// The roll's 64 bits, for ids that must be as reproducible as the draws.
+    pub(crate) fn bits(self) -> u64 {
+        self.0
+    }
+
     /// A number in `[0, 1)` for `draw`, uniform.
     pub(crate) fn unit(self, draw: Draw) -> f64 {
         // The top 53 bits: every double in [0, 1) with equal spacing.
