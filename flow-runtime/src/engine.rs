@@ -23,10 +23,10 @@ mod panic_guard;
 mod resume;
 mod route;
 mod saga;
-mod switches;
-mod synthetic;
 #[cfg(feature = "script")]
 mod script_action;
+mod switches;
+mod synthetic;
 mod worker;
 
 use std::sync::Arc;

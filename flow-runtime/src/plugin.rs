@@ -251,7 +251,10 @@ pub(crate) fn default_name<P>() -> String {
     let full = std::any::type_name::<P>();
     let bare = full.split('<').next().unwrap_or(full);
     let last = bare.rsplit("::").next().unwrap_or(bare);
-    let last = last.strip_suffix("Plugin").filter(|rest| !rest.is_empty()).unwrap_or(last);
+    let last = last
+        .strip_suffix("Plugin")
+        .filter(|rest| !rest.is_empty())
+        .unwrap_or(last);
     let mut name = String::with_capacity(last.len() + 4);
     for (index, character) in last.chars().enumerate() {
         if character.is_uppercase() {

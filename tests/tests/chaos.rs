@@ -112,8 +112,8 @@ async fn chaos_is_off_unless_configured() {
 #[tokio::test]
 async fn injected_failures_are_marked_in_the_journal_and_counted_apart_from_real_ones() {
     let stats = Stats::new(StatsConfig::default());
-    let chaos = ChaosConfig::seeded(1)
-        .rule(ChaosRule::at("Pay", "Paid").fail(1.0, FaultKind::Retryable));
+    let chaos =
+        ChaosConfig::seeded(1).rule(ChaosRule::at("Pay", "Paid").fail(1.0, FaultKind::Retryable));
     let engine = engine_with(chaos, &stats);
 
     let outcome = engine.run::<Pay>(Payment::default()).await.unwrap();
@@ -138,7 +138,11 @@ async fn injected_failures_are_marked_in_the_journal_and_counted_apart_from_real
     );
 
     let node = stats.snapshot().node("Pay", 1, "Paid").unwrap();
-    assert_eq!((node.failed, node.retried), (0, 0), "real figures stay clean");
+    assert_eq!(
+        (node.failed, node.retried),
+        (0, 0),
+        "real figures stay clean"
+    );
     assert_eq!((node.injected.failed, node.injected.retried), (1, 2));
     assert_eq!(node.injected.failure_rate, 1.0);
     let prometheus = stats.render_prometheus();
@@ -148,10 +152,18 @@ async fn injected_failures_are_marked_in_the_journal_and_counted_apart_from_real
     assert!(prometheus.contains(
         r#"flow_chaos_injected_total{flow="Pay",version="1",state="Paid",fault="retried"} 2"#
     ));
-    assert!(prometheus.contains(r#"flow_state_failed_total{flow="Pay",version="1",state="Paid"} 0"#));
+    assert!(
+        prometheus.contains(r#"flow_state_failed_total{flow="Pay",version="1",state="Paid"} 0"#)
+    );
     // A state chaos never touched exports no chaos series.
-    assert!(!prometheus.contains(r#"flow_chaos_injected_total{flow="Pay",version="1",state="Created""#));
-    assert!(stats.to_json().contains(r#""injected":{"failed":1,"retried":2"#));
+    assert!(
+        !prometheus.contains(r#"flow_chaos_injected_total{flow="Pay",version="1",state="Created""#)
+    );
+    assert!(
+        stats
+            .to_json()
+            .contains(r#""injected":{"failed":1,"retried":2"#)
+    );
 }
 
 #[tokio::test]
@@ -183,7 +195,10 @@ async fn weights_answer_for_the_action_at_the_rates_given() {
         let outcome = engine.run::<Pay>(Payment::default()).await.unwrap();
         if outcome.state == PayState::Rejected {
             declined += 1;
-            assert!(outcome.data.released, "a declined payment releases its stock");
+            assert!(
+                outcome.data.released,
+                "a declined payment releases its stock"
+            );
         }
         let charge_entry = outcome
             .journal
@@ -194,7 +209,10 @@ async fn weights_answer_for_the_action_at_the_rates_given() {
         ids.push(outcome.instance);
     }
     assert!((540..660).contains(&declined), "30% declined: {declined}");
-    assert!(ids.iter().all(|id| attempts_of(*id).is_empty()), "chaos answered: charge never ran");
+    assert!(
+        ids.iter().all(|id| attempts_of(*id).is_empty()),
+        "chaos answered: charge never ran"
+    );
     let node = stats.snapshot().node("Pay", 1, "Reserved").unwrap();
     assert_eq!(node.injected.instructions, 2_000);
     assert!((node.conversion_to("Paid") - 0.7).abs() < 0.03);
@@ -203,16 +221,27 @@ async fn weights_answer_for_the_action_at_the_rates_given() {
 #[tokio::test]
 async fn latency_delays_every_attempt_of_the_node() {
     let stats = Stats::new(StatsConfig::default());
-    let chaos =
-        ChaosConfig::seeded(1).rule(ChaosRule::at("Pay", "Paid").latency_ms(60));
+    let chaos = ChaosConfig::seeded(1).rule(ChaosRule::at("Pay", "Paid").latency_ms(60));
     let engine = engine_with(chaos, &stats);
     let started = Instant::now();
     let outcome = engine.run::<Pay>(Payment::default()).await.unwrap();
     assert!(started.elapsed() >= Duration::from_millis(60));
     assert_eq!(outcome.status, Status::Completed);
-    let ship = outcome.journal.iter().find(|entry| entry.action == "ship").unwrap();
+    let ship = outcome
+        .journal
+        .iter()
+        .find(|entry| entry.action == "ship")
+        .unwrap();
     assert!(ship.injected, "a delayed step is marked");
-    assert_eq!(stats.snapshot().node("Pay", 1, "Paid").unwrap().injected.delayed, 1);
+    assert_eq!(
+        stats
+            .snapshot()
+            .node("Pay", 1, "Paid")
+            .unwrap()
+            .injected
+            .delayed,
+        1
+    );
 }
 
 #[tokio::test]
@@ -226,9 +255,15 @@ async fn chaos_naming_what_the_engine_does_not_run_is_refused_with_the_closest_n
             .map(|error| error.to_string())
     };
     let state = build(ChaosRule::at("Pay", "Reservd").fail(0.1, FaultKind::Retryable)).unwrap();
-    assert!(state.contains("flow `Pay` has no state `Reservd`; did you mean `Reserved`?"), "{state}");
+    assert!(
+        state.contains("flow `Pay` has no state `Reservd`; did you mean `Reserved`?"),
+        "{state}"
+    );
     let instruction = build(ChaosRule::at("Pay", "Reserved").weight("Charge", 100)).unwrap();
-    assert!(instruction.contains("did you mean `Charged`?"), "{instruction}");
+    assert!(
+        instruction.contains("did you mean `Charged`?"),
+        "{instruction}"
+    );
     let rate = build(ChaosRule::at("Pay", "Reserved").fail(1.5, FaultKind::Retryable)).unwrap();
     assert!(rate.contains("failure_rate 1.5 is outside 0..=1"), "{rate}");
     let sum = build(
@@ -244,10 +279,14 @@ async fn chaos_naming_what_the_engine_does_not_run_is_refused_with_the_closest_n
         ChaosConfig::seeded(1).rule(ChaosRule::at("Pay", "Paid").latency_ms(1)),
         &Stats::default(),
     );
-    let refused = engine.set_chaos(
-        &ChaosConfig::new().rule(ChaosRule::at("Pey", "Paid").latency_ms(1)),
+    let refused =
+        engine.set_chaos(&ChaosConfig::new().rule(ChaosRule::at("Pey", "Paid").latency_ms(1)));
+    assert!(
+        refused
+            .unwrap_err()
+            .to_string()
+            .contains("did you mean `Pay`?")
     );
-    assert!(refused.unwrap_err().to_string().contains("did you mean `Pay`?"));
     assert!(engine.chaos_is_on());
     engine.set_chaos(&ChaosConfig::new()).unwrap();
     assert!(!engine.chaos_is_on());
@@ -283,10 +322,17 @@ async fn a_crash_reruns_the_step_with_the_same_key_and_completes_once(point: Cra
     .expect("recovery finishes the instance")
     .unwrap();
     assert_eq!(outcome.status, Status::Completed, "{outcome:?}");
-    assert!(started.elapsed() >= Duration::from_millis(300), "it waited for the lease to lapse");
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "it waited for the lease to lapse"
+    );
 
     let keys = attempts_of(outcome.instance);
-    assert_eq!(keys.len(), 2, "the action ran, crashed, and ran again: {keys:?}");
+    assert_eq!(
+        keys.len(),
+        2,
+        "the action ran, crashed, and ran again: {keys:?}"
+    );
     assert_eq!(keys[0], keys[1], "both runs saw the same idempotency key");
     assert!(charged(&keys[0]));
     let charges = outcome
@@ -295,7 +341,12 @@ async fn a_crash_reruns_the_step_with_the_same_key_and_completes_once(point: Cra
         .filter(|entry| entry.kind == JournalKind::Step && entry.action == "charge")
         .count();
     assert_eq!(charges, 1, "the step committed once");
-    let stored = engine.store().load(outcome.instance).await.unwrap().unwrap();
+    let stored = engine
+        .store()
+        .load(outcome.instance)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.status, Status::Completed);
 }
 
@@ -361,10 +412,17 @@ async fn plugins_are_switched_by_name_while_the_engine_runs() {
     assert_eq!(seen, 3);
     engine.set_plugin_enabled("counting", false).unwrap();
     engine.run::<Pay>(Payment::default()).await.unwrap();
-    assert_eq!(counting.0.load(std::sync::atomic::Ordering::Relaxed), seen, "switched off");
+    assert_eq!(
+        counting.0.load(std::sync::atomic::Ordering::Relaxed),
+        seen,
+        "switched off"
+    );
     engine.set_plugin_enabled("counting", true).unwrap();
     engine.run::<Pay>(Payment::default()).await.unwrap();
-    assert_eq!(counting.0.load(std::sync::atomic::Ordering::Relaxed), seen + 3);
+    assert_eq!(
+        counting.0.load(std::sync::atomic::Ordering::Relaxed),
+        seen + 3
+    );
     let unknown = engine.set_plugin_enabled("countin", false).unwrap_err();
     assert_eq!(
         unknown.to_string(),

@@ -116,7 +116,7 @@ async fn chaos_and_plugin_switches_apply_from_the_document_and_go_with_the_next_
 async fn a_watched_file_changes_chaos_on_reload_and_a_broken_change_keeps_it() {
     let counting = Counting::default();
     let engine = engine(&counting);
-    let path = std::env::temp_dir().join(format!("chaos-{}.toml", InstanceIdText::new()));
+    let path = std::env::temp_dir().join(format!("chaos-{}.toml", flow_runtime::InstanceId::new()));
     std::fs::write(&path, "[[plugin]]\nname = \"counting\"\nenabled = true\n").unwrap();
     let watch = engine
         .watch_document_file(&path, Duration::from_millis(20))
@@ -131,7 +131,11 @@ async fn a_watched_file_changes_chaos_on_reload_and_a_broken_change_keeps_it() {
     std::fs::rename(&staged, &path).unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     while !engine.chaos_is_on() {
-        assert!(tokio::time::Instant::now() < deadline, "{:?}", watch.status());
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{:?}",
+            watch.status()
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let after = engine.run::<Booking>(Ticket::default()).await.unwrap();
@@ -146,19 +150,13 @@ async fn a_watched_file_changes_chaos_on_reload_and_a_broken_change_keeps_it() {
     }
     let refused = watch.status().refused.unwrap();
     assert!(refused.contains(":5:"), "{refused}");
-    assert!(refused.contains("the weights add up to 90, not 100"), "{refused}");
+    assert!(
+        refused.contains("the weights add up to 90, not 100"),
+        "{refused}"
+    );
     let still = engine.run::<Booking>(Ticket::default()).await.unwrap();
     assert_eq!(still.state, BookingState::SoldOut);
     let _ = std::fs::remove_file(&path);
-}
-
-/// A unique name for a temporary file.
-struct InstanceIdText;
-
-impl InstanceIdText {
-    fn new() -> String {
-        flow_runtime::InstanceId::new().to_string()
-    }
 }
 
 /// Loads `bad` over a working configuration and checks it is refused at `line` with `code`
@@ -189,7 +187,11 @@ async fn refused(bad: &str, code: &str, line: usize, help: Option<&str>) {
     }
     let still = engine.run::<Booking>(Ticket::default()).await.unwrap();
     assert_eq!(still.state, BookingState::SoldOut, "the old chaos stays");
-    assert_eq!(engine.plugin_enabled("counting"), Some(false), "the old switches stay");
+    assert_eq!(
+        engine.plugin_enabled("counting"),
+        Some(false),
+        "the old switches stay"
+    );
 }
 
 #[tokio::test]
@@ -201,14 +203,26 @@ async fn a_failure_rate_outside_0_to_1_is_refused_at_its_line() {
 #[tokio::test]
 async fn a_misspelt_state_is_refused_with_the_closest_one() {
     let bad = "[[chaos]]\nflow = \"Booking\"\nstate = \"Bookd\"\nlatency = \"5ms\"\n";
-    refused(bad, "chaos::unknown_node", 3, Some("did you mean `Booked`?")).await;
+    refused(
+        bad,
+        "chaos::unknown_node",
+        3,
+        Some("did you mean `Booked`?"),
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_misspelt_instruction_is_refused_with_the_closest_one() {
     let bad = "[[chaos]]\nflow = \"Booking\"\nstate = \"Open\"\n\
                weights = { Bookd = 50, SoldOut = 50 }\n";
-    refused(bad, "chaos::unknown_instruction", 4, Some("did you mean `Booked`?")).await;
+    refused(
+        bad,
+        "chaos::unknown_instruction",
+        4,
+        Some("did you mean `Booked`?"),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -221,15 +235,33 @@ async fn weights_that_do_not_add_up_to_100_are_refused() {
 #[tokio::test]
 async fn an_unknown_flow_is_refused_with_the_closest_one() {
     let bad = "[[chaos]]\nflow = \"Bookin\"\nstate = \"Open\"\nlatency = \"5ms\"\n";
-    refused(bad, "chaos::unknown_flow", 2, Some("did you mean `Booking`?")).await;
+    refused(
+        bad,
+        "chaos::unknown_flow",
+        2,
+        Some("did you mean `Booking`?"),
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn an_unknown_error_kind_and_crash_point_are_refused_with_the_closest_one() {
     let bad = "[[chaos]]\nflow = \"Booking\"\nstate = \"Open\"\nfailure_rate = 0.1\n\
                error = \"retryble\"\ncrash = \"after_actoin\"\n";
-    refused(bad, "document::bad_value", 5, Some("did you mean `retryable`?")).await;
-    refused(bad, "document::bad_value", 6, Some("did you mean `after_action`?")).await;
+    refused(
+        bad,
+        "document::bad_value",
+        5,
+        Some("did you mean `retryable`?"),
+    )
+    .await;
+    refused(
+        bad,
+        "document::bad_value",
+        6,
+        Some("did you mean `after_action`?"),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -247,13 +279,25 @@ async fn a_bad_latency_is_refused_with_the_units() {
 #[tokio::test]
 async fn an_unknown_key_in_a_chaos_rule_is_refused_with_the_closest_one() {
     let bad = "[[chaos]]\nflow = \"Booking\"\nstate = \"Open\"\nfailure_rat = 0.1\n";
-    refused(bad, "document::unknown_key", 4, Some("did you mean `failure_rate`?")).await;
+    refused(
+        bad,
+        "document::unknown_key",
+        4,
+        Some("did you mean `failure_rate`?"),
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn an_unknown_plugin_is_refused_with_the_closest_one() {
     let bad = "\n[[plugin]]\nname = \"countng\"\nenabled = false\n";
-    refused(bad, "config::unknown_plugin", 3, Some("did you mean `counting`?")).await;
+    refused(
+        bad,
+        "config::unknown_plugin",
+        3,
+        Some("did you mean `counting`?"),
+    )
+    .await;
 }
 
 #[tokio::test]

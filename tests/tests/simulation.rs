@@ -70,7 +70,10 @@ fn with_rates(seed: u64) -> FlowSimulation<Loan> {
         .instances(5_000)
         .seed(seed)
         .weights("Applied", [("Approve", 60), ("Reject", 25), ("Review", 15)])
-        .weights("InReview", [("Approve", 50), ("Reject", 30), ("Deadline", 20)])
+        .weights(
+            "InReview",
+            [("Approve", 50), ("Reject", 30), ("Deadline", 20)],
+        )
         .fail("AccountOpen", 0.2, FaultKind::Retryable)
         .concurrency(8)
         .progress(false)
@@ -124,7 +127,11 @@ async fn the_report_answers_what_share_succeeds_end_to_end() {
         .await
         .unwrap();
     // 60% approved at once, and half of the 10% reviewed.
-    assert!((report.success_rate - 0.65).abs() < 0.015, "{}", report.success_rate);
+    assert!(
+        (report.success_rate - 0.65).abs() < 0.015,
+        "{}",
+        report.success_rate
+    );
     let paid_out = report
         .end_states
         .iter()
@@ -133,7 +140,11 @@ async fn the_report_answers_what_share_succeeds_end_to_end() {
     assert_eq!(paid_out.status, Status::Completed);
     assert_eq!(paid_out.count, report.completed);
     let ended: u64 = report.end_states.iter().map(|end| end.count).sum();
-    assert_eq!(ended, 20_000, "every instance ended: {:?}", report.end_states);
+    assert_eq!(
+        ended, 20_000,
+        "every instance ended: {:?}",
+        report.end_states
+    );
     // The real `check_credit` would panic, and a panic is a failed attempt: none ran.
     assert_eq!((report.retries, report.parked), (0, 0));
 }
@@ -155,7 +166,11 @@ async fn failures_retries_compensations_and_parked_instances_show_in_the_report(
         .unwrap();
     let open = report.node("Approved").unwrap();
     assert_eq!(open.entered, 4_000);
-    assert!(open.retried > 1_500, "half the attempts are retried: {}", open.retried);
+    assert!(
+        open.retried > 1_500,
+        "half the attempts are retried: {}",
+        open.retried
+    );
     let payout = report.node("AccountOpen").unwrap();
     assert_eq!(payout.failure_rate, 1.0);
     let failed_opening = report
@@ -163,9 +178,18 @@ async fn failures_retries_compensations_and_parked_instances_show_in_the_report(
         .iter()
         .find(|end| end.status == Status::Failed && end.state == "Approved")
         .unwrap();
-    assert!((failed_opening.share - 0.125).abs() < 0.02, "{}", report.to_table());
+    assert!(
+        (failed_opening.share - 0.125).abs() < 0.02,
+        "{}",
+        report.to_table()
+    );
     assert_eq!(open.failed, failed_opening.count);
-    assert_eq!(report.parked + failed_opening.count, 4_000, "{}", report.to_table());
+    assert_eq!(
+        report.parked + failed_opening.count,
+        4_000,
+        "{}",
+        report.to_table()
+    );
     assert_eq!(report.completed, 0);
     assert_eq!(report.compensations, 0, "no compensation ever succeeded");
 
@@ -179,8 +203,15 @@ async fn failures_retries_compensations_and_parked_instances_show_in_the_report(
         .await
         .unwrap();
     assert_eq!(undone.compensations, 1_000);
-    let failed = undone.end_states.iter().find(|end| end.status == Status::Failed).unwrap();
-    assert_eq!((failed.state.as_str(), failed.count), ("AccountOpen", 1_000));
+    let failed = undone
+        .end_states
+        .iter()
+        .find(|end| end.status == Status::Failed)
+        .unwrap();
+    assert_eq!(
+        (failed.state.as_str(), failed.count),
+        ("AccountOpen", 1_000)
+    );
 }
 
 #[tokio::test]
@@ -209,13 +240,25 @@ async fn the_report_reads_as_a_table_json_and_a_diagram_with_percentages() {
         .await
         .unwrap();
     let table = report.to_table();
-    assert!(table.contains("Simulation of Loan v1: 1000 instances, seed 3"), "{table}");
+    assert!(
+        table.contains("Simulation of Loan v1: 1000 instances, seed 3"),
+        "{table}"
+    );
     assert!(table.contains("Succeeded end to end:"), "{table}");
     assert!(table.contains("-> Approved"), "{table}");
     let approve = report.node("Applied").unwrap().edges[0].conversion_rate;
-    let figure = format!("Applied --> Approved: check_credit / Approve {:.1}%", approve * 100.0);
+    let figure = format!(
+        "Applied --> Approved: check_credit / Approve {:.1}%",
+        approve * 100.0
+    );
     assert!(report.mermaid.contains(&figure), "{}", report.mermaid);
-    assert!(report.mermaid.contains("InReview --> Expired: after 2d 0.0%"), "{}", report.mermaid);
+    assert!(
+        report
+            .mermaid
+            .contains("InReview --> Expired: after 2d 0.0%"),
+        "{}",
+        report.mermaid
+    );
     let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
     assert_eq!(json["instances"], 1_000);
     assert_eq!(json["funnel"][0]["state"], "Applied");

@@ -65,7 +65,12 @@ pub(crate) fn value_problems(rule: &ChaosRule) -> Vec<RuleProblem> {
         }
     };
     if let Some((failure, _)) = rule.failure {
-        rate(RuleField::FailureRate, "failure_rate", failure, &mut problems);
+        rate(
+            RuleField::FailureRate,
+            "failure_rate",
+            failure,
+            &mut problems,
+        );
     }
     if let Some((_, crash)) = rule.crash {
         rate(RuleField::CrashRate, "crash_rate", crash, &mut problems);
@@ -130,10 +135,7 @@ pub(crate) fn flow_problems(rule: &ChaosRule, specs: &[&FlowSpec]) -> Vec<RulePr
         return vec![RuleProblem::new(
             RuleField::Flow,
             "chaos::unknown_flow",
-            format!(
-                "flow `{}`{version} is not one this engine runs",
-                rule.flow
-            ),
+            format!("flow `{}`{version} is not one this engine runs", rule.flow),
             Some(suggestion(&rule.flow, &names, "flows")),
         )];
     }
@@ -257,7 +259,10 @@ fn node_problems(
             problems.push(RuleProblem::new(
                 RuleField::Weight(index),
                 "chaos::unknown_instruction",
-                format!("state `{state}` of flow `{}` has no instruction `{name}`", rule.flow),
+                format!(
+                    "state `{state}` of flow `{}` has no instruction `{name}`",
+                    rule.flow
+                ),
                 Some(suggestion(name, &known, "instructions")),
             ));
         }

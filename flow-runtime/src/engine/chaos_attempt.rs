@@ -196,7 +196,10 @@ pub(crate) async fn chaos_compensation<F: FlowMachine, S: Store>(
     state: F::State,
 ) -> (Result<(), StepError>, bool) {
     let plan = inner.chaos.plan();
-    let action = activation.flow.policy(state).map_or("", |policy| policy.action);
+    let action = activation
+        .flow
+        .policy(state)
+        .map_or("", |policy| policy.action);
     let node = plan.node(
         activation.flow.name(),
         activation.flow.version(),
@@ -204,7 +207,13 @@ pub(crate) async fn chaos_compensation<F: FlowMachine, S: Store>(
         action,
     );
     if let Some(node) = node {
-        let roll = Roll::new(node.seed, activation.id().seed(), step, activation.attempt, 0);
+        let roll = Roll::new(
+            node.seed,
+            activation.id().seed(),
+            step,
+            activation.attempt,
+            0,
+        );
         if node.compensation_fails(roll) {
             let message = format!("injected by chaos: the compensation of `{action}` failed");
             return (Err(ActionError::retryable(message).into()), true);
@@ -213,6 +222,9 @@ pub(crate) async fn chaos_compensation<F: FlowMachine, S: Store>(
             return (Ok(()), false);
         }
     }
-    let result = activation.flow.compensate(state, &mut activation.context).await;
+    let result = activation
+        .flow
+        .compensate(state, &mut activation.context)
+        .await;
     (result, false)
 }

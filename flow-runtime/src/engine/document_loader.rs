@@ -361,9 +361,7 @@ fn apply_chaos_and_plugins<S: Store>(inner: &Inner<S>, document: &FlowDocument) 
         .fold(crate::chaos::ChaosConfig::new(), |config, definition| {
             config.rule(definition.rule.clone())
         });
-    inner
-        .chaos
-        .set(crate::chaos::ChaosPlan::unchecked(&config));
+    inner.chaos.set(crate::chaos::ChaosPlan::unchecked(&config));
     let switches: Vec<(String, bool)> = document
         .plugins
         .iter()

@@ -234,7 +234,9 @@ pub(crate) async fn compensation_failed<F: FlowMachine, S: Store>(
             if delay.is_zero() && inner.chaos.fires_timers_at_once() {
                 // A timer due at once in a simulation: go on here, as the worker would.
                 activation.due_at = None;
-                activation.commit(inner, Some(failure), false, false).await?;
+                activation
+                    .commit(inner, Some(failure), false, false)
+                    .await?;
                 return Ok(true);
             }
             activation.due_at = Some(inner.clock.now() + delay);

@@ -17,8 +17,7 @@ impl<S: Store> Engine<S> {
             .map(|registered| registered.table.to_spec())
             .collect();
         let documents = self.inner.documents();
-        let specs: Vec<&flow_core::FlowSpec> =
-            compiled.iter().chain(documents.specs()).collect();
+        let specs: Vec<&flow_core::FlowSpec> = compiled.iter().chain(documents.specs()).collect();
         let plan = ChaosPlan::checked(chaos, &specs)?;
         drop(documents);
         self.inner.chaos.set(plan);

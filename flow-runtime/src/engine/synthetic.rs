@@ -106,7 +106,11 @@ impl<S: Store> Engine<S> {
 
     /// The waiting instance `instance` of `flow` takes its deadline edge now, as when its
     /// deadline passes, and is driven on until it rests.
-    async fn expire_on<M, K>(&self, flow: M, instance: InstanceId) -> Result<Outcome<K>, EngineError>
+    async fn expire_on<M, K>(
+        &self,
+        flow: M,
+        instance: InstanceId,
+    ) -> Result<Outcome<K>, EngineError>
     where
         M: FlowMachine,
         K: FlowTypes<Data = M::Data, State = M::State>,

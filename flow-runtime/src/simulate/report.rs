@@ -213,7 +213,11 @@ impl SimulationReport {
             self.retries, self.compensations, self.parked
         );
         let _ = writeln!(text, "\nEnd states");
-        let _ = writeln!(text, "  {:<12} {:<20} {:>10} {:>8}", "status", "state", "instances", "share");
+        let _ = writeln!(
+            text,
+            "  {:<12} {:<20} {:>10} {:>8}",
+            "status", "state", "instances", "share"
+        );
         for end in &self.end_states {
             let _ = writeln!(
                 text,

@@ -157,12 +157,20 @@ where
         let document = FlowDocument::parse(text, origin)?;
         let spec = F::spec();
         let mut diagnostics = Vec::new();
-        for definition in document.chaos.iter().filter(|found| found.rule.flow == F::NAME) {
+        for definition in document
+            .chaos
+            .iter()
+            .filter(|found| found.rule.flow == F::NAME)
+        {
             let problems = crate::chaos::flow_problems(&definition.rule, &[&spec]);
             if problems.is_empty() {
                 self.rules.push(definition.rule.clone());
             }
-            diagnostics.extend(problems.into_iter().map(|problem| definition.diagnostic(problem)));
+            diagnostics.extend(
+                problems
+                    .into_iter()
+                    .map(|problem| definition.diagnostic(problem)),
+            );
         }
         if diagnostics.is_empty() {
             Ok(self)
@@ -211,7 +219,10 @@ where
             let covered = plan
                 .node(F::NAME, F::VERSION, state.name, action.action)
                 .is_some();
-            let real = self.real.iter().any(|name| name == state.name || name == action.action);
+            let real = self
+                .real
+                .iter()
+                .any(|name| name == state.name || name == action.action);
             if !covered && !real {
                 let rule = ChaosRule::at(F::NAME, state.name);
                 let mut node = crate::chaos::NodeChaos::from_rule(&rule, self.seed);

@@ -6,7 +6,9 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use super::histogram::LatencyHistogram;
 use super::prometheus::SlotExport;
 use super::shape::StateShape;
-use super::snapshot::{EdgeSnapshot, FlowSnapshot, InjectedFault, InjectedSnapshot, StateSnapshot, ratio};
+use super::snapshot::{
+    EdgeSnapshot, FlowSnapshot, InjectedFault, InjectedSnapshot, StateSnapshot, ratio,
+};
 
 /// Copies of every counter per label set: a thread adds to its own copy, so that threads
 /// running steps of the same flow at once do not take each other's cache lines on every

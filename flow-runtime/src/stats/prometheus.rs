@@ -276,8 +276,10 @@ impl SlotExport {
                             let mut labels = export.labels.clone();
                             labels.push(Label::new("fault", fault.label()));
                             labels.extend(self.routing.iter().cloned());
-                            self.recorder
-                                .register_counter(&Key::from_parts(CHAOS_INJECTED, labels), &METADATA)
+                            self.recorder.register_counter(
+                                &Key::from_parts(CHAOS_INJECTED, labels),
+                                &METADATA,
+                            )
                         })
                         .collect()
                 });

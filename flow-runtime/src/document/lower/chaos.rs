@@ -125,7 +125,9 @@ impl Lowering<'_, '_> {
                         &entry.key_span,
                         "document::missing_key",
                         "`crash_rate` without `crash`",
-                        Some("add `crash = \"after_action\"` or `crash = \"before_commit\"`".into()),
+                        Some(
+                            "add `crash = \"after_action\"` or `crash = \"before_commit\"`".into(),
+                        ),
                     );
                 }
                 None
