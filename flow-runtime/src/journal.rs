@@ -108,6 +108,22 @@ mod tests {
     }
 
     #[test]
+    fn entries_written_before_chaos_read_as_not_injected_and_write_as_before() {
+        let old = r#"{"step":3,"kind":"failure","action":"charge","instruction":"declined","from":"Paid","to":"Paid","attempt":1,"compensable":false,"at":{"secs_since_epoch":0,"nanos_since_epoch":0}}"#;
+        let entry: JournalEntry = serde_json::from_str(old).expect("an old entry decodes");
+        assert!(!entry.injected);
+        assert_eq!(serde_json::to_string(&entry).expect("encodes"), old);
+        let marked = JournalEntry {
+            injected: true,
+            ..entry
+        };
+        let text = serde_json::to_string(&marked).expect("encodes");
+        assert!(text.contains(r#""injected":true"#), "{text}");
+        let back: JournalEntry = serde_json::from_str(&text).expect("decodes");
+        assert!(back.injected);
+    }
+
+    #[test]
     fn compaction_drops_the_oldest_entries_compensation_does_not_need() {
         let mut journal: Vec<_> = (0..10).map(|i| step(i, i % 3 == 0)).collect();
         compact(&mut journal, 6);
