@@ -3,7 +3,8 @@
 //! store; failures hand over to the saga.
 //!
 //! This is the hot path: it allocates nothing per step beyond the journal entry, spawns no
-//! task, and skips plugins and statistics behind one branch each when they are off.
+//! task, and skips plugins, statistics and chaos behind one branch each when they are off
+//! (chaos, when armed, takes a boxed path of its own: `chaos_attempt`).
 
 use std::borrow::Cow;
 use std::pin::pin;
