@@ -7,7 +7,8 @@
 //! (chaos, when armed, takes a boxed path of its own: `chaos_attempt`).
 
 use std::borrow::Cow;
-use std::pin::pin;
+use std::future::Future;
+use std::pin::{Pin, pin};
 use std::time::{Duration, SystemTime};
 
 use flow_core::{ActionError, ErrorKind, StateEntryKind, StepError, StepPolicy};
@@ -179,22 +180,25 @@ async fn run_step<F: FlowMachine, S: Store>(
     activation.running = Some(UserCall::Step { policy, querying });
     let (id, token) = (activation.id(), activation.lease.token);
     let timeout = inner.step_timeout(activation.flow.key(), policy);
-    // Chaos is the one branch the step pays for it: armed only while rules are in force.
-    let (result, injection) = if inner.chaos.is_armed() {
-        let mut call = Box::pin(chaos_attempt(inner, activation, policy, timeout, querying));
-        keep_leased(inner, id, token, call.as_mut()).await
+    // Chaos is the one branch the step pays for it: armed only while rules are in force,
+    // and boxed out of line, so that this loop's future and code stay as without it.
+    let mut injection = Injection::NONE;
+    let result = if inner.chaos.is_armed() {
+        let (result, injected) = chaos_step(inner, activation, policy, timeout, querying).await;
+        injection = injected;
+        result
     } else if inner.plugins.wraps_actions() {
         let call = pin!(wrapped_attempt(
             inner, activation, policy, timeout, querying
         ));
-        (keep_leased(inner, id, token, call).await, Injection::NONE)
+        keep_leased(inner, id, token, call).await
     } else if timeout.is_none() && !querying {
         // The common case without the timeout wrapper: one await less per step.
         let call = pin!(activation.flow.step(state, &mut activation.context));
-        (keep_leased(inner, id, token, call).await, Injection::NONE)
+        keep_leased(inner, id, token, call).await
     } else {
         let call = pin!(attempt(activation, policy, timeout, querying));
-        (keep_leased(inner, id, token, call).await, Injection::NONE)
+        keep_leased(inner, id, token, call).await
     };
     activation.running = None;
     let now = inner.clock.now();
@@ -290,9 +294,30 @@ async fn run_step<F: FlowMachine, S: Store>(
     }
 }
 
+/// The attempt under chaos, with its lease kept, as a boxed future of its own.
+#[inline(never)]
+fn chaos_step<'a, F: FlowMachine, S: Store>(
+    inner: &'a Inner<S>,
+    activation: &'a mut Activation<F>,
+    policy: &'static StepPolicy,
+    timeout: Option<Duration>,
+    querying: bool,
+) -> Pin<Box<dyn Future<Output = (StepResult<F>, Injection)> + Send + 'a>> {
+    Box::pin(async move {
+        let (id, token) = (activation.id(), activation.lease.token);
+        let call = pin!(chaos_attempt(inner, activation, policy, timeout, querying));
+        keep_leased(inner, id, token, call).await
+    })
+}
+
+/// What one attempt of a step comes to.
+type StepResult<F> = Result<flow_core::Transition<<F as FlowMachine>::State>, StepError>;
+
 /// A crash point stops the step: nothing is committed and the lease is kept until it
 /// lapses, as when the process dies here; recovery then runs the step again. Returns
 /// that the activation does not go on.
+#[cold]
+#[inline(never)]
 fn crash<F: FlowMachine>(activation: &Activation<F>, point: CrashPoint) -> bool {
     tracing::warn!(instance = %activation.id(), step = activation.step, state = activation.state.name(), point = point.name(), "chaos: crash point; the step is left uncommitted for recovery to run again");
     count(activation, InjectedFault::Crash);
