@@ -4,7 +4,7 @@
 //!
 //! This is the hot path: it allocates nothing per step beyond the journal entry, spawns no
 //! task, and skips plugins, statistics and chaos behind one branch each when they are off
-//! (chaos, when armed, takes a boxed path of its own: `chaos_attempt`).
+//! (chaos, when armed, takes a boxed path of its own: `chaos_step`).
 
 use std::borrow::Cow;
 use std::future::Future;
@@ -111,8 +111,12 @@ async fn drive_until_rest<F: FlowMachine, S: Store>(
                 }
                 // The step case is matched here, not in `run_state`: one await less per step.
                 let go_on = match &activation.flow.table().states[activation.state.index()].kind {
+                    // Chaos is the one branch a step pays for it when off.
+                    StateEntryKind::Step { action, .. } if inner.chaos.is_armed() => {
+                        chaos_step(inner, activation, action).await?
+                    }
                     StateEntryKind::Step { action, .. } => {
-                        run_step(inner, activation, action).await?
+                        run_step::<F, S, false>(inner, activation, action).await?
                     }
                     _ => run_state(inner, activation).await?,
                 };
@@ -158,8 +162,21 @@ async fn run_state<F: FlowMachine, S: Store>(
     after_commit(inner, activation, request).await
 }
 
-/// Runs one attempt of the state's action and commits what came of it.
-async fn run_step<F: FlowMachine, S: Store>(
+/// [`run_step`] with chaos in force, as a boxed future of its own: the loop's future and
+/// code stay as they are without chaos.
+#[inline(never)]
+fn chaos_step<'a, F: FlowMachine, S: Store>(
+    inner: &'a Inner<S>,
+    activation: &'a mut Activation<F>,
+    policy: &'static StepPolicy,
+) -> Pin<Box<dyn Future<Output = Result<bool, EngineError>> + Send + 'a>> {
+    Box::pin(run_step::<F, S, true>(inner, activation, policy))
+}
+
+/// Runs one attempt of the state's action and commits what came of it. Compiled twice:
+/// with `CHAOS` the chaos layer decides the attempt; without it every chaos branch folds
+/// away, and the step is what it was before chaos existed.
+async fn run_step<F: FlowMachine, S: Store, const CHAOS: bool>(
     inner: &Inner<S>,
     activation: &mut Activation<F>,
     policy: &'static StepPolicy,
@@ -180,11 +197,10 @@ async fn run_step<F: FlowMachine, S: Store>(
     activation.running = Some(UserCall::Step { policy, querying });
     let (id, token) = (activation.id(), activation.lease.token);
     let timeout = inner.step_timeout(activation.flow.key(), policy);
-    // Chaos is the one branch the step pays for it: armed only while rules are in force,
-    // and boxed out of line, so that this loop's future and code stay as without it.
     let mut injection = Injection::NONE;
-    let result = if inner.chaos.is_armed() {
-        let (result, injected) = chaos_step(inner, activation, policy, timeout, querying).await;
+    let result = if CHAOS {
+        let call = pin!(chaos_attempt(inner, activation, policy, timeout, querying));
+        let (result, injected) = keep_leased(inner, id, token, call).await;
         injection = injected;
         result
     } else if inner.plugins.wraps_actions() {
@@ -293,25 +309,6 @@ async fn run_step<F: FlowMachine, S: Store>(
         }
     }
 }
-
-/// The attempt under chaos, with its lease kept, as a boxed future of its own.
-#[inline(never)]
-fn chaos_step<'a, F: FlowMachine, S: Store>(
-    inner: &'a Inner<S>,
-    activation: &'a mut Activation<F>,
-    policy: &'static StepPolicy,
-    timeout: Option<Duration>,
-    querying: bool,
-) -> Pin<Box<dyn Future<Output = (StepResult<F>, Injection)> + Send + 'a>> {
-    Box::pin(async move {
-        let (id, token) = (activation.id(), activation.lease.token);
-        let call = pin!(chaos_attempt(inner, activation, policy, timeout, querying));
-        keep_leased(inner, id, token, call).await
-    })
-}
-
-/// What one attempt of a step comes to.
-type StepResult<F> = Result<flow_core::Transition<<F as FlowMachine>::State>, StepError>;
 
 /// A crash point stops the step: nothing is committed and the lease is kept until it
 /// lapses, as when the process dies here; recovery then runs the step again. Returns
