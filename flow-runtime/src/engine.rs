@@ -50,7 +50,8 @@ pub use route::Routed;
 
 use activation::{Activation, outcome_from_record};
 use inner::Inner;
-use machine::{Compiled, FlowKey, FlowMachine};
+use machine::FlowKey;
+pub(crate) use machine::{Compiled, FlowMachine};
 
 use crate::outcome::{Outcome, Status};
 use crate::stats::Stats;

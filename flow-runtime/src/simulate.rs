@@ -12,6 +12,11 @@
 //! Instance ids and every draw come from the seed, so the same seed gives the same report,
 //! byte for byte ([`SimulationReport`] holds counts and rates, never timings).
 //!
+//! A compiled flow is simulated with [`Simulation::of`]; a flow of a document (its own
+//! `[[chaos]]` tables its rates) with [`Simulation::of_document`], loaded through the one
+//! loader and driven through the same loop; rates may also come from a configuration
+//! document ([`FlowSimulation::config_document`]).
+//!
 //! ```
 //! use flow_runtime::prelude::*;
 //! use flow_runtime::chaos::FaultKind;
@@ -51,10 +56,14 @@
 //! # }).unwrap();
 //! ```
 
+mod builder;
 mod mermaid;
 mod progress;
 mod report;
 mod run;
+mod target;
 
+pub use builder::{FlowSimulation, Simulation, SimulationTarget};
 pub use report::{EdgeFunnel, EndState, NodeFunnel, SimulationReport};
-pub use run::{FlowSimulation, Simulation, SimulationError};
+pub use run::SimulationError;
+pub use target::{OfDocument, OfFlow};

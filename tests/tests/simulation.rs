@@ -1,4 +1,4 @@
-//! Simulation: synthetic instances of a flow with instruction weights and failure rates in
+//! Simulation: synthetic instances of a flow (compiled, or a document's) with instruction weights and failure rates in
 //! place of its actions. The same seed gives the same report byte for byte, whatever the
 //! threads do; weights come out as conversion rates; failures, retries, compensations and
 //! parked instances show in the report; rates read from a configuration document give the
@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use flow_runtime::chaos::FaultKind;
 use flow_runtime::prelude::*;
-use flow_runtime::simulate::{FlowSimulation, Simulation};
+use flow_runtime::simulate::{FlowSimulation, OfFlow, Simulation};
 use serde::{Deserialize, Serialize};
 
 /// Times the real `open_account` ran.
@@ -65,7 +65,7 @@ flow! {
 }
 
 /// The loan flow with the business's expected rates and the architects' failure rates.
-fn with_rates(seed: u64) -> FlowSimulation<Loan> {
+fn with_rates(seed: u64) -> FlowSimulation<OfFlow<Loan>> {
     Simulation::of::<Loan>()
         .instances(5_000)
         .seed(seed)
@@ -304,4 +304,73 @@ error = "retryable"
     let rendered = errors.to_string();
     assert_eq!(errors.diagnostics[0].line, 5, "{rendered}");
     assert!(rendered.contains("did you mean `Reject`?"), "{rendered}");
+}
+
+/// The loan flow as a document, over the same actions, with its rates beside it.
+const LOAN_DOCUMENT: &str = r#"
+[[flow]]
+name = "LoanDoc"
+data = "Application"
+start = "Applied"
+success = ["PaidOut"]
+failure = ["Rejected", "Expired"]
+
+[[flow.state]]
+name = "Applied"
+action = "check_credit"
+on = { Approve = "Approved", Reject = "Rejected", Review = "InReview" }
+
+[[flow.state]]
+name = "InReview"
+wait = "Decision"
+timeout = "48h"
+on_timeout = "Expired"
+on = { Approve = "Approved", Reject = "Rejected" }
+
+[[flow.state]]
+name = "Approved"
+action = "open_account"
+next = "AccountOpen"
+
+[[flow.state]]
+name = "AccountOpen"
+action = "disburse"
+next = "PaidOut"
+
+[[chaos]]
+flow = "LoanDoc"
+state = "Applied"
+weights = { Approve = 60, Reject = 25, Review = 15 }
+
+[[chaos]]
+flow = "LoanDoc"
+state = "InReview"
+weights = { Approve = 50, Reject = 30, Deadline = 20 }
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_document_flow_simulates_through_the_same_loop_as_its_compiled_twin() {
+    let builder = Engine::builder()
+        .action::<Application, check_credit>()
+        .action::<Application, open_account>()
+        .action::<Application, disburse>();
+    let from_document = Simulation::of_document::<Application>(
+        builder,
+        LOAN_DOCUMENT,
+        DocumentOrigin::named("loan.toml"),
+        "LoanDoc",
+    )
+    .instances(5_000)
+    .seed(42)
+    .fail("AccountOpen", 0.2, FaultKind::Retryable)
+    .progress(false)
+    .run()
+    .await
+    .unwrap();
+    let compiled = with_rates(42).run().await.unwrap();
+    assert_eq!(from_document.flow, "LoanDoc");
+    // The same ids, draws and states: the same funnel, whichever declared the flow.
+    assert_eq!(from_document.funnel, compiled.funnel);
+    assert_eq!(from_document.end_states, compiled.end_states);
+    assert_eq!(from_document.success_rate, compiled.success_rate);
 }

@@ -2,12 +2,12 @@
 //! the one drive loop while chaos answers for their actions, and the outside world's part
 //! at waits (a signal, or the deadline passing) played by a seeded draw.
 
-use flow_core::{Flow, InstanceId, StateEntryKind};
+use flow_core::{InstanceId, StateEntryKind};
 use tracing::Instrument;
 
-use super::activation::{Activation, FlowData};
+use super::activation::Activation;
 use super::error::EngineError;
-use super::machine::{Compiled, FlowMachine, FlowTypes, MachineState};
+use super::machine::{FlowMachine, FlowTypes, MachineState};
 use super::{Engine, StartOptions, drive, is_resting};
 use crate::chaos::{ChaosPlan, DEADLINE_EVENT, Draw, Roll};
 use crate::outcome::{Outcome, Status};
@@ -24,22 +24,9 @@ impl<S: Store> Engine<S> {
         self.inner.chaos.set(plan);
     }
 
-    /// Runs one synthetic instance `id` of `F` with `data` to its end (or to a wait with
-    /// nothing to draw); its status and state then.
-    pub(crate) async fn run_synthetic<F: Flow>(
-        &self,
-        id: InstanceId,
-        data: F::Data,
-        seed: u64,
-    ) -> Result<(Status, &'static str), EngineError>
-    where
-        F::Data: FlowData,
-    {
-        self.run_synthetic_on::<Compiled<F>, F>(Compiled::new(), id, data, seed)
-            .await
-    }
-
-    async fn run_synthetic_on<M, K>(
+    /// Runs one synthetic instance `id` of `flow` with `data` to its end (or to a wait
+    /// with nothing to draw); its status and state then.
+    pub(crate) async fn run_synthetic_on<M, K>(
         &self,
         flow: M,
         id: InstanceId,

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use flow_core::Flow;
+use flow_core::FlowTable;
 use serde::{Deserialize, Serialize};
 
 use crate::outcome::Status;
@@ -97,9 +97,13 @@ fn share(part: u64, whole: u64) -> f64 {
 }
 
 impl SimulationReport {
-    /// The report of `instances` instances of `F` seeded `seed` that ended as `ends` (by
-    /// status name and state), with the statistics the engine kept.
-    pub(crate) fn new<F: Flow>(
+    /// The report of `instances` instances of flow `flow` v`version` (its graph `table`)
+    /// seeded `seed` that ended as `ends` (by status name and state), with the statistics
+    /// the engine kept.
+    pub(crate) fn new(
+        flow: &str,
+        version: u32,
+        table: &FlowTable,
         seed: u64,
         instances: u64,
         ends: &BTreeMap<(&'static str, &'static str), u64>,
@@ -125,11 +129,11 @@ impl SimulationReport {
         };
         let completed = count_of(Status::Completed);
         let parked = count_of(Status::Manual);
-        let funnel: Vec<NodeFunnel> = F::TABLE
+        let funnel: Vec<NodeFunnel> = table
             .states
             .iter()
             .map(|state| {
-                let Some(node) = snapshot.node(F::NAME, F::VERSION, state.name) else {
+                let Some(node) = snapshot.node(flow, version, state.name) else {
                     return NodeFunnel {
                         state: state.name.to_owned(),
                         entered: 0,
@@ -164,8 +168,8 @@ impl SimulationReport {
             })
             .collect();
         let mut report = Self {
-            flow: F::NAME.to_owned(),
-            version: F::VERSION,
+            flow: flow.to_owned(),
+            version,
             seed,
             instances,
             completed,
@@ -177,7 +181,7 @@ impl SimulationReport {
             funnel,
             mermaid: String::new(),
         };
-        report.mermaid = super::mermaid::annotated(&F::TABLE, &report);
+        report.mermaid = super::mermaid::annotated(table, &report);
         report
     }
 
