@@ -60,6 +60,34 @@
 //!   "action": [{…}]}`. The syntax comes from the file's extension, or else from the first
 //!   character (`{` is JSON).
 //!
+//! # Operations' configuration beside the flows
+//!
+//! `[[route]]` and `[[override]]` (see [`RouteDefinition`], [`OverrideDefinition`]), and:
+//!
+//! ```toml
+//! [[chaos]]                      # see crate::chaos
+//! flow = "Checkout"
+//! version = 2                    # optional: every version by default
+//! state = "Paid"                 # or `action = "charge"`: every state that runs it
+//! failure_rate = 0.05            # 0..=1 of attempts, with
+//! error = "retryable"            # "retryable" (default) | "permanent" | "timeout" | "unknown"
+//! latency = "20ms"               # added before every attempt
+//! weights = { Charged = 70, Declined = 20, Suspicious = 10 }   # percent, adding up to 100
+//! crash = "after_action"         # | "before_commit", for tests; crash_rate = 1.0 by default
+//! compensation_failure_rate = 0.0
+//! seed = 42                      # 0 by default
+//!
+//! [[plugin]]                     # a plugin installed on the builder, by its name
+//! name = "audit"
+//! enabled = false
+//! ```
+//!
+//! A document that carries any of these is a configuration: applying it sets the chaos and
+//! the plugin switches in force to what it says (no `[[chaos]]`: chaos off; a plugin it does
+//! not name: on). Rates outside 0..=1, weights that do not add up to 100, a state,
+//! instruction, flow or plugin the engine does not have are each a diagnostic at their line,
+//! with the closest name.
+//!
 //! # Reading and checking
 //!
 //! ```

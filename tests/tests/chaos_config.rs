@@ -305,3 +305,28 @@ async fn a_plugin_switch_without_enabled_is_refused() {
     let bad = "[[plugin]]\nname = \"counting\"\n";
     refused(bad, "document::missing_key", 1, None).await;
 }
+
+#[tokio::test]
+async fn a_rule_by_action_applies_at_every_state_running_it() {
+    let engine = engine(&Counting::default());
+    let document = "[[chaos]]\nflow = \"Booking\"\naction = \"book\"\n\
+                    weights = { Booked = 0, SoldOut = 100 }\n";
+    engine
+        .load_document(document, DocumentOrigin::named("ops.toml"))
+        .await
+        .unwrap_or_else(|error| panic!("{error}"));
+    let sold_out = engine.run::<Booking>(Ticket::default()).await.unwrap();
+    assert_eq!(sold_out.state, BookingState::SoldOut);
+
+    let misspelt = document.replace("\"book\"", "\"bok\"");
+    let errors = engine
+        .load_document(&misspelt, DocumentOrigin::named("ops.toml"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        errors.contains("flow `Booking` has no action `bok`"),
+        "{errors}"
+    );
+    assert!(errors.contains("did you mean `book`?"), "{errors}");
+}
