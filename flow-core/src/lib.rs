@@ -7,6 +7,7 @@ pub mod action;
 pub mod composed_message;
 pub mod context;
 pub mod diagnostic;
+pub mod diagram;
 pub mod duration;
 pub mod error;
 pub mod flow;
@@ -30,7 +31,8 @@ pub use error::{ActionError, ErrorKind};
 pub use flow::{Flow, SignalError, StepError, Transition};
 pub use instruction::{Instruction, SignalEvent};
 pub use mapping_rules::{all_instructions_mapped, unmapped_instruction};
-pub use mermaid::render_mermaid;
+pub use diagram::{DiagramEdge, DiagramFigures, EdgeTrigger, NoFigures};
+pub use mermaid::{render_mermaid, render_mermaid_with};
 pub use retry::{Backoff, RetryPolicy};
 pub use saga_rules::{SagaViolation, saga_violation, states_after_pivot};
 pub use spec::{
