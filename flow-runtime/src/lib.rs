@@ -46,6 +46,7 @@ extern crate self as flow_runtime;
 
 pub mod actions;
 pub mod clock;
+pub mod diagram;
 pub mod document;
 mod engine;
 pub mod grammar;
