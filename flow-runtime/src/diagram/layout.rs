@@ -136,7 +136,7 @@ pub fn layout(nodes: &[LayoutNode], edges: &[LayoutEdge], roots: &[usize]) -> La
     }
     let order = reduce_crossings(order, &up, &down, vertices);
 
-    let x = place_horizontally(&order, &up, &down, &vertex_width, vertices);
+    let x = place_horizontally(&order, &up, &down, &vertex_width, vertices, count);
 
     // Rows: each layer as tall as its tallest node, the gap below it tall enough for the
     // labels that are staggered in it.
@@ -464,6 +464,7 @@ fn place_horizontally(
     down: &[Vec<usize>],
     width: &[f64],
     vertices: usize,
+    real_count: usize,
 ) -> Vec<f64> {
     let mut x = vec![0.0_f64; vertices];
     for layer in order {
@@ -488,11 +489,16 @@ fn place_horizontally(
             let wanted: Vec<f64> = layer
                 .iter()
                 .map(|&vertex| {
+                    // A node follows the nodes it is linked to directly, and a long edge
+                    // the way it came: so a flow's main line stays straight however many
+                    // long edges pass it on their way to a shared end.
                     let around = &neighbours[vertex];
-                    if around.is_empty() {
+                    let real: Vec<usize> = around.iter().copied().filter(|&n| n < real_count).collect();
+                    let pulls = if vertex < real_count && !real.is_empty() { &real } else { around };
+                    if pulls.is_empty() {
                         x[vertex]
                     } else {
-                        around.iter().map(|&n| x[n]).sum::<f64>() / around.len() as f64
+                        pulls.iter().map(|&n| x[n]).sum::<f64>() / pulls.len() as f64
                     }
                 })
                 .collect();

@@ -360,8 +360,3 @@ pub(crate) fn wide_flow(states: usize) -> FlowSpec {
         .remove(0)
         .spec
 }
-#[test]
-fn scratch_write() {
-    std::fs::write("/tmp/loan.svg", render(&loan(), DiagramFormat::Svg, &live())).unwrap();
-    std::fs::write("/tmp/wide.svg", render(&wide_flow(50), DiagramFormat::Svg, &Figures::none())).unwrap();
-}
