@@ -45,6 +45,8 @@
 extern crate self as flow_runtime;
 
 pub mod actions;
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod clock;
 pub mod diagram;
 pub mod document;
