@@ -57,7 +57,11 @@ pub fn edges_of(state: &StateSpec) -> Vec<DiagramEdge<'_>> {
                     from,
                     to: &edge.target,
                     trigger: EdgeTrigger::Instruction(edge.instruction.as_deref()),
-                    label: edge.instruction.as_deref().unwrap_or(&wait.event).to_owned(),
+                    label: edge
+                        .instruction
+                        .as_deref()
+                        .unwrap_or(&wait.event)
+                        .to_owned(),
                 })
                 .collect();
             if let Some(deadline) = &wait.deadline {

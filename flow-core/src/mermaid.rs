@@ -222,7 +222,9 @@ stateDiagram-v2
     #[test]
     fn figures_follow_edge_labels_and_describe_states() {
         let diagram = render_mermaid_with(&checkout(), &Echo);
-        assert!(diagram.contains("    Created --> StockReserved: reserve_stock / Reserved · 72.0%\n"));
+        assert!(
+            diagram.contains("    Created --> StockReserved: reserve_stock / Reserved · 72.0%\n")
+        );
         assert!(diagram.contains("    Review --> Expired: after 48h · Review~Expired late\n"));
         assert!(diagram.contains("    Paid: fail 3.1%\n    Paid --> Shipped: ship\n"));
         assert_eq!(

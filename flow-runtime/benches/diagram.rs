@@ -17,7 +17,11 @@ fn fifty_states() -> FlowSpec {
         "[[flow]]\nname = \"Wide\"\ndata = \"json\"\nstart = \"S0\"\nsuccess = [\"Done\"]\nfailure = [\"Failed\"]\n",
     );
     for step in 0..steps {
-        let next = if step + 1 == steps { "Done".to_owned() } else { format!("S{}", step + 1) };
+        let next = if step + 1 == steps {
+            "Done".to_owned()
+        } else {
+            format!("S{}", step + 1)
+        };
         let _ = write!(
             text,
             "\n[[flow.state]]\nname = \"S{step}\"\naction = \"check\"\non = {{ Pass = \"{next}\", Fail = \"Failed\""
@@ -43,7 +47,13 @@ fn figures(spec: &FlowSpec) -> Figures {
     for (index, state) in spec.states.iter().enumerate() {
         figures.set_state(&state.name, 1_000, index as u64, Some(index as u64));
         for edge in state.kind.edges() {
-            figures.set_edge(&state.name, edge.instruction.as_deref(), &edge.target, 400, 0.4);
+            figures.set_edge(
+                &state.name,
+                edge.instruction.as_deref(),
+                &edge.target,
+                400,
+                0.4,
+            );
         }
     }
     figures
@@ -52,10 +62,17 @@ fn figures(spec: &FlowSpec) -> Figures {
 fn bench(c: &mut Criterion) {
     let spec = fifty_states();
     let live = figures(&spec);
-    let names: Vec<&str> = spec.states.iter().map(|state| state.name.as_str()).collect();
+    let names: Vec<&str> = spec
+        .states
+        .iter()
+        .map(|state| state.name.as_str())
+        .collect();
     let nodes: Vec<LayoutNode> = names
         .iter()
-        .map(|name| LayoutNode { width: 20.0 + 7.0 * name.len() as f64, height: 40.0 })
+        .map(|name| LayoutNode {
+            width: 20.0 + 7.0 * name.len() as f64,
+            height: 40.0,
+        })
         .collect();
     let edges: Vec<LayoutEdge> = spec
         .states
@@ -65,12 +82,19 @@ fn bench(c: &mut Criterion) {
             let names = &names;
             state.kind.targets().filter_map(move |target| {
                 let to = names.iter().position(|name| *name == target)?;
-                Some(LayoutEdge { from, to, label_width: 90.0, label_height: 28.0 })
+                Some(LayoutEdge {
+                    from,
+                    to,
+                    label_width: 90.0,
+                    label_height: 28.0,
+                })
             })
         })
         .collect();
     let mut group = c.benchmark_group("diagram_50_states");
-    group.bench_function("layout", |b| b.iter(|| layout(black_box(&nodes), black_box(&edges), &[0])));
+    group.bench_function("layout", |b| {
+        b.iter(|| layout(black_box(&nodes), black_box(&edges), &[0]))
+    });
     for format in DiagramFormat::ALL {
         group.bench_function(format!("{format}_plain"), |b| {
             b.iter(|| render(black_box(&spec), format, &Figures::none()))

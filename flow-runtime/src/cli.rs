@@ -76,7 +76,14 @@ pub struct Flowctl {
 impl std::fmt::Debug for Flowctl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Flowctl")
-            .field("compiled", &self.compiled.iter().map(|spec| &spec.name).collect::<Vec<_>>())
+            .field(
+                "compiled",
+                &self
+                    .compiled
+                    .iter()
+                    .map(|spec| &spec.name)
+                    .collect::<Vec<_>>(),
+            )
             .field("checks_with_engine", &self.loader.is_some())
             .finish()
     }
@@ -123,7 +130,10 @@ impl Flowctl {
         I: IntoIterator<Item = T>,
         T: Into<OsString> + Clone,
     {
-        let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        let runtime = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
             Ok(runtime) => runtime,
             Err(error) => {
                 eprintln!("error: cannot start the async runtime: {error}");
@@ -144,7 +154,11 @@ impl Flowctl {
             Err(error) => {
                 // Help and version go to stdout with success; mistakes to stderr with 2.
                 let _ = error.print();
-                return if error.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+                return if error.use_stderr() {
+                    ExitCode::from(2)
+                } else {
+                    ExitCode::SUCCESS
+                };
             }
         };
         let json = cli.json;
@@ -153,7 +167,10 @@ impl Flowctl {
             Err(error) => {
                 if json {
                     let body = serde_json::json!({ "error": error.to_string() });
-                    println!("{}", serde_json::to_string_pretty(&body).unwrap_or_default());
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&body).unwrap_or_default()
+                    );
                 } else {
                     eprintln!("error: {error}");
                 }
@@ -169,7 +186,11 @@ impl Flowctl {
         // A closed pipe (`flowctl instances | head`) is not the command's failure.
         let _ = stdout.write_all(text.as_bytes());
         let _ = stdout.flush();
-        if succeeded { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+        if succeeded {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        }
     }
 
     async fn execute(&self, cli: Cli) -> Result<(Answer, bool), CliError> {
@@ -216,7 +237,9 @@ impl Flowctl {
                 let entry = catalog.find(&flow, version)?;
                 let source = match stats.as_deref() {
                     None => FigureSource::None,
-                    Some("store") => FigureSource::Store(store.as_ref().ok_or(CliError::StatsNeedStore)?),
+                    Some("store") => {
+                        FigureSource::Store(store.as_ref().ok_or(CliError::StatsNeedStore)?)
+                    }
                     Some(path) => FigureSource::Snapshot(std::path::Path::new(path)),
                 };
                 let diagram = draw::draw(entry, format, source).await?;
@@ -258,8 +281,14 @@ impl Flowctl {
             } => {
                 let opened = AnyStore::connect(&store.store).await?;
                 report(
-                    instances::list(&opened, status.map(|s| s.status()), flow.as_deref(), version, limit)
-                        .await?,
+                    instances::list(
+                        &opened,
+                        status.map(|s| s.status()),
+                        flow.as_deref(),
+                        version,
+                        limit,
+                    )
+                    .await?,
                 )
             }
             Command::Show { id, store } => {
@@ -279,21 +308,38 @@ impl Flowctl {
             } => {
                 let catalog = FlowCatalog::new(&self.compiled, &sources.documents)?;
                 let opened = AnyStore::connect(&store.store).await?;
-                report(operate::skip(opened, &store.store, &id, &state, &catalog, &actor.actor).await?)
+                report(
+                    operate::skip(opened, &store.store, &id, &state, &catalog, &actor.actor)
+                        .await?,
+                )
             }
             Command::Completions { shell } => {
                 let mut command = Cli::command();
                 let name = command.get_name().to_owned();
                 let mut script = Vec::new();
                 clap_complete::generate(shell, &mut command, name, &mut script);
-                Ok((Answer::Raw(String::from_utf8_lossy(&script).into_owned()), true))
+                Ok((
+                    Answer::Raw(String::from_utf8_lossy(&script).into_owned()),
+                    true,
+                ))
             }
         }
     }
 
-    async fn instruct(&self, args: args::Instruct, instruction: Instruction) -> Result<(Answer, bool), CliError> {
+    async fn instruct(
+        &self,
+        args: args::Instruct,
+        instruction: Instruction,
+    ) -> Result<(Answer, bool), CliError> {
         let store = AnyStore::connect(&args.store.store).await?;
-        let report = operate::instruct(store, &args.store.store, &args.id, instruction, &args.actor.actor).await?;
+        let report = operate::instruct(
+            store,
+            &args.store.store,
+            &args.id,
+            instruction,
+            &args.actor.actor,
+        )
+        .await?;
         Ok((Answer::Report(report), true))
     }
 }

@@ -63,12 +63,20 @@ flow! {
 fn main() -> ExitCode {
     let mut args = std::env::args_os();
     let program = args.next().unwrap_or_default();
-    match args.next().and_then(|command| command.into_string().ok()).as_deref() {
+    match args
+        .next()
+        .and_then(|command| command.into_string().ok())
+        .as_deref()
+    {
         Some("ctl") => flow_runtime::cli::Flowctl::new()
             .flow::<Bookings>()
             .run(std::iter::once(program).chain(args)),
         Some("serve") => {
-            let url = args.next().expect("a store URL").into_string().expect("a UTF-8 URL");
+            let url = args
+                .next()
+                .expect("a store URL")
+                .into_string()
+                .expect("a UTF-8 URL");
             let flag = PathBuf::from(args.next().expect("a flag file"));
             FLAG.set(flag).expect("set once");
             let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -101,10 +109,16 @@ async fn serve(url: &str) {
         confirmed,
         log: Vec::new(),
     };
-    let completed = engine.run::<Bookings>(booking("ada", true)).await.expect("a run");
+    let completed = engine
+        .run::<Bookings>(booking("ada", true))
+        .await
+        .expect("a run");
     assert_eq!(completed.status, Status::Completed);
     println!("completed {}", completed.instance);
-    let parked = engine.run::<Bookings>(booking("grace", false)).await.expect("a run");
+    let parked = engine
+        .run::<Bookings>(booking("grace", false))
+        .await
+        .expect("a run");
     assert_eq!(parked.status, Status::Manual);
     println!("parked {}", parked.instance);
     // Work until killed.

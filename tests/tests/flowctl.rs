@@ -40,7 +40,12 @@ fn stderr(output: &Output) -> String {
 
 /// `output` succeeded; its standard output as JSON.
 fn json(output: &Output) -> serde_json::Value {
-    assert!(output.status.success(), "failed: {}{}", stdout(output), stderr(output));
+    assert!(
+        output.status.success(),
+        "failed: {}{}",
+        stdout(output),
+        stderr(output)
+    );
     serde_json::from_slice(&output.stdout).expect("JSON on stdout")
 }
 
@@ -86,7 +91,8 @@ impl Drop for App {
 
 /// The whole operator story on the store at `url`.
 fn park_show_retry_finish(url: &str) {
-    let flag = std::env::temp_dir().join(format!("flowctl-flag-{}-{}", std::process::id(), url.len()));
+    let flag =
+        std::env::temp_dir().join(format!("flowctl-flag-{}-{}", std::process::id(), url.len()));
     let _ = std::fs::remove_file(&flag);
     let app = App::start(url, &flag);
 
@@ -95,64 +101,136 @@ fn park_show_retry_finish(url: &str) {
     assert_eq!(shown["status"], "manual");
     assert_eq!(shown["flow"], "Bookings");
     assert_eq!(shown["context"]["data"]["customer"], "grace");
-    assert!(shown["error"]["message"].as_str().unwrap_or("").contains("ledger offline"), "{shown}");
+    assert!(
+        shown["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("ledger offline"),
+        "{shown}"
+    );
     let text = stdout(&flowctl(&["show", &app.parked, "--store", url]));
     assert!(text.contains("status    manual"), "{text}");
     assert!(text.contains("\"customer\": \"grace\""), "{text}");
 
-    let manual = json(&flowctl(&["--json", "instances", "--store", url, "--status", "manual"]));
-    let ids: Vec<&str> = manual.as_array().unwrap().iter().filter_map(|i| i["id"].as_str()).collect();
+    let manual = json(&flowctl(&[
+        "--json",
+        "instances",
+        "--store",
+        url,
+        "--status",
+        "manual",
+    ]));
+    let ids: Vec<&str> = manual
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["id"].as_str())
+        .collect();
     assert_eq!(ids, [app.parked.as_str()]);
-    let all = json(&flowctl(&["--json", "instances", "--store", url, "--flow", "Bookings", "--version", "1"]));
+    let all = json(&flowctl(&[
+        "--json",
+        "instances",
+        "--store",
+        url,
+        "--flow",
+        "Bookings",
+        "--version",
+        "1",
+    ]));
     assert_eq!(all.as_array().unwrap().len(), 2);
 
     // `skip` checks the state against the flow: flowctl alone does not have the compiled
     // flow's definition and says so; the application's command knows it.
     let alone = flowctl(&["skip", &app.parked, "Done", "--store", url]);
     assert_eq!(alone.status.code(), Some(1));
-    assert!(stderr(&alone).contains("no definition of it is at hand"), "{}", stderr(&alone));
+    assert!(
+        stderr(&alone).contains("no definition of it is at hand"),
+        "{}",
+        stderr(&alone)
+    );
     let misspelt = app_ctl(&["skip", &app.parked, "Dnoe", "--store", url]);
     assert_eq!(misspelt.status.code(), Some(1));
-    assert!(stderr(&misspelt).contains("has no state `Dnoe`; did you mean `Done`?"), "{}", stderr(&misspelt));
+    assert!(
+        stderr(&misspelt).contains("has no state `Dnoe`; did you mean `Done`?"),
+        "{}",
+        stderr(&misspelt)
+    );
 
     // The diagram of the compiled flow, with the instances in each state now.
-    let diagram = stdout(&app_ctl(&["diagram", "Bookings", "--store", url, "--stats", "store"]));
+    let diagram = stdout(&app_ctl(&[
+        "diagram", "Bookings", "--store", url, "--stats", "store",
+    ]));
     assert!(diagram.contains("New --> Booked: book"), "{diagram}");
     assert!(diagram.contains("Booked: 1 now"), "{diagram}");
 
     // Retry: the compensation succeeds now; the application's worker takes it up.
     std::fs::write(&flag, b"up").expect("raise the flag");
     let retried = flowctl(&["retry", &app.parked, "--store", url, "--actor", "tester"]);
-    assert!(retried.status.success(), "{}{}", stdout(&retried), stderr(&retried));
-    assert!(stdout(&retried).starts_with("retry: instance"), "{}", stdout(&retried));
+    assert!(
+        retried.status.success(),
+        "{}{}",
+        stdout(&retried),
+        stderr(&retried)
+    );
+    assert!(
+        stdout(&retried).starts_with("retry: instance"),
+        "{}",
+        stdout(&retried)
+    );
     let deadline = Instant::now() + Duration::from_secs(30);
     let finished = loop {
         let shown = json(&flowctl(&["--json", "show", &app.parked, "--store", url]));
         if shown["status"] == "failed" {
             break shown;
         }
-        assert!(Instant::now() < deadline, "the retried instance did not finish: {shown}");
+        assert!(
+            Instant::now() < deadline,
+            "the retried instance did not finish: {shown}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     };
-    assert_eq!(finished["context"]["data"]["log"], serde_json::json!(["book", "unbook"]));
+    assert_eq!(
+        finished["context"]["data"]["log"],
+        serde_json::json!(["book", "unbook"])
+    );
     let journal = finished["journal"].as_array().unwrap();
     assert!(
-        journal.iter().any(|entry| entry["kind"] == "operator" && entry["action"] == "retry" && entry["instruction"] == "tester"),
+        journal.iter().any(|entry| entry["kind"] == "operator"
+            && entry["action"] == "retry"
+            && entry["instruction"] == "tester"),
         "{journal:?}"
     );
-    assert!(journal.iter().any(|entry| entry["kind"] == "compensation" && entry["action"] == "unbook"), "{journal:?}");
-    let done = json(&flowctl(&["--json", "show", &app.completed, "--store", url]));
+    assert!(
+        journal
+            .iter()
+            .any(|entry| entry["kind"] == "compensation" && entry["action"] == "unbook"),
+        "{journal:?}"
+    );
+    let done = json(&flowctl(&[
+        "--json",
+        "show",
+        &app.completed,
+        "--store",
+        url,
+    ]));
     assert_eq!(done["status"], "completed");
 
     // A second retry is refused: the instance no longer needs a person.
     let again = flowctl(&["retry", &app.parked, "--store", url]);
     assert_eq!(again.status.code(), Some(1));
-    assert!(stderr(&again).contains("cannot retry"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("cannot retry"),
+        "{}",
+        stderr(&again)
+    );
 
     let stats = json(&flowctl(&["--json", "stats", "--store", url]));
     let bookings = &stats["flows"][0];
     assert_eq!(bookings["flow"], "Bookings");
-    assert_eq!(bookings["by_status"], serde_json::json!({ "completed": 1, "failed": 1 }));
+    assert_eq!(
+        bookings["by_status"],
+        serde_json::json!({ "completed": 1, "failed": 1 })
+    );
     assert_eq!(bookings["completed_share"], 0.5);
     let _ = std::fs::remove_file(&flag);
 }
@@ -206,7 +284,10 @@ fn check_prints_each_problem_of_a_broken_document_at_its_line_and_exits_with_1()
     let output = flowctl(&["check", &file]);
     assert_eq!(output.status.code(), Some(1));
     let errors = stderr(&output);
-    assert!(errors.contains("error[document::unknown_key]: unknown key `colour` in a flow"), "{errors}");
+    assert!(
+        errors.contains("error[document::unknown_key]: unknown key `colour` in a flow"),
+        "{errors}"
+    );
     assert!(errors.contains(&format!("--> {file}:7:1")), "{errors}");
     assert!(errors.contains("7 | colour = \"red\""), "{errors}");
     assert!(errors.contains(&format!("--> {file}:17:11")), "{errors}");
@@ -216,10 +297,17 @@ fn check_prints_each_problem_of_a_broken_document_at_its_line_and_exits_with_1()
     let report = flowctl(&["--json", "check", &file]);
     assert_eq!(report.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
-    let lines: Vec<u64> = report[0]["diagnostics"].as_array().unwrap().iter().map(|d| d["line"].as_u64().unwrap()).collect();
+    let lines: Vec<u64> = report[0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["line"].as_u64().unwrap())
+        .collect();
     assert_eq!(lines, [7, 17]);
 
-    let fixed = BROKEN.replace("colour = \"red\"\n", "").replace("12 parsecs", "12s");
+    let fixed = BROKEN
+        .replace("colour = \"red\"\n", "")
+        .replace("12 parsecs", "12s");
     std::fs::write(&path, fixed).unwrap();
     let output = flowctl(&["check", &file]);
     assert!(output.status.success(), "{}", stderr(&output));
@@ -231,18 +319,43 @@ fn check_prints_each_problem_of_a_broken_document_at_its_line_and_exits_with_1()
 fn mistakes_on_the_command_line_name_the_problem_and_the_fix() {
     let output = flowctl(&["show", "not-an-id", "--store", "memory:"]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("`not-an-id` is not an instance id"), "{}", stderr(&output));
-    let output = flowctl(&["show", "0192f0c4-7a3e-7cc1-9d2e-0a6b1f4e5d21", "--store", "memory:"]);
+    assert!(
+        stderr(&output).contains("`not-an-id` is not an instance id"),
+        "{}",
+        stderr(&output)
+    );
+    let output = flowctl(&[
+        "show",
+        "0192f0c4-7a3e-7cc1-9d2e-0a6b1f4e5d21",
+        "--store",
+        "memory:",
+    ]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("check the id and the store URL"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("check the id and the store URL"),
+        "{}",
+        stderr(&output)
+    );
     let output = flowctl(&["instances", "--store", "mysql://db"]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("mysql://db"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("mysql://db"),
+        "{}",
+        stderr(&output)
+    );
     let output = flowctl(&["instances"]);
-    assert_eq!(output.status.code(), Some(2), "a missing --store is a usage error");
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "a missing --store is a usage error"
+    );
     let output = flowctl(&["diagram", "Bookings", "--format", "png"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("use `mermaid`, `dot` or `svg`"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("use `mermaid`, `dot` or `svg`"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -264,7 +377,13 @@ fn an_application_draws_its_compiled_flows_in_every_format() {
     assert!(svg.starts_with("<svg "));
     assert_eq!(svg.matches("<rect ").count(), 3);
     let dot = stdout(&app_ctl(&["diagram", "Bookings", "--format", "dot"]));
-    assert!(dot.contains("\"New\" -> \"Booked\" [label=\"book\"];"), "{dot}");
+    assert!(
+        dot.contains("\"New\" -> \"Booked\" [label=\"book\"];"),
+        "{dot}"
+    );
     let mermaid = stdout(&app_ctl(&["diagram", "Bookings"]));
-    assert!(mermaid.contains("note right of New: compensate unbook"), "{mermaid}");
+    assert!(
+        mermaid.contains("note right of New: compensate unbook"),
+        "{mermaid}"
+    );
 }

@@ -187,7 +187,8 @@ impl StatusArg {
 }
 
 fn parse_format(name: &str) -> Result<DiagramFormat, String> {
-    name.parse().map_err(|error: crate::diagram::UnknownFormat| error.to_string())
+    name.parse()
+        .map_err(|error: crate::diagram::UnknownFormat| error.to_string())
 }
 
 #[cfg(test)]

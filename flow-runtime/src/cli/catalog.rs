@@ -57,12 +57,16 @@ impl FlowCatalog {
     pub(crate) fn new(compiled: &[FlowSpec], documents: &[PathBuf]) -> Result<Self, CliError> {
         let mut catalog = FlowCatalog::default();
         if !compiled.is_empty() {
-            catalog.searched.push("the application's compiled flows".to_owned());
+            catalog
+                .searched
+                .push("the application's compiled flows".to_owned());
         }
-        catalog.entries.extend(compiled.iter().map(|spec| CatalogEntry {
-            spec: spec.clone(),
-            origin: FlowOrigin::Compiled,
-        }));
+        catalog
+            .entries
+            .extend(compiled.iter().map(|spec| CatalogEntry {
+                spec: spec.clone(),
+                origin: FlowOrigin::Compiled,
+            }));
         for path in documents {
             catalog.add_document(path)?;
         }
@@ -72,10 +76,11 @@ impl FlowCatalog {
     fn add_document(&mut self, path: &Path) -> Result<(), CliError> {
         let document = FlowDocument::read(path)?;
         self.searched.push(format!("`{}`", path.display()));
-        self.entries.extend(document.flows.into_iter().map(|flow| CatalogEntry {
-            spec: flow.spec,
-            origin: FlowOrigin::Document(path.to_owned()),
-        }));
+        self.entries
+            .extend(document.flows.into_iter().map(|flow| CatalogEntry {
+                spec: flow.spec,
+                origin: FlowOrigin::Document(path.to_owned()),
+            }));
         Ok(())
     }
 
@@ -87,7 +92,11 @@ impl FlowCatalog {
         wanted: Option<&str>,
     ) -> Result<(), CliError> {
         self.searched.push("the store's definitions".to_owned());
-        let mut names: Vec<String> = self.entries.iter().map(|entry| entry.spec.name.clone()).collect();
+        let mut names: Vec<String> = self
+            .entries
+            .iter()
+            .map(|entry| entry.spec.name.clone())
+            .collect();
         names.extend(wanted.map(str::to_owned));
         for status in Status::ALL {
             for summary in store.list(status, FLOW_NAME_SCAN).await? {
@@ -98,7 +107,11 @@ impl FlowCatalog {
         names.dedup();
         for name in names {
             for stored in store.list_definitions(&name).await? {
-                if self.entries.iter().any(|entry| entry.origin == FlowOrigin::Stored(stored.hash.clone())) {
+                if self
+                    .entries
+                    .iter()
+                    .any(|entry| entry.origin == FlowOrigin::Stored(stored.hash.clone()))
+                {
                     continue;
                 }
                 let spec = stored_spec(&stored.hash, &stored.flow, &stored.body)?;
@@ -117,8 +130,9 @@ impl FlowCatalog {
     pub(crate) fn find(&self, flow: &str, version: Option<u32>) -> Result<&CatalogEntry, CliError> {
         let of_flow = self.entries.iter().filter(|entry| entry.spec.name == flow);
         let version = version.or_else(|| of_flow.clone().map(|entry| entry.spec.version).max());
-        let matching: Vec<&CatalogEntry> =
-            of_flow.filter(|entry| Some(entry.spec.version) == version).collect();
+        let matching: Vec<&CatalogEntry> = of_flow
+            .filter(|entry| Some(entry.spec.version) == version)
+            .collect();
         let found = matching
             .iter()
             .find(|entry| !matches!(entry.origin, FlowOrigin::Stored(_)))
@@ -129,8 +143,11 @@ impl FlowCatalog {
             flow: flow.to_owned(),
             version,
             searched: self.searched(),
-            suggestion: flow_core::did_you_mean(flow, self.entries.iter().map(|entry| entry.spec.name.as_str()))
-                .map(str::to_owned),
+            suggestion: flow_core::did_you_mean(
+                flow,
+                self.entries.iter().map(|entry| entry.spec.name.as_str()),
+            )
+            .map(str::to_owned),
         })
     }
 
@@ -152,7 +169,8 @@ pub(crate) fn stored_spec(hash: &str, flow: &str, body: &str) -> Result<FlowSpec
         flow: flow.to_owned(),
         reason,
     };
-    let mut document = FlowDocument::parse(body, origin).map_err(|errors| bad(errors.to_string()))?;
+    let mut document =
+        FlowDocument::parse(body, origin).map_err(|errors| bad(errors.to_string()))?;
     if document.flows.is_empty() {
         return Err(bad("it holds no flow".to_owned()));
     }

@@ -34,12 +34,20 @@ pub(crate) async fn census(
         if listed.len() >= limit {
             truncated.push(status.name());
         }
-        for summary in listed.into_iter().filter(|summary| wanted(summary, flow, version)) {
-            let count = counts.entry((summary.flow.clone(), summary.flow_version)).or_default();
+        for summary in listed
+            .into_iter()
+            .filter(|summary| wanted(summary, flow, version))
+        {
+            let count = counts
+                .entry((summary.flow.clone(), summary.flow_version))
+                .or_default();
             count.total += 1;
             *count.by_status.entry(status.name()).or_default() += 1;
             if !status.is_final() {
-                *count.resting.entry((summary.state, status.name())).or_default() += 1;
+                *count
+                    .resting
+                    .entry((summary.state, status.name()))
+                    .or_default() += 1;
             }
         }
     }
@@ -54,8 +62,17 @@ pub(crate) async fn census(
             .map(|status| count.by_status.get(status).copied().unwrap_or(0))
             .sum();
         let completed = count.by_status.get("completed").copied().unwrap_or(0);
-        let share = |part: u64| if ended == 0 { 0.0 } else { part as f64 / ended as f64 };
-        text.push_str(&format!("{name} v{flow_version}: {} instances\n", count.total));
+        let share = |part: u64| {
+            if ended == 0 {
+                0.0
+            } else {
+                part as f64 / ended as f64
+            }
+        };
+        text.push_str(&format!(
+            "{name} v{flow_version}: {} instances\n",
+            count.total
+        ));
         let statuses: Vec<String> = count
             .by_status
             .iter()
@@ -120,5 +137,6 @@ pub(crate) async fn instances_by_state(
 }
 
 pub(crate) fn wanted(summary: &InstanceSummary, flow: Option<&str>, version: Option<u32>) -> bool {
-    flow.is_none_or(|flow| summary.flow == flow) && version.is_none_or(|version| summary.flow_version == version)
+    flow.is_none_or(|flow| summary.flow == flow)
+        && version.is_none_or(|version| summary.flow_version == version)
 }

@@ -55,10 +55,14 @@ pub enum CliError {
         state: String,
     },
     /// An argument is not an instance id.
-    #[error("`{0}` is not an instance id: ids look like `0192f0c4-7a3e-7cc1-9d2e-0a6b1f4e5d21` (see `flowctl instances`)")]
+    #[error(
+        "`{0}` is not an instance id: ids look like `0192f0c4-7a3e-7cc1-9d2e-0a6b1f4e5d21` (see `flowctl instances`)"
+    )]
     BadInstanceId(String),
     /// No instance has the id.
-    #[error("no instance `{id}` in store `{store}`: check the id and the store URL (`flowctl instances --store URL`)")]
+    #[error(
+        "no instance `{id}` in store `{store}`: check the id and the store URL (`flowctl instances --store URL`)"
+    )]
     NoSuchInstance {
         /// The id.
         id: String,
@@ -66,10 +70,14 @@ pub enum CliError {
         store: String,
     },
     /// `--stats store` without a store.
-    #[error("`--stats store` counts instances in a store: give one with `--store URL` or `FLOW_STORE`")]
+    #[error(
+        "`--stats store` counts instances in a store: give one with `--store URL` or `FLOW_STORE`"
+    )]
     StatsNeedStore,
     /// A statistics snapshot file could not be read.
-    #[error("cannot read the statistics snapshot `{path}`: {reason} (write one with `Stats::to_json`)")]
+    #[error(
+        "cannot read the statistics snapshot `{path}`: {reason} (write one with `Stats::to_json`)"
+    )]
     Snapshot {
         /// The file.
         path: PathBuf,

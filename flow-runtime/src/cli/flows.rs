@@ -11,7 +11,12 @@ pub(crate) fn list(catalog: &FlowCatalog) -> Report {
     if entries.is_empty() {
         text.push_str(&format!("no flows found in {}\n", catalog.searched()));
     } else {
-        let width = entries.iter().map(|entry| entry.spec.name.len()).max().unwrap_or(4).max(4);
+        let width = entries
+            .iter()
+            .map(|entry| entry.spec.name.len())
+            .max()
+            .unwrap_or(4)
+            .max(4);
         text.push_str(&format!("{:<width$}  VERSION  STATES  SOURCE\n", "FLOW"));
         for entry in &entries {
             text.push_str(&format!(

@@ -61,16 +61,24 @@ pub(crate) async fn list(
 
 /// `text` as an instance id.
 pub(crate) fn parse_id(text: &str) -> Result<InstanceId, CliError> {
-    text.parse().map_err(|_| CliError::BadInstanceId(text.to_owned()))
+    text.parse()
+        .map_err(|_| CliError::BadInstanceId(text.to_owned()))
 }
 
 /// The stored record of `id`.
-pub(crate) async fn load(store: &AnyStore, url: &str, id: &str) -> Result<InstanceRecord, CliError> {
+pub(crate) async fn load(
+    store: &AnyStore,
+    url: &str,
+    id: &str,
+) -> Result<InstanceRecord, CliError> {
     let instance = parse_id(id)?;
-    store.load(instance).await?.ok_or_else(|| CliError::NoSuchInstance {
-        id: id.to_owned(),
-        store: redact_password(url),
-    })
+    store
+        .load(instance)
+        .await?
+        .ok_or_else(|| CliError::NoSuchInstance {
+            id: id.to_owned(),
+            store: redact_password(url),
+        })
 }
 
 /// One instance in full.
@@ -111,7 +119,10 @@ pub(crate) fn describe(record: &InstanceRecord) -> Report {
         .map(|hash| format!(" (definition {})", crate::engine::short_hash(hash)))
         .unwrap_or_default();
     text.push_str(&format!("instance  {}\n", record.id));
-    text.push_str(&format!("flow      {} v{}{definition}\n", record.flow, record.flow_version));
+    text.push_str(&format!(
+        "flow      {} v{}{definition}\n",
+        record.flow, record.flow_version
+    ));
     text.push_str(&format!("state     {}\n", record.state));
     text.push_str(&format!("status    {}\n", record.status.name()));
     text.push_str(&format!(
@@ -125,10 +136,17 @@ pub(crate) fn describe(record: &InstanceRecord) -> Report {
         text.push_str("cancelled by an operator\n");
     }
     if let Some(request) = record.request {
-        text.push_str(&format!("request   {} (waiting for the engine running it)\n", request.name()));
+        text.push_str(&format!(
+            "request   {} (waiting for the engine running it)\n",
+            request.name()
+        ));
     }
     if let Some(error) = &record.error {
-        let action = error.action.as_deref().map(|a| format!("{a}: ")).unwrap_or_default();
+        let action = error
+            .action
+            .as_deref()
+            .map(|a| format!("{a}: "))
+            .unwrap_or_default();
         text.push_str(&format!(
             "error     {action}{} (attempt {}, step {})\n",
             error.message, error.attempt, error.step

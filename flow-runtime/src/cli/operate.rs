@@ -110,11 +110,21 @@ pub(crate) async fn skip(
 }
 
 /// What the instance looks like once the instruction was given.
-async fn after(store: &AnyStore, url: &str, id: &str, instruction: &str) -> Result<Report, CliError> {
+async fn after(
+    store: &AnyStore,
+    url: &str,
+    id: &str,
+    instruction: &str,
+) -> Result<Report, CliError> {
     let record = load(store, url, id).await?;
     let pending = record
         .request
-        .map(|request| format!("; a worker running it will {} it after its current step", request.name()))
+        .map(|request| {
+            format!(
+                "; a worker running it will {} it after its current step",
+                request.name()
+            )
+        })
         .unwrap_or_default();
     let text = format!(
         "{instruction}: instance {id} is {} in state {}{pending}\n",

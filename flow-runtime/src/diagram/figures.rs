@@ -78,12 +78,15 @@ impl Figures {
             let Some(node) = snapshot.node(&spec.name, spec.version, &state.name) else {
                 continue;
             };
-            figures.states.entry(state.name.clone()).or_insert(StateFigures {
-                entered: node.entered,
-                failed: node.failed,
-                failure_rate: node.failure_rate,
-                instances: None,
-            });
+            figures
+                .states
+                .entry(state.name.clone())
+                .or_insert(StateFigures {
+                    entered: node.entered,
+                    failed: node.failed,
+                    failure_rate: node.failure_rate,
+                    instances: None,
+                });
             let deadline_target = match &state.kind {
                 StateKind::Wait(wait) => wait.deadline.as_ref().map(|d| d.target.as_str()),
                 _ => None,
@@ -145,7 +148,11 @@ impl Figures {
         conversion_rate: f64,
     ) {
         self.edges.insert(
-            (from.to_owned(), Trigger::from(EdgeTrigger::Instruction(instruction)), to.to_owned()),
+            (
+                from.to_owned(),
+                Trigger::from(EdgeTrigger::Instruction(instruction)),
+                to.to_owned(),
+            ),
             EdgeFigures {
                 count,
                 conversion_rate,
@@ -170,7 +177,12 @@ impl Figures {
     }
 
     /// The figures of one edge, if any.
-    pub fn edge_figures(&self, from: &str, trigger: EdgeTrigger<'_>, to: &str) -> Option<&EdgeFigures> {
+    pub fn edge_figures(
+        &self,
+        from: &str,
+        trigger: EdgeTrigger<'_>,
+        to: &str,
+    ) -> Option<&EdgeFigures> {
         self.edges
             .get(&(from.to_owned(), Trigger::from(trigger), to.to_owned()))
     }

@@ -17,7 +17,11 @@ pub enum DiagramFormat {
 
 impl DiagramFormat {
     /// Every format, in the order help texts list them.
-    pub const ALL: [DiagramFormat; 3] = [DiagramFormat::Mermaid, DiagramFormat::Dot, DiagramFormat::Svg];
+    pub const ALL: [DiagramFormat; 3] = [
+        DiagramFormat::Mermaid,
+        DiagramFormat::Dot,
+        DiagramFormat::Svg,
+    ];
 
     /// The format's name: `mermaid`, `dot` or `svg`.
     pub fn name(self) -> &'static str {

@@ -197,10 +197,22 @@ pub fn layout(nodes: &[LayoutNode], edges: &[LayoutEdge], roots: &[usize]) -> La
             let dy = (nodes[edge.from].height / 4.0).min(8.0);
             routes.push(Route {
                 points: vec![
-                    Point { x: right, y: centre.y - dy },
-                    Point { x: right + SELF_LOOP_REACH, y: centre.y - dy },
-                    Point { x: right + SELF_LOOP_REACH, y: centre.y + dy },
-                    Point { x: right, y: centre.y + dy },
+                    Point {
+                        x: right,
+                        y: centre.y - dy,
+                    },
+                    Point {
+                        x: right + SELF_LOOP_REACH,
+                        y: centre.y - dy,
+                    },
+                    Point {
+                        x: right + SELF_LOOP_REACH,
+                        y: centre.y + dy,
+                    },
+                    Point {
+                        x: right,
+                        y: centre.y + dy,
+                    },
                 ],
                 label: Point {
                     x: right + SELF_LOOP_REACH + LABEL_GAP + edge.label_width / 2.0,
@@ -220,7 +232,10 @@ pub fn layout(nodes: &[LayoutNode], edges: &[LayoutEdge], roots: &[usize]) -> La
                     let half = nodes[vertex].height / 2.0;
                     y += if position == 0 { half } else { -half };
                 }
-                Point { x: x[vertex] + shift, y }
+                Point {
+                    x: x[vertex] + shift,
+                    y,
+                }
             })
             .collect();
         let label = match label_segment[index] {
@@ -299,7 +314,11 @@ fn back_edges(count: usize, edges: &[LayoutEdge], roots: &[usize]) -> Vec<bool> 
     }
     let mut mark = vec![Mark::New; count];
     let mut reversed = vec![false; edges.len()];
-    let starts = roots.iter().copied().filter(|&root| root < count).chain(0..count);
+    let starts = roots
+        .iter()
+        .copied()
+        .filter(|&root| root < count)
+        .chain(0..count);
     for start in starts {
         if mark[start] != Mark::New {
             continue;
@@ -361,7 +380,11 @@ fn discovery_order(count: usize, edges: &[LayoutEdge], roots: &[usize]) -> Vec<u
     }
     let mut seen = vec![false; count];
     let mut order = Vec::with_capacity(count);
-    let starts = roots.iter().copied().filter(|&root| root < count).chain(0..count);
+    let starts = roots
+        .iter()
+        .copied()
+        .filter(|&root| root < count)
+        .chain(0..count);
     for start in starts {
         if seen[start] {
             continue;
@@ -493,8 +516,13 @@ fn place_horizontally(
                     // the way it came: so a flow's main line stays straight however many
                     // long edges pass it on their way to a shared end.
                     let around = &neighbours[vertex];
-                    let real: Vec<usize> = around.iter().copied().filter(|&n| n < real_count).collect();
-                    let pulls = if vertex < real_count && !real.is_empty() { &real } else { around };
+                    let real: Vec<usize> =
+                        around.iter().copied().filter(|&n| n < real_count).collect();
+                    let pulls = if vertex < real_count && !real.is_empty() {
+                        &real
+                    } else {
+                        around
+                    };
                     if pulls.is_empty() {
                         x[vertex]
                     } else {
@@ -506,16 +534,14 @@ fn place_horizontally(
             // left from the right, and meet halfway.
             let mut from_left = wanted.clone();
             for at in 1..layer.len() {
-                let least = from_left[at - 1]
-                    + (width[layer[at - 1]] + width[layer[at]]) / 2.0
-                    + NODE_GAP;
+                let least =
+                    from_left[at - 1] + (width[layer[at - 1]] + width[layer[at]]) / 2.0 + NODE_GAP;
                 from_left[at] = from_left[at].max(least);
             }
             let mut from_right = wanted;
             for at in (0..layer.len().saturating_sub(1)).rev() {
-                let most = from_right[at + 1]
-                    - (width[layer[at + 1]] + width[layer[at]]) / 2.0
-                    - NODE_GAP;
+                let most =
+                    from_right[at + 1] - (width[layer[at + 1]] + width[layer[at]]) / 2.0 - NODE_GAP;
                 from_right[at] = from_right[at].min(most);
             }
             for (at, &vertex) in layer.iter().enumerate() {

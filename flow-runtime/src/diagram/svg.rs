@@ -36,7 +36,11 @@ pub fn render_svg(spec: &FlowSpec, figures: &Figures) -> String {
                 .iter()
                 .enumerate()
                 .map(|(at, line)| {
-                    let per_char = if at == 0 { NAME_CHAR_WIDTH } else { TEXT_CHAR_WIDTH };
+                    let per_char = if at == 0 {
+                        NAME_CHAR_WIDTH
+                    } else {
+                        TEXT_CHAR_WIDTH
+                    };
                     line.chars().count() as f64 * per_char
                 })
                 .fold(0.0, f64::max)
@@ -123,7 +127,13 @@ pub fn render_svg(spec: &FlowSpec, figures: &Figures) -> String {
             points.join(" ")
         );
         if !is_start {
-            text_block(&mut out, route.label, &links[index].lines, "#343a40", "label");
+            text_block(
+                &mut out,
+                route.label,
+                &links[index].lines,
+                "#343a40",
+                "label",
+            );
         }
         out.push_str("</g>\n");
     }

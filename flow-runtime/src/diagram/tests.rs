@@ -50,8 +50,19 @@ fn loan() -> FlowSpec {
         .spec
 }
 
-fn state(name: &str, entered: u64, failed: u64, edges: &[(Option<&str>, &str, u64)]) -> StateSnapshot {
-    let ratio = |part: u64| if entered == 0 { 0.0 } else { part as f64 / entered as f64 };
+fn state(
+    name: &str,
+    entered: u64,
+    failed: u64,
+    edges: &[(Option<&str>, &str, u64)],
+) -> StateSnapshot {
+    let ratio = |part: u64| {
+        if entered == 0 {
+            0.0
+        } else {
+            part as f64 / entered as f64
+        }
+    };
     StateSnapshot {
         state: name.to_owned(),
         entered,
@@ -93,14 +104,30 @@ fn snapshot() -> StatsSnapshot {
                     "Applied",
                     200,
                     0,
-                    &[(Some("Low"), "Approved", 150), (Some("High"), "Review", 40), (Some("Missing"), "Documents", 10)],
+                    &[
+                        (Some("Low"), "Approved", 150),
+                        (Some("High"), "Review", 40),
+                        (Some("Missing"), "Documents", 10),
+                    ],
                 ),
-                state("Documents", 10, 0, &[(Some("Uploaded"), "Applied", 6), (Some("Deadline"), "Rejected", 4)]),
+                state(
+                    "Documents",
+                    10,
+                    0,
+                    &[
+                        (Some("Uploaded"), "Applied", 6),
+                        (Some("Deadline"), "Rejected", 4),
+                    ],
+                ),
                 state(
                     "Review",
                     40,
                     0,
-                    &[(Some("Approve"), "Approved", 30), (Some("Deny"), "Rejected", 5), (Some("Deadline"), "Rejected", 5)],
+                    &[
+                        (Some("Approve"), "Approved", 30),
+                        (Some("Deny"), "Rejected", 5),
+                        (Some("Deadline"), "Rejected", 5),
+                    ],
                 ),
                 state("Approved", 180, 8, &[(None, "Paid", 172)]),
                 state("Paid", 172, 0, &[]),
@@ -208,7 +235,17 @@ fn dot_statements(dot: &str) -> (Vec<String>, Vec<(String, String)>) {
 fn dot_has_one_node_per_state_and_every_edge_with_its_figure() {
     let dot = render(&loan(), DiagramFormat::Dot, &live());
     let (nodes, edges) = dot_statements(&dot);
-    assert_eq!(nodes, ["Applied", "Documents", "Review", "Approved", "Paid", "Rejected"]);
+    assert_eq!(
+        nodes,
+        [
+            "Applied",
+            "Documents",
+            "Review",
+            "Approved",
+            "Paid",
+            "Rejected"
+        ]
+    );
     // Nine edges of the flow and the start's.
     assert_eq!(edges.len(), 10);
     assert!(edges.contains(&("[*]".to_owned(), "Applied".to_owned())));
@@ -255,11 +292,16 @@ fn xml_elements(xml: &str) -> Vec<String> {
         }
         let self_closing = tag.ends_with('/');
         let tag = tag.trim_end_matches('/');
-        let name = tag.split_whitespace().next().expect("a tag name").to_owned();
+        let name = tag
+            .split_whitespace()
+            .next()
+            .expect("a tag name")
+            .to_owned();
         let mut attributes = tag[name.len()..].trim();
         while !attributes.is_empty() {
             let equals = attributes.find("=\"").expect("attributes are quoted");
-            let value_end = attributes[equals + 2..].find('"').expect("a closing quote") + equals + 2;
+            let value_end =
+                attributes[equals + 2..].find('"').expect("a closing quote") + equals + 2;
             assert!(!attributes[equals + 2..value_end].contains('<'));
             attributes = attributes[value_end + 1..].trim_start();
         }
@@ -280,16 +322,32 @@ fn svg_is_well_formed_with_one_box_per_state_and_the_figures_on_its_labels() {
     assert_eq!(elements.first().map(String::as_str), Some("svg"));
     assert_eq!(elements.iter().filter(|name| *name == "rect").count(), 6);
     assert_eq!(svg.matches("<g class=\"state\"").count(), 6);
-    for name in ["Applied", "Documents", "Review", "Approved", "Paid", "Rejected"] {
-        assert!(svg.contains(&format!("data-state=\"{name}\"")), "no box for {name}");
+    for name in [
+        "Applied",
+        "Documents",
+        "Review",
+        "Approved",
+        "Paid",
+        "Rejected",
+    ] {
+        assert!(
+            svg.contains(&format!("data-state=\"{name}\"")),
+            "no box for {name}"
+        );
     }
     assert!(svg.contains(">score / Low · 75.0% (150)</text>"));
     // Two edges from Review to Rejected are drawn as one, their labels one under the other.
     assert!(svg.contains(">Deny · 12.5% (5)</text>"));
     assert!(svg.contains(">after 48h · 12.5% (5)</text>"));
-    assert_eq!(svg.matches("data-from=\"Review\" data-to=\"Rejected\"").count(), 1);
+    assert_eq!(
+        svg.matches("data-from=\"Review\" data-to=\"Rejected\"")
+            .count(),
+        1
+    );
     // The failing payout is coloured by its failure rate (4.4%: the 1–5% colour).
-    assert!(svg.contains("data-state=\"Approved\" data-kind=\"step\" data-failure-rate=\"0.0444\">\n<rect"));
+    assert!(svg.contains(
+        "data-state=\"Approved\" data-kind=\"step\" data-failure-rate=\"0.0444\">\n<rect"
+    ));
     assert!(svg.contains("fill=\"#ffe8cc\""));
     assert!(!svg.contains("<script"));
 }
@@ -316,17 +374,24 @@ fn boxes_of_a_fifty_state_flow_never_overlap() {
         .filter(|line| line.starts_with("<rect "))
         .map(|line| {
             let attribute = |name: &str| -> f64 {
-                let start = line.find(&format!(" {name}=\"")).expect("an attribute") + name.len() + 3;
+                let start =
+                    line.find(&format!(" {name}=\"")).expect("an attribute") + name.len() + 3;
                 let end = line[start..].find('"').expect("a quote") + start;
                 line[start..end].parse().expect("a number")
             };
-            (attribute("x"), attribute("y"), attribute("width"), attribute("height"))
+            (
+                attribute("x"),
+                attribute("y"),
+                attribute("width"),
+                attribute("height"),
+            )
         })
         .collect();
     assert_eq!(boxes.len(), 50);
     for (i, a) in boxes.iter().enumerate() {
         for b in &boxes[i + 1..] {
-            let apart = a.0 + a.2 <= b.0 || b.0 + b.2 <= a.0 || a.1 + a.3 <= b.1 || b.1 + b.3 <= a.1;
+            let apart =
+                a.0 + a.2 <= b.0 || b.0 + b.2 <= a.0 || a.1 + a.3 <= b.1 || b.1 + b.3 <= a.1;
             assert!(apart, "boxes {a:?} and {b:?} overlap");
         }
     }
@@ -341,7 +406,11 @@ pub(crate) fn wide_flow(states: usize) -> FlowSpec {
         "[[flow]]\nname = \"Wide\"\ndata = \"json\"\nstart = \"S0\"\nsuccess = [\"Done\"]\nfailure = [\"Failed\"]\n",
     );
     for step in 0..steps {
-        let next = if step + 1 == steps { "Done".to_owned() } else { format!("S{}", step + 1) };
+        let next = if step + 1 == steps {
+            "Done".to_owned()
+        } else {
+            format!("S{}", step + 1)
+        };
         let _ = write!(
             text,
             "\n[[flow.state]]\nname = \"S{step}\"\naction = \"check\"\non = {{ Pass = \"{next}\", Fail = \"Failed\""
