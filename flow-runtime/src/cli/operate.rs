@@ -9,6 +9,7 @@ use super::error::CliError;
 use super::instances::{load, parse_id};
 use super::report::Report;
 use crate::engine::{Engine, EngineBuilder, EngineError};
+use crate::outcome::Status;
 use crate::store::{AnyStore, Store};
 
 /// An operator instruction that needs no flow definition.
@@ -126,8 +127,14 @@ async fn after(
             )
         })
         .unwrap_or_default();
+    let taken_up = match record.status {
+        Status::Running | Status::Compensating if record.request.is_none() => {
+            "; a worker of its application takes it up from the store"
+        }
+        _ => "",
+    };
     let text = format!(
-        "{instruction}: instance {id} is {} in state {}{pending}\n",
+        "{instruction}: instance {id} is {} in state {}{pending}{taken_up}\n",
         record.status.name(),
         record.state
     );
