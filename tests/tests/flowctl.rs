@@ -387,3 +387,102 @@ fn an_application_draws_its_compiled_flows_in_every_format() {
         "{mermaid}"
     );
 }
+
+/// A document flow that only waits: it needs no registered action.
+const TICKETS: &str = r#"[[flow]]
+name = "Ticket"
+data = "json"
+start = "Open"
+success = ["Closed"]
+failure = ["Dropped"]
+
+[[flow.state]]
+name = "Open"
+wait = "Decision"
+timeout = "never"
+on = { Close = "Closed", Drop = "Dropped" }
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn skip_checks_a_document_flow_instance_against_its_stored_definition() {
+    use flow_runtime::store::AnyStore;
+    use flow_runtime::{DocumentOrigin, EngineBuilder, Status};
+
+    let url = format!("sqlite://{}", fresh_sqlite_path().display());
+    let engine = EngineBuilder::with_store(AnyStore::connect(&url).await.unwrap())
+        .build()
+        .unwrap();
+    let loaded = engine
+        .load_document(TICKETS, DocumentOrigin::named("tickets.toml"))
+        .await
+        .unwrap();
+    let flow = engine
+        .document_flow::<serde_json::Value>("Ticket", None)
+        .unwrap();
+    let id = engine
+        .start_document(&flow, serde_json::json!({ "subject": "printer <on> fire" }))
+        .await
+        .unwrap();
+    let waiting = engine.wait_document::<serde_json::Value>(id).await.unwrap();
+    assert_eq!(waiting.status, Status::Waiting);
+    let id = id.to_string();
+
+    let run = |args: Vec<String>| {
+        tokio::task::spawn_blocking(move || {
+            flowctl(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        })
+    };
+    let args = |list: &[&str]| list.iter().map(|arg| (*arg).to_owned()).collect::<Vec<_>>();
+
+    // The store keeps the definition by content hash: flowctl lists and draws it.
+    let flows = json(
+        &run(args(&["--json", "flows", "--store", &url]))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(flows[0]["flow"], "Ticket");
+    assert_eq!(flows[0]["source"], "stored");
+    assert_eq!(flows[0]["definition"], loaded[0].definition.as_str());
+    let diagram = run(args(&[
+        "diagram", "Ticket", "--store", &url, "--stats", "store", "--format", "svg",
+    ]))
+    .await
+    .unwrap();
+    let svg = stdout(&diagram);
+    assert!(svg.contains(">1 now</text>"), "{svg}");
+
+    let misspelt = run(args(&["skip", &id, "Closd", "--store", &url]))
+        .await
+        .unwrap();
+    assert_eq!(misspelt.status.code(), Some(1));
+    assert!(
+        stderr(&misspelt).contains("flow `Ticket` v1 has no state `Closd`; did you mean `Closed`?"),
+        "{}",
+        stderr(&misspelt)
+    );
+    let skipped = run(args(&["skip", &id, "Closed", "--store", &url]))
+        .await
+        .unwrap();
+    assert!(skipped.status.success(), "{}", stderr(&skipped));
+    // This test's engine is the application: its worker takes the instance up.
+    let ended = engine
+        .wait_document_ended::<serde_json::Value>(id.parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(ended.status, Status::Completed);
+    assert_eq!(ended.data["subject"], "printer <on> fire");
+    let shown = json(
+        &run(args(&["--json", "show", &id, "--store", &url]))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(shown["state"], "Closed");
+    assert!(
+        shown["journal"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|entry| entry["action"] == "skip" && entry["to"] == "Closed"),
+        "{shown}"
+    );
+}
