@@ -8,8 +8,9 @@
 //! graph gets the same coordinates.
 //!
 //! Why our own and not a layout crate: the flows are small, the output must be byte-stable
-//! across builds, and this is about 300 lines with no dependency; a 50-state flow lays out
-//! in well under a millisecond (`benches/diagram.rs`).
+//! across builds, and this is a few hundred lines with no dependency; a 50-state flow with
+//! about 120 edges lays out in about 0.5 ms and draws as SVG in about 1.3 ms
+//! (`benches/diagram.rs`).
 
 /// A node to place: its box.
 #[derive(Debug, Clone, Copy, PartialEq)]
