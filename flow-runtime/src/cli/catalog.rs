@@ -176,3 +176,56 @@ pub(crate) fn stored_spec(hash: &str, flow: &str, body: &str) -> Result<FlowSpec
     }
     Ok(document.flows.remove(0).spec)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(name: &str, version: u32) -> FlowSpec {
+        let text = format!(
+            "[[flow]]\nname = \"{name}\"\nversion = {version}\ndata = \"json\"\nstart = \"Open\"\nsuccess = [\"Closed\"]\n\n[[flow.state]]\nname = \"Open\"\nwait = \"Decision\"\ntimeout = \"never\"\non = {{ Close = \"Closed\" }}\n"
+        );
+        FlowDocument::parse(&text, DocumentOrigin::inline())
+            .unwrap()
+            .flows
+            .remove(0)
+            .spec
+    }
+
+    fn entry(name: &str, version: u32, origin: FlowOrigin) -> CatalogEntry {
+        CatalogEntry {
+            spec: spec(name, version),
+            origin,
+        }
+    }
+
+    #[test]
+    fn the_newest_version_is_found_and_a_compiled_or_document_definition_beats_a_stored_one() {
+        let catalog = FlowCatalog {
+            entries: vec![
+                entry("Ticket", 1, FlowOrigin::Stored("old".into())),
+                entry("Ticket", 2, FlowOrigin::Stored("first".into())),
+                entry("Ticket", 2, FlowOrigin::Stored("newest".into())),
+                entry("Order", 1, FlowOrigin::Stored("stored".into())),
+                entry("Order", 1, FlowOrigin::Compiled),
+            ],
+            searched: vec!["here".into()],
+        };
+        assert_eq!(
+            catalog.find("Ticket", None).unwrap().origin,
+            FlowOrigin::Stored("newest".into())
+        );
+        assert_eq!(
+            catalog.find("Ticket", Some(1)).unwrap().origin,
+            FlowOrigin::Stored("old".into())
+        );
+        assert_eq!(
+            catalog.find("Order", None).unwrap().origin,
+            FlowOrigin::Compiled
+        );
+        let missing = catalog.find("Tiket", None).unwrap_err().to_string();
+        assert_eq!(missing, "no flow `Tiket` in here; did you mean `Ticket`?");
+        let missing = catalog.find("Ticket", Some(3)).unwrap_err().to_string();
+        assert_eq!(missing, "no flow `Ticket` v3 in here");
+    }
+}
