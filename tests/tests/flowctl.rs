@@ -13,7 +13,7 @@ use flow_tests::servers::{fresh_redis, fresh_sqlite_path, redis_url};
 
 /// Runs the `flowctl` binary with `args`.
 fn flowctl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flowctl"))
+    Command::new(env!("CARGO_BIN_EXE_flowctl_main"))
         .args(args)
         .env_remove("FLOW_STORE")
         .output()
