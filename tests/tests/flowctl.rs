@@ -49,6 +49,16 @@ fn json(output: &Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).expect("JSON on stdout")
 }
 
+/// A name no other test of this run, nor an earlier run, uses.
+fn unique() -> String {
+    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos());
+    let count = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{}_{count}_{nanos}", std::process::id())
+}
+
 /// The application process, killed when dropped.
 struct App {
     child: Child,
@@ -91,8 +101,7 @@ impl Drop for App {
 
 /// The whole operator story on the store at `url`.
 fn park_show_retry_finish(url: &str) {
-    let flag =
-        std::env::temp_dir().join(format!("flowctl-flag-{}-{}", std::process::id(), url.len()));
+    let flag = std::env::temp_dir().join(format!("flowctl-flag-{}", unique()));
     let _ = std::fs::remove_file(&flag);
     let app = App::start(url, &flag);
 
@@ -248,7 +257,7 @@ async fn a_parked_instance_is_shown_retried_and_finished_on_redis() {
         return;
     };
     drop(store);
-    let prefix = format!("flowtest_flowctl_{}", std::process::id());
+    let prefix = format!("flowtest_flowctl_{}", unique());
     let url = format!("{}/?prefix={prefix}", redis_url().trim_end_matches('/'));
     tokio::task::spawn_blocking(move || park_show_retry_finish(&url))
         .await
