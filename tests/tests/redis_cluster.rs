@@ -160,3 +160,56 @@ async fn a_malformed_cluster_url_is_refused_with_the_fix() {
     );
     assert!(!message.contains("hunter2"), "{message}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_acl_user_runs_flows_on_every_node() {
+    let nodes = primaries_or_skip().await;
+    if nodes.is_empty() {
+        return;
+    }
+    let user = format!("flowtest_cluster_app_{}", std::process::id());
+    let prefix = format!("flowtestclusteracl{}", std::process::id());
+    // Redis keeps ACL users per node: the application's user is set on every primary.
+    for node in &nodes {
+        let client = redis::Client::open(format!("redis://{node}")).unwrap();
+        let mut admin = client.get_multiplexed_async_connection().await.unwrap();
+        let _: () = redis::cmd("ACL")
+            .arg("SETUSER")
+            .arg(&user)
+            .arg("reset")
+            .arg("on")
+            .arg(">cluster-pass")
+            .arg(format!("~{prefix}*"))
+            .arg("+@all")
+            .arg("-@dangerous")
+            .query_async(&mut admin)
+            .await
+            .unwrap();
+    }
+    let url = format!("redis+cluster://{user}:cluster-pass@{}", nodes.join(","));
+    let store = RedisStore::connect_with_prefix(&url, &prefix)
+        .await
+        .expect("the user opens the cluster");
+    let engine = engine(store);
+    for _ in 0..16 {
+        let outcome = engine.run::<Relay>(Parcel::default()).await.unwrap();
+        assert_eq!(outcome.status, Status::Completed);
+    }
+    engine.shutdown().await;
+
+    let wrong = format!("redis+cluster://{user}:wrong@{}", nodes.join(","));
+    let error = RedisStore::connect(&wrong).await.err().unwrap();
+    let message = error.to_string();
+    assert!(!message.contains(":wrong@"), "{message}");
+    assert!(message.to_lowercase().contains("password"), "{message}");
+    for node in &nodes {
+        let client = redis::Client::open(format!("redis://{node}")).unwrap();
+        let mut admin = client.get_multiplexed_async_connection().await.unwrap();
+        let _: () = redis::cmd("ACL")
+            .arg("DELUSER")
+            .arg(&user)
+            .query_async(&mut admin)
+            .await
+            .unwrap();
+    }
+}
