@@ -43,7 +43,7 @@ pub use document_loader::{LoadError, LoadedFlow};
 pub use error::EngineError;
 pub use machine::{FlowTypes, MachineState};
 pub use operator::Operator;
-pub use route::Routed;
+pub use route::{Routed, RoutedOutcome};
 
 use activation::{Activation, outcome_from_record};
 use inner::Inner;

@@ -65,8 +65,8 @@ pub(crate) struct Registered<S: Store> {
     pub(crate) retry_overrides: Vec<(&'static str, RetryPolicy)>,
     /// The actions its steps run, by name.
     pub(crate) actions: Vec<&'static str>,
-    /// Starts an instance for the router: the flow's `StartFn<S, Data>`.
-    pub(crate) start: Box<dyn std::any::Any + Send + Sync>,
+    /// How the router starts or runs an instance: the flow's `RouteEntry<S, Data>`.
+    pub(crate) route: Box<dyn std::any::Any + Send + Sync>,
     /// The Rust type of the flow's data, for errors.
     pub(crate) data_type: &'static str,
 }
