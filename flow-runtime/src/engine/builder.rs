@@ -230,6 +230,7 @@ impl<S: Store> EngineBuilder<S> {
                         router,
                         version: 1,
                         hash: None,
+                        label: super::route::config_label(1, None),
                     })
                 })),
                 #[cfg(feature = "script")]

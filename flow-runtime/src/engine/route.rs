@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use flow_core::{Flow, InstanceId};
 
@@ -95,11 +96,18 @@ pub struct RoutedOutcome<D> {
 pub const CONFIG_LABEL: &str = "config";
 
 /// `3` for routes from code, `3:1f2e3d4c5b6a` for routes from a document (version and hash).
-fn config_label(routes: &super::inner::AppliedRoutes) -> String {
-    match &routes.hash {
-        Some(hash) => format!("{}:{}", routes.version, super::short_hash(hash)),
-        None => routes.version.to_string(),
+pub(crate) fn config_label(version: u64, hash: Option<&str>) -> String {
+    match hash {
+        Some(hash) => format!("{version}:{}", super::short_hash(hash)),
+        None => version.to_string(),
     }
+}
+
+/// What the journal's first entry says of a routed instance: the variant and why.
+#[derive(Debug, Clone)]
+pub(crate) struct JournaledRoute {
+    pub(crate) variant: String,
+    pub(crate) reason: Arc<str>,
 }
 
 impl<S: Store> Engine<S> {
@@ -191,11 +199,13 @@ impl<S: Store> Engine<S> {
             .route(request, || InstanceId::new().to_string())?;
         let mut options = StartOptions::default()
             .label(crate::stats::VARIANT_LABEL, choice.variant.name.clone())
-            .label(CONFIG_LABEL, config_label(&routes));
-        let variant = choice.variant.clone();
-        let reason = choice.reason.to_string();
-        options.route = Some(choice);
-        Ok((variant, reason, options))
+            .label(CONFIG_LABEL, routes.label.clone());
+        let reason = choice.explanation.to_string();
+        options.route = Some(JournaledRoute {
+            variant: choice.variant.name.clone(),
+            reason: Arc::clone(&choice.explanation),
+        });
+        Ok((choice.variant, reason, options))
     }
 
     /// How to start or run the compiled flow version serving `variant`; `None` when a
