@@ -43,7 +43,7 @@ pub use document_loader::{LoadError, LoadedFlow};
 pub use error::EngineError;
 pub use machine::{FlowTypes, MachineState};
 pub use operator::Operator;
-pub use route::Routed;
+pub use route::{Routed, RoutedOutcome};
 
 use activation::{Activation, outcome_from_record};
 use inner::Inner;
@@ -79,7 +79,7 @@ pub struct StartOptions {
     /// Routing labels (tenant, channel, variant ...): in the context and in statistics.
     pub labels: Vec<(String, String)>,
     /// The router's choice, journaled as the instance's first entry.
-    pub(crate) route: Option<crate::routing::RouteChoice>,
+    pub(crate) route: Option<route::JournaledRoute>,
 }
 
 impl StartOptions {

@@ -69,7 +69,7 @@ pub use engine::publish_redis_config;
 pub use engine::{
     BuildError, ConfigWatch, DocumentFlow, DocumentState, Engine, EngineBuilder, EngineConfig,
     EngineError, FlowData, FlowOptions, FlowTypes, LoadError, LoadedFlow, MachineState, Operator,
-    Routed, StartOptions, WatchStatus,
+    Routed, RoutedOutcome, StartOptions, WatchStatus,
 };
 pub use flow_core::{
     Action, ActionError, Backoff, Context, Diagnostic, DiagnosticCode, Effect, ErrorKind, Flow,
