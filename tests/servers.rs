@@ -82,6 +82,35 @@ pub async fn fresh_redis() -> Option<RedisStore> {
     }
 }
 
+/// The Redis Cluster tests use: `REDIS_CLUSTER_URL`, else the three local nodes `.ci/run`
+/// starts (`.ci/redis-cluster.sh`).
+pub fn redis_cluster_url() -> String {
+    std::env::var("REDIS_CLUSTER_URL").unwrap_or_else(|_| {
+        "redis+cluster://127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003".to_owned()
+    })
+}
+
+/// A Redis Cluster store under a key prefix of its own, or `None` when no cluster answers
+/// outside CI.
+pub async fn fresh_redis_cluster() -> Option<RedisStore> {
+    let url = redis_cluster_url();
+    let prefix = format!("flowtest{}", unique_suffix());
+    match RedisStore::connect_with_prefix(&url, &prefix).await {
+        Ok(store) => Some(store),
+        Err(error) => {
+            if in_ci() {
+                panic!(
+                    "a Redis Cluster is required under CI=true: {error} (set REDIS_CLUSTER_URL, or run .ci/redis-cluster.sh)"
+                );
+            }
+            say_skipped(&format!(
+                "Redis Cluster test, no cluster: {error} (run .ci/redis-cluster.sh or set REDIS_CLUSTER_URL)"
+            ));
+            None
+        }
+    }
+}
+
 /// A new SQLite file's URL in the system's temporary folder.
 pub fn fresh_sqlite_url() -> String {
     format!("sqlite://{}", fresh_sqlite_path().display())

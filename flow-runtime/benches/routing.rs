@@ -123,6 +123,25 @@ fn routing(c: &mut Criterion) {
             std::hint::black_box(counter)
         });
     });
+    // Request and response in the caller's task: no hand-over to the worker.
+    group.bench_function("run_without_routing", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let outcome = engine
+                .run::<CheckoutTwo>(Order::default())
+                .await
+                .expect("runs");
+            std::hint::black_box(outcome.data.counter)
+        });
+    });
+    group.bench_function("route_run", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let outcome = engine
+                .route_run(&request, Order::default())
+                .await
+                .expect("routes and runs");
+            std::hint::black_box(outcome.data.counter)
+        });
+    });
     group.finish();
 }
 

@@ -46,7 +46,7 @@ pub use document_loader::{LoadError, LoadedFlow};
 pub use error::EngineError;
 pub use machine::{FlowTypes, MachineState};
 pub use operator::Operator;
-pub use route::Routed;
+pub use route::{Routed, RoutedOutcome};
 
 use activation::{Activation, outcome_from_record};
 use inner::Inner;
@@ -83,7 +83,7 @@ pub struct StartOptions {
     /// Routing labels (tenant, channel, variant ...): in the context and in statistics.
     pub labels: Vec<(String, String)>,
     /// The router's choice, journaled as the instance's first entry.
-    pub(crate) route: Option<crate::routing::RouteChoice>,
+    pub(crate) route: Option<route::JournaledRoute>,
     /// The id the instance gets, when it must be reproducible (a simulation's); a new one
     /// otherwise.
     pub(crate) id: Option<InstanceId>,

@@ -46,7 +46,10 @@ extern crate self as flow_runtime;
 
 pub mod actions;
 pub mod chaos;
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod clock;
+pub mod diagram;
 pub mod document;
 mod engine;
 pub mod grammar;
@@ -68,7 +71,7 @@ pub use engine::publish_redis_config;
 pub use engine::{
     BuildError, ConfigWatch, DocumentFlow, DocumentState, Engine, EngineBuilder, EngineConfig,
     EngineError, FlowData, FlowOptions, FlowTypes, LoadError, LoadedFlow, MachineState, Operator,
-    Routed, StartOptions, WatchStatus,
+    Routed, RoutedOutcome, StartOptions, WatchStatus,
 };
 pub use flow_core::{
     Action, ActionError, Backoff, Context, Diagnostic, DiagnosticCode, Effect, ErrorKind, Flow,

@@ -84,3 +84,76 @@ async fn an_undecodable_record_is_quarantined_and_others_go_on() {
             .is_empty()
     );
 }
+
+/// `url` with `user:password@` in front of its host.
+fn with_user(url: &str, user: &str, password: &str) -> String {
+    url.replacen("://", &format!("://{user}:{password}@"), 1)
+}
+
+#[tokio::test]
+async fn an_acl_user_reaches_its_own_keys_and_no_others() {
+    let Some(_) = fresh_redis().await else {
+        return;
+    };
+    let admin = redis::Client::open(redis_url()).unwrap();
+    let mut admin = admin.get_multiplexed_async_connection().await.unwrap();
+    let user = format!("flowtest_app_{}", std::process::id());
+    let prefix = format!("flowtestacl{}", std::process::id());
+    // An application's user: its own keys, every command but the dangerous ones.
+    let _: () = redis::cmd("ACL")
+        .arg("SETUSER")
+        .arg(&user)
+        .arg("reset")
+        .arg("on")
+        .arg(">s3cret-pass")
+        .arg(format!("~{prefix}*"))
+        .arg("+@all")
+        .arg("-@dangerous")
+        .query_async(&mut admin)
+        .await
+        .unwrap();
+
+    let url = with_user(&redis_url(), &user, "s3cret-pass");
+    let store = AnyStore::connect(&format!("{url}?prefix={prefix}"))
+        .await
+        .expect("the user opens its store");
+    let id = InstanceId::new();
+    store
+        .insert(record(id), SystemTime::now(), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.load(id).await.unwrap().map(|stored| stored.id),
+        Some(id),
+        "reads back what it wrote"
+    );
+
+    let elsewhere = AnyStore::connect(&format!("{url}?prefix=flowtestother"))
+        .await
+        .expect("connecting needs no key");
+    let refused = elsewhere
+        .insert(record(InstanceId::new()), SystemTime::now(), None)
+        .await
+        .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .to_lowercase()
+            .contains("no permissions"),
+        "{refused}"
+    );
+
+    let wrong = with_user(&redis_url(), &user, "not-the-pass");
+    let error = AnyStore::connect(&wrong).await.err().unwrap();
+    let message = error.to_string();
+    assert!(matches!(error, StoreError::Connect { .. }), "{error:?}");
+    assert!(!message.contains("not-the-pass"), "{message}");
+    assert!(message.contains(&format!("{user}:***@")), "{message}");
+
+    let _: () = redis::cmd("ACL")
+        .arg("DELUSER")
+        .arg(&user)
+        .query_async(&mut admin)
+        .await
+        .unwrap();
+}

@@ -212,3 +212,50 @@ async fn each_variant_keeps_its_own_funnel() {
     );
     assert!(table.contains("100.0%"), "{table}");
 }
+
+#[tokio::test]
+async fn route_run_answers_with_where_the_routed_instance_rests() {
+    let engine = engine().await;
+    // The rule sends acme to the document flow; the split sends the rest to either.
+    for (request, expected) in [
+        (
+            RouteRequest::new("checkout").attribute("tenant", "acme"),
+            Some(("v2", 2)),
+        ),
+        (
+            RouteRequest::new("checkout").attribute("tenant", "other"),
+            None,
+        ),
+    ] {
+        let outcome = engine.route_run(&request, Order::default()).await.unwrap();
+        assert_eq!(outcome.status, Status::Completed);
+        assert_eq!(outcome.state, "Shipped");
+        assert_eq!(outcome.data.effects, ["ship"], "the action ran once");
+        assert_eq!(outcome.journal[0].kind, JournalKind::Route);
+        assert_eq!(outcome.journal[0].instruction, outcome.routed.variant.name);
+        if let Some((variant, version)) = expected {
+            assert_eq!(outcome.routed.variant.name, variant);
+            assert_eq!(outcome.routed.variant.version, version);
+        }
+        let record = engine.record(outcome.routed.instance).await.unwrap();
+        assert_eq!(record.flow_version, outcome.routed.variant.version);
+        assert_eq!(
+            record.status,
+            Status::Completed,
+            "already at rest in the store"
+        );
+    }
+    let error = engine
+        .route_run(&RouteRequest::new("refund"), Order::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, EngineError::Route(_)), "{error}");
+    let wrong = engine
+        .route_run(
+            &RouteRequest::new("checkout").attribute("tenant", "acme"),
+            serde_json::json!({}),
+        )
+        .await
+        .unwrap_err();
+    assert!(wrong.to_string().contains("Order"), "{wrong}");
+}

@@ -83,12 +83,12 @@ impl<F: FlowMachine> Activation<F> {
             context.set_label(key, value);
         }
         let mut journal = Vec::with_capacity(JOURNAL_CAPACITY);
-        if let Some(choice) = options.route {
+        if let Some(route) = options.route {
             journal.push(JournalEntry {
                 step: 0,
                 kind: crate::journal::JournalKind::Route,
-                action: Cow::Owned(choice.reason.to_string()),
-                instruction: Cow::Owned(choice.variant.name),
+                action: Cow::Owned(route.reason.to_string()),
+                instruction: Cow::Owned(route.variant),
                 from: Cow::Borrowed(""),
                 to: Cow::Borrowed(start.name()),
                 attempt: 1,

@@ -19,7 +19,7 @@ use super::error::EngineError;
 use super::inner::{Inner, Registered};
 use super::machine::{Compiled, FlowKey, FlowMachine};
 use super::resume::FlowResume;
-use super::route::{StartFn, start_compiled};
+use super::route::route_entry;
 use crate::actions::{ActionRegistry, RegistryError};
 use crate::chaos::{ChaosConfig, ChaosPlan, ChaosSwitch};
 use crate::clock::Clock;
@@ -208,7 +208,7 @@ impl<S: Store> EngineBuilder<S> {
                             _ => None,
                         })
                         .collect(),
-                    start: Box::new(start_compiled::<F, S> as StartFn<S, F::Data>),
+                    route: Box::new(route_entry::<F, S>()),
                     data_type: std::any::type_name::<F::Data>(),
                 },
             ))
@@ -259,6 +259,7 @@ impl<S: Store> EngineBuilder<S> {
                         router,
                         version: 1,
                         hash: None,
+                        label: super::route::config_label(1, None),
                     })
                 })),
                 #[cfg(feature = "script")]

@@ -53,6 +53,8 @@ pub(crate) struct AppliedRoutes {
     pub(crate) version: u64,
     /// The content hash of the document the routes came from; `None` for routes from code.
     pub(crate) hash: Option<String>,
+    /// The `config` label of the instances these routes start (`3:1f2e3d4c5b6a`).
+    pub(crate) label: String,
 }
 
 /// One registered flow version.
@@ -67,8 +69,8 @@ pub(crate) struct Registered<S: Store> {
     pub(crate) retry_overrides: Vec<(&'static str, RetryPolicy)>,
     /// The actions its steps run, by name.
     pub(crate) actions: Vec<&'static str>,
-    /// Starts an instance for the router: the flow's `StartFn<S, Data>`.
-    pub(crate) start: Box<dyn std::any::Any + Send + Sync>,
+    /// How the router starts or runs an instance: the flow's `RouteEntry<S, Data>`.
+    pub(crate) route: Box<dyn std::any::Any + Send + Sync>,
     /// The Rust type of the flow's data, for errors.
     pub(crate) data_type: &'static str,
 }
@@ -212,10 +214,12 @@ impl<S: Store> Inner<S> {
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let version = routes.as_ref().map_or(1, |applied| applied.version + 1);
+        let label = super::route::config_label(version, hash.as_deref());
         *routes = Some(Arc::new(AppliedRoutes {
             router,
             version,
             hash,
+            label,
         }));
         version
     }

@@ -4,45 +4,110 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use flow_core::{Flow, InstanceId};
 
 use super::activation::FlowData;
 use super::error::EngineError;
+use super::machine::{FlowTypes, MachineState};
 use super::{Engine, StartOptions};
+use crate::instance_error::InstanceError;
+use crate::journal::JournalEntry;
+use crate::outcome::{Outcome, Status};
 use crate::routing::{RouteRequest, Variant};
 use crate::store::Store;
 
-/// Starts an instance of one compiled flow with data `D`, for the router (which knows the
-/// flow by name only). Kept type-erased per registered flow.
-pub(crate) type StartFn<S, D> =
-    for<'a> fn(
-        &'a Engine<S>,
-        D,
-        StartOptions,
-    ) -> Pin<Box<dyn Future<Output = Result<InstanceId, EngineError>> + Send + 'a>>;
+/// A future the router awaits, boxed: it knows the flow by name only.
+type Boxed<'a, T> = Pin<Box<dyn Future<Output = Result<T, EngineError>> + Send + 'a>>;
 
-/// The [`StartFn`] of compiled flow `F`.
-pub(crate) fn start_compiled<F: Flow, S: Store>(
-    engine: &Engine<S>,
-    data: F::Data,
-    options: StartOptions,
-) -> Pin<Box<dyn Future<Output = Result<InstanceId, EngineError>> + Send + '_>>
+/// Starts an instance of one compiled flow with data `D`, for the router.
+type StartFn<S, D> = for<'a> fn(&'a Engine<S>, D, StartOptions) -> Boxed<'a, InstanceId>;
+
+/// Starts an instance of one compiled flow with data `D` and drives it until it rests.
+type RunFn<S, D> = for<'a> fn(&'a Engine<S>, D, StartOptions) -> Boxed<'a, RunOutcome<D>>;
+
+/// How the router starts or runs one compiled flow: kept type-erased (as `dyn Any`) per
+/// registered flow, and found again by the data type the caller gives.
+pub(crate) struct RouteEntry<S: Store, D> {
+    start: StartFn<S, D>,
+    run: RunFn<S, D>,
+}
+
+/// The [`RouteEntry`] of compiled flow `F`.
+pub(crate) fn route_entry<F: Flow, S: Store>() -> RouteEntry<S, F::Data>
 where
     F::Data: FlowData,
 {
-    Box::pin(engine.start_with::<F>(data, options))
+    RouteEntry {
+        start: |engine, data, options| Box::pin(engine.start_with::<F>(data, options)),
+        run: |engine, data, options| {
+            Box::pin(async move {
+                let outcome = engine.run_with::<F>(data, options).await?;
+                Ok(RunOutcome::from(outcome))
+            })
+        },
+    }
+}
+
+/// An outcome without its flow's state type: the state by name.
+struct RunOutcome<D> {
+    instance: InstanceId,
+    state: &'static str,
+    status: Status,
+    data: D,
+    journal: Vec<JournalEntry>,
+    error: Option<InstanceError>,
+}
+
+impl<K: FlowTypes> From<Outcome<K>> for RunOutcome<K::Data> {
+    fn from(outcome: Outcome<K>) -> Self {
+        RunOutcome {
+            instance: outcome.instance,
+            state: outcome.state.name(),
+            status: outcome.status,
+            data: outcome.data,
+            journal: outcome.journal,
+            error: outcome.error,
+        }
+    }
+}
+
+/// The result of [`Engine::route_run`]: what the router chose, and where the instance
+/// rests (ended, waiting, or with a timer), like [`Outcome`] with the state by name, since
+/// the caller does not know which flow version served the request.
+#[derive(Debug)]
+pub struct RoutedOutcome<D> {
+    /// What the router chose, and why.
+    pub routed: Routed,
+    /// The state the instance rests in.
+    pub state: &'static str,
+    /// Where it is apart from that.
+    pub status: Status,
+    /// Its business data.
+    pub data: D,
+    /// What happened, in order (the route first).
+    pub journal: Vec<JournalEntry>,
+    /// Why it failed or needs a person, as in [`Outcome::error`].
+    pub error: Option<InstanceError>,
 }
 
 /// The routing label naming the configuration an instance was routed with.
 pub const CONFIG_LABEL: &str = "config";
 
 /// `3` for routes from code, `3:1f2e3d4c5b6a` for routes from a document (version and hash).
-fn config_label(routes: &super::inner::AppliedRoutes) -> String {
-    match &routes.hash {
-        Some(hash) => format!("{}:{}", routes.version, super::short_hash(hash)),
-        None => routes.version.to_string(),
+pub(crate) fn config_label(version: u64, hash: Option<&str>) -> String {
+    match hash {
+        Some(hash) => format!("{version}:{}", super::short_hash(hash)),
+        None => version.to_string(),
     }
+}
+
+/// What the journal's first entry says of a routed instance: the variant and why.
+#[derive(Debug, Clone)]
+pub(crate) struct JournaledRoute {
+    pub(crate) variant: String,
+    pub(crate) reason: Arc<str>,
 }
 
 impl<S: Store> Engine<S> {
@@ -76,18 +141,14 @@ impl<S: Store> Engine<S> {
         request: &RouteRequest,
         data: D,
     ) -> Result<Routed, EngineError> {
-        let routes = self.inner.routes().ok_or(EngineError::NoRouter)?;
-        // A request without a routing key gets a fresh one: split by weight, not sticky.
-        let choice = routes
-            .router
-            .route(request, || InstanceId::new().to_string())?;
-        let mut options = StartOptions::default()
-            .label(crate::stats::VARIANT_LABEL, choice.variant.name.clone())
-            .label(CONFIG_LABEL, config_label(&routes));
-        let reason = choice.reason.to_string();
-        let variant = choice.variant.clone();
-        options.route = Some(choice);
-        let instance = self.start_variant(&variant, data, options).await?;
+        let (variant, reason, options) = self.choose(request)?;
+        let instance = match self.route_entry::<D>(&variant)? {
+            Some(entry) => (entry.start)(self, data, options).await?,
+            None => {
+                let flow = self.document_flow::<D>(&variant.flow, Some(variant.version))?;
+                self.create(flow, data, options, true).await?.id()
+            }
+        };
         Ok(Routed {
             instance,
             variant,
@@ -95,25 +156,75 @@ impl<S: Store> Engine<S> {
         })
     }
 
-    /// Starts an instance of the flow version serving `variant`.
-    async fn start_variant<D: FlowData>(
+    /// Routes `request` like [`Engine::route`], then drives the new instance in this task
+    /// until it rests (ends, waits, or has a timer), like [`Engine::run`]: request and
+    /// response in one call.
+    pub async fn route_run<D: FlowData>(
+        &self,
+        request: &RouteRequest,
+        data: D,
+    ) -> Result<RoutedOutcome<D>, EngineError> {
+        let (variant, reason, options) = self.choose(request)?;
+        let outcome = match self.route_entry::<D>(&variant)? {
+            Some(entry) => (entry.run)(self, data, options).await?,
+            None => {
+                let flow = self.document_flow::<D>(&variant.flow, Some(variant.version))?;
+                RunOutcome::from(self.run_document_with(&flow, data, options).await?)
+            }
+        };
+        Ok(RoutedOutcome {
+            routed: Routed {
+                instance: outcome.instance,
+                variant,
+                reason,
+            },
+            state: outcome.state,
+            status: outcome.status,
+            data: outcome.data,
+            journal: outcome.journal,
+            error: outcome.error,
+        })
+    }
+
+    /// The router's choice for `request` (the variant and why), and the start options that
+    /// record it on the instance (labels, and the route for the journal).
+    fn choose(
+        &self,
+        request: &RouteRequest,
+    ) -> Result<(Variant, String, StartOptions), EngineError> {
+        let routes = self.inner.routes().ok_or(EngineError::NoRouter)?;
+        // A request without a routing key gets a fresh one: split by weight, not sticky.
+        let choice = routes
+            .router
+            .route(request, || InstanceId::new().to_string())?;
+        let mut options = StartOptions::default()
+            .label(crate::stats::VARIANT_LABEL, choice.variant.name.clone())
+            .label(CONFIG_LABEL, routes.label.clone());
+        let reason = choice.explanation.to_string();
+        options.route = Some(JournaledRoute {
+            variant: choice.variant.name.clone(),
+            reason: Arc::clone(&choice.explanation),
+        });
+        Ok((choice.variant, reason, options))
+    }
+
+    /// How to start or run the compiled flow version serving `variant`; `None` when a
+    /// document flow serves it.
+    fn route_entry<D: FlowData>(
         &self,
         variant: &Variant,
-        data: D,
-        options: StartOptions,
-    ) -> Result<InstanceId, EngineError> {
-        if let Some(registered) = self.inner.by_name(&variant.flow, variant.version) {
-            let Some(start) = registered.start.downcast_ref::<StartFn<S, D>>() else {
-                return Err(EngineError::WrongData {
-                    flow: variant.flow.clone(),
-                    expected: registered.data_type.to_owned(),
-                    given: std::any::type_name::<D>(),
-                });
-            };
-            return start(self, data, options).await;
-        }
-        let flow = self.document_flow::<D>(&variant.flow, Some(variant.version))?;
-        let activation = self.create(flow, data, options, true).await?;
-        Ok(activation.id())
+    ) -> Result<Option<&RouteEntry<S, D>>, EngineError> {
+        let Some(registered) = self.inner.by_name(&variant.flow, variant.version) else {
+            return Ok(None);
+        };
+        registered
+            .route
+            .downcast_ref::<RouteEntry<S, D>>()
+            .map(Some)
+            .ok_or_else(|| EngineError::WrongData {
+                flow: variant.flow.clone(),
+                expected: registered.data_type.to_owned(),
+                given: std::any::type_name::<D>(),
+            })
     }
 }

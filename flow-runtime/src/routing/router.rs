@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 use super::condition::Condition;
 use super::request::RouteRequest;
@@ -58,6 +59,17 @@ pub struct KindRoutes {
     pin: Option<Variant>,
     rules: Vec<AttributeRule>,
     split: Vec<(Variant, u32)>,
+    /// Each rule's reason (`rule 1: tenant == "acme" => v2`), written once here rather
+    /// than for every request it routes.
+    rule_reasons: Vec<(RouteReason, Arc<str>)>,
+    /// Each split variant's reason (`split 20/100`), likewise.
+    split_reasons: Vec<(RouteReason, Arc<str>)>,
+}
+
+/// `reason` with its text.
+fn explained(reason: RouteReason) -> (RouteReason, Arc<str>) {
+    let text = Arc::from(reason.to_string());
+    (reason, text)
 }
 
 impl KindRoutes {
@@ -83,16 +95,31 @@ impl KindRoutes {
         conditions: impl IntoIterator<Item = Condition>,
         variant: Variant,
     ) -> Self {
-        self.rules.push(AttributeRule {
+        let rule = AttributeRule {
             conditions: conditions.into_iter().collect(),
             variant,
-        });
+        };
+        self.rule_reasons.push(explained(RouteReason::Rule {
+            index: self.rules.len() + 1,
+            rule: Arc::from(rule.to_string()),
+        }));
+        self.rules.push(rule);
         self
     }
 
     /// Splits the requests no rule took between `variants` by weight, sticky on the key.
     pub fn split(mut self, variants: impl IntoIterator<Item = (Variant, u32)>) -> Self {
         self.split = variants.into_iter().collect();
+        let total: u32 = self.split.iter().map(|(_, weight)| weight).sum();
+        self.split_reasons = self
+            .split
+            .iter()
+            .map(|(_, weight)| {
+                explained(RouteReason::Split {
+                    share: Arc::from(format!("{weight}/{total}")),
+                })
+            })
+            .collect();
         self
     }
 }
@@ -107,12 +134,12 @@ pub enum RouteReason {
         /// The rule's position among the kind's rules, from 1.
         index: usize,
         /// The rule as written (`tenant == "acme" => v2`).
-        rule: String,
+        rule: Arc<str>,
     },
     /// The weighted split gave it.
     Split {
         /// The variant's weight of the total (`20/100`).
-        share: String,
+        share: Arc<str>,
     },
 }
 
@@ -133,6 +160,8 @@ pub struct RouteChoice {
     pub variant: Variant,
     /// Why.
     pub reason: RouteReason,
+    /// Why, as text: the reason's `Display`, written once per rule or split.
+    pub explanation: Arc<str>,
 }
 
 /// Why a request could not be routed.
@@ -219,9 +248,10 @@ impl Router {
             return Ok(RouteChoice {
                 variant: variant.clone(),
                 reason: RouteReason::Pinned,
+                explanation: Arc::from("pinned"),
             });
         }
-        for (index, rule) in routes.rules.iter().enumerate() {
+        for (rule, (reason, explanation)) in routes.rules.iter().zip(&routes.rule_reasons) {
             if rule
                 .conditions
                 .iter()
@@ -229,10 +259,8 @@ impl Router {
             {
                 return Ok(RouteChoice {
                     variant: rule.variant.clone(),
-                    reason: RouteReason::Rule {
-                        index: index + 1,
-                        rule: rule.to_string(),
-                    },
+                    reason: reason.clone(),
+                    explanation: Arc::clone(explanation),
                 });
             }
         }
@@ -257,13 +285,12 @@ impl Router {
         let index = split::pick(weights, key).ok_or_else(|| RouteError::EmptySplit {
             kind: request.kind.clone(),
         })?;
-        let (variant, weight) = &routes.split[index];
-        let total: u32 = routes.split.iter().map(|(_, weight)| weight).sum();
+        let (variant, _) = &routes.split[index];
+        let (reason, explanation) = &routes.split_reasons[index];
         Ok(RouteChoice {
             variant: variant.clone(),
-            reason: RouteReason::Split {
-                share: format!("{weight}/{total}"),
-            },
+            reason: reason.clone(),
+            explanation: Arc::clone(explanation),
         })
     }
 }

@@ -38,8 +38,9 @@ pub enum AnyStore {
 
 impl AnyStore {
     /// Opens the store `url` names: `memory:`, `sqlite://PATH`, `sqlite::memory:`,
-    /// `postgres://USER:PASSWORD@HOST/DATABASE` or `redis://HOST:PORT[?prefix=NAME]`. SQL
-    /// stores are migrated on connect.
+    /// `postgres://USER:PASSWORD@HOST/DATABASE`, `redis://HOST:PORT[?prefix=NAME]` or
+    /// `redis+cluster://HOST:PORT,HOST:PORT[?prefix=NAME]`. SQL stores are migrated on
+    /// connect.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         match StoreUrl::parse(url)? {
             StoreUrl::Memory => Ok(AnyStore::Memory(MemoryStore::new())),

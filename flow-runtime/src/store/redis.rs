@@ -10,6 +10,8 @@
 //! touches one slot, and a Redis Cluster spreads the shards over its nodes. Flow definitions
 //! have a hash tag of their own (see `definitions`).
 
+mod cluster_url;
+mod connection;
 mod definitions;
 
 use std::collections::HashMap;
@@ -18,6 +20,8 @@ use std::time::{Duration, SystemTime};
 use flow_core::InstanceId;
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Script, Value};
+
+use connection::RedisConnection;
 
 use super::stored::{StoredFields, Undecodable, entry_json, error_json, flag, micros, signed};
 use super::url::redact_password;
@@ -77,7 +81,7 @@ impl Scripts {
 
 /// A store in Redis. See the [module docs](crate::store) for the shared semantics.
 pub struct RedisStore {
-    connection: ConnectionManager,
+    connection: RedisConnection,
     /// Boxed: the scripts with their hashes would make every `AnyStore` that large.
     scripts: Box<Scripts>,
     prefix: String,
@@ -116,22 +120,12 @@ impl RedisStore {
             url: redacted.clone(),
             reason,
         };
-        let (url, ca_file) = take_parameter(url, "tls_ca_file");
-        let client = open_client(&url, ca_file.as_deref()).map_err(connect_error)?;
-        // One plain connection first, without the manager's reconnect loop: a refused
-        // connection or a rejected password is reported at once, in the server's words.
-        tokio::time::timeout(
-            Duration::from_secs(10),
-            client.get_multiplexed_async_connection(),
-        )
-        .await
-        .map_err(|_| connect_error("no answer within 10s".into()))?
-        .map_err(|error| connect_error(error.to_string()))?;
-        let mut connection =
-            tokio::time::timeout(Duration::from_secs(10), ConnectionManager::new(client))
-                .await
-                .map_err(|_| connect_error("no answer within 10s".into()))?
-                .map_err(|error| connect_error(error.to_string()))?;
+        let mut connection = if cluster_url::is_cluster(url) {
+            connect_cluster(url).await
+        } else {
+            connect_single(url).await
+        }
+        .map_err(connect_error)?;
         let pong: String = redis::cmd("PING")
             .query_async(&mut connection)
             .await
@@ -305,6 +299,53 @@ impl RedisStore {
     }
 }
 
+/// How long connecting may take before the store reports the server as unreachable.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One server: a plain connection first, without the manager's reconnect loop, so that a
+/// refused connection or a rejected password is reported at once, in the server's words;
+/// then the reconnecting manager the store keeps.
+async fn connect_single(url: &str) -> Result<RedisConnection, String> {
+    let (url, ca_file) = take_parameter(url, "tls_ca_file");
+    let client = open_client(&url, ca_file.as_deref())?;
+    tokio::time::timeout(CONNECT_TIMEOUT, client.get_multiplexed_async_connection())
+        .await
+        .map_err(|_| format!("no answer within {}s", CONNECT_TIMEOUT.as_secs()))?
+        .map_err(|error| error.to_string())?;
+    let manager = tokio::time::timeout(CONNECT_TIMEOUT, ConnectionManager::new(client))
+        .await
+        .map_err(|_| format!("no answer within {}s", CONNECT_TIMEOUT.as_secs()))?
+        .map_err(|error| error.to_string())?;
+    Ok(RedisConnection::Single(manager))
+}
+
+/// A Redis Cluster (`redis+cluster://[user:password@]host:port,host:port,...`): the client
+/// learns the slot map from the first node that answers and follows it when it moves.
+#[cfg(feature = "redis-cluster")]
+async fn connect_cluster(url: &str) -> Result<RedisConnection, String> {
+    let nodes = cluster_url::nodes(url)?;
+    let client = redis::cluster::ClusterClientBuilder::new(nodes)
+        .connection_timeout(CONNECT_TIMEOUT)
+        .build()
+        .map_err(|error| error.to_string())?;
+    let connection = tokio::time::timeout(CONNECT_TIMEOUT, client.get_async_connection())
+        .await
+        .map_err(|_| format!("no answer within {}s", CONNECT_TIMEOUT.as_secs()))?
+        .map_err(|error| error.to_string())?;
+    Ok(RedisConnection::Cluster(connection))
+}
+
+/// A Redis Cluster needs the `redis-cluster` feature.
+#[cfg(not(feature = "redis-cluster"))]
+async fn connect_cluster(url: &str) -> Result<RedisConnection, String> {
+    // Parsed anyway: a malformed URL is reported as such, whatever the build.
+    cluster_url::nodes(url)?;
+    Err(
+        "Redis Cluster (`redis+cluster://`) needs the `redis-cluster` feature of flow-runtime"
+            .to_owned(),
+    )
+}
+
 /// The URL without its `prefix=` query parameter, and that prefix (`flow` when absent).
 fn split_prefix(url: &str) -> (String, String) {
     let (url, prefix) = take_parameter(url, "prefix");
@@ -366,7 +407,7 @@ fn open_client(url: &str, ca_file: Option<&str>) -> Result<redis::Client, String
 
 /// Warns when the server would lose every instance on a restart. Says nothing when the
 /// server does not answer `CONFIG GET` (managed services often rename it).
-async fn warn_without_persistence(connection: &mut ConnectionManager, url: &str) {
+async fn warn_without_persistence(connection: &mut RedisConnection, url: &str) {
     if let Ok(Persistence::None) = persistence(connection).await {
         tracing::warn!(store = %url, "Redis keeps nothing on disk (appendonly no, no save points): a restart of the server loses every instance; set `appendonly yes` and `appendfsync always` for durable flows");
     }
@@ -397,7 +438,7 @@ impl Persistence {
     }
 }
 
-async fn persistence(connection: &mut ConnectionManager) -> Result<Persistence, StoreError> {
+async fn persistence(connection: &mut RedisConnection) -> Result<Persistence, StoreError> {
     let mut setting = async |name: &str| -> Result<String, StoreError> {
         let pair: Vec<String> = redis::cmd("CONFIG")
             .arg("GET")

@@ -14,7 +14,8 @@ pub enum StoreUrl {
     Sqlite(String),
     /// `postgres://user:pass@host/db` (or `postgresql://`): a shared database.
     Postgres(String),
-    /// `redis://[user:pass@]host:port[/db]` (or `rediss://` with TLS): a shared Redis.
+    /// `redis://[user:pass@]host:port[/db]` (or `rediss://` with TLS): a shared Redis;
+    /// `redis+cluster://[user:pass@]host:port,host:port,...`: a Redis Cluster.
     Redis(String),
 }
 
@@ -38,12 +39,20 @@ impl StoreUrl {
         if trimmed.starts_with("postgres://") || trimmed.starts_with("postgresql://") {
             return Ok(StoreUrl::Postgres(trimmed.to_owned()));
         }
-        if trimmed.starts_with("redis://") || trimmed.starts_with("rediss://") {
+        if [
+            "redis://",
+            "rediss://",
+            "redis+cluster://",
+            "rediss+cluster://",
+        ]
+        .iter()
+        .any(|scheme| trimmed.starts_with(scheme))
+        {
             return Ok(StoreUrl::Redis(trimmed.to_owned()));
         }
         Err(StoreError::InvalidUrl {
             url: redact_password(trimmed),
-            reason: "expected `memory:`, `sqlite://PATH`, `sqlite::memory:`, `postgres://USER:PASSWORD@HOST/DATABASE` or `redis://HOST:PORT`".into(),
+            reason: "expected `memory:`, `sqlite://PATH`, `sqlite::memory:`, `postgres://USER:PASSWORD@HOST/DATABASE`, `redis://HOST:PORT` or `redis+cluster://HOST:PORT,HOST:PORT`".into(),
         })
     }
 }
