@@ -246,16 +246,22 @@ async fn the_report_reads_as_a_table_json_and_a_diagram_with_percentages() {
     );
     assert!(table.contains("Succeeded end to end:"), "{table}");
     assert!(table.contains("-> Approved"), "{table}");
-    let approve = report.node("Applied").unwrap().edges[0].conversion_rate;
+    let approve = &report.node("Applied").unwrap().edges[0];
     let figure = format!(
-        "Applied --> Approved: check_credit / Approve {:.1}%",
-        approve * 100.0
+        "Applied --> Approved: check_credit / Approve · {:.1}% ({})",
+        approve.conversion_rate * 100.0,
+        approve.count
     );
     assert!(report.mermaid.contains(&figure), "{}", report.mermaid);
     assert!(
+        report.mermaid.contains("Applied: 1000 in · 0.0% failed"),
+        "{}",
+        report.mermaid
+    );
+    assert!(
         report
             .mermaid
-            .contains("InReview --> Expired: after 2d 0.0%"),
+            .contains("InReview --> Expired: after 48h · 0.0% (0)"),
         "{}",
         report.mermaid
     );

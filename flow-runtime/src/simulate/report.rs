@@ -36,7 +36,8 @@ pub struct SimulationReport {
     pub compensations: u64,
     /// Instances parked for a person (status `manual`).
     pub parked: u64,
-    /// The flow as a Mermaid diagram with each edge's share of its node's entries.
+    /// The flow as a Mermaid diagram with each edge's share of its node's entries and each
+    /// node's entries and failure rate.
     pub mermaid: String,
 }
 
@@ -181,7 +182,7 @@ impl SimulationReport {
             funnel,
             mermaid: String::new(),
         };
-        report.mermaid = super::mermaid::annotated(table, &report);
+        report.mermaid = super::mermaid::annotated(&table.to_spec(), &report);
         report
     }
 
