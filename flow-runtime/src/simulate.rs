@@ -5,7 +5,7 @@
 //! A simulation is a chaos configuration (see [`crate::chaos`]) on an engine of its own
 //! with the memory store: every step is answered by chaos (evenly over the action's
 //! instructions, unless weights say otherwise) except the nodes marked
-//! [`real`](Simulation::real), every wait gets a drawn signal or its deadline, and timers
+//! [`real`](FlowSimulation::real), every wait gets a drawn signal or its deadline, and timers
 //! fire at once. The instances go through the engine's one drive loop: retries, saga
 //! compensations and parking for a person happen as they would in production.
 //!

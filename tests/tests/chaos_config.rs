@@ -330,3 +330,33 @@ async fn a_rule_by_action_applies_at_every_state_running_it() {
     );
     assert!(errors.contains("did you mean `book`?"), "{errors}");
 }
+
+#[tokio::test]
+async fn chaos_reads_from_json_documents_too() {
+    let engine = engine(&Counting::default());
+    let document = r#"{
+  "chaos": [
+    { "flow": "Booking", "state": "Open", "weights": { "Booked": 0.0, "SoldOut": 100.0 } }
+  ],
+  "plugin": [{ "name": "counting", "enabled": false }]
+}"#;
+    engine
+        .load_document(document, DocumentOrigin::named("ops.json"))
+        .await
+        .unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(engine.plugin_enabled("counting"), Some(false));
+    let sold_out = engine.run::<Booking>(Ticket::default()).await.unwrap();
+    assert_eq!(sold_out.state, BookingState::SoldOut);
+
+    let bad = document.replace("\"SoldOut\": 100.0", "\"SoldOut\": 1.0");
+    let errors = engine
+        .load_document(&bad, DocumentOrigin::named("ops.json"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(errors.contains("ops.json:3:"), "{errors}");
+    assert!(
+        errors.contains("the weights add up to 1, not 100"),
+        "{errors}"
+    );
+}
