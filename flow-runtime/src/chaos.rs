@@ -26,6 +26,10 @@
 //! ([`crate::stats::InjectedSnapshot`], the `flow_chaos_injected_total` series).
 //!
 //! Chaos is off unless configured, and free when off: the step path reads one flag.
+//! It is set on the builder ([`crate::EngineBuilder::chaos`]), at run time
+//! ([`crate::Engine::set_chaos`]), or by the configuration document: a document that
+//! carries configuration (routes, overrides, chaos or plugin switches) sets the chaos in
+//! force to its `[[chaos]]` tables, none when it has none, on every hot reload.
 //!
 //! ```
 //! use flow_runtime::chaos::{ChaosConfig, ChaosRule, FaultKind};
