@@ -71,6 +71,6 @@ pub use error::ChaosError;
 
 pub(crate) use decision::{Draw, Roll};
 pub(crate) use plan::{
-    ChaosPlan, ChaosSwitch, DEADLINE_EVENT, NodeChaos, RuleField, RuleProblem, flow_problems,
-    value_problems,
+    ChaosPlan, ChaosSwitch, DEADLINE_EVENT, FlowChaos, NodeChaos, RuleField, RuleProblem,
+    flow_problems, value_problems,
 };

@@ -2,7 +2,7 @@
 //! step path, behind one flag that says whether there is any.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -425,6 +425,13 @@ impl ChaosPlan {
         }
     }
 
+    /// Whether any rule applies to `flow` v`version`.
+    pub(crate) fn touches(&self, flow: &str, version: u32) -> bool {
+        self.nodes
+            .iter()
+            .any(|node| node.flow == flow && node.version.is_none_or(|wanted| wanted == version))
+    }
+
     /// What chaos does at `state` (running `action`) of `flow` v`version`.
     pub(crate) fn node(
         &self,
@@ -439,6 +446,14 @@ impl ChaosPlan {
     }
 }
 
+/// What one instance learnt of the chaos in force: whether it has rules for its flow, as
+/// of which plan.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct FlowChaos {
+    generation: Option<u64>,
+    applies: bool,
+}
+
 /// The chaos in force in one engine, behind the flag the step path reads.
 #[derive(Debug, Default)]
 pub(crate) struct ChaosSwitch {
@@ -446,6 +461,9 @@ pub(crate) struct ChaosSwitch {
     armed: AtomicBool,
     /// Whether timers fire at once (a simulation, which reports no timings).
     timers_at_once: AtomicBool,
+    /// Counts the plans put in force, so that an activation knows when what it learnt of
+    /// the plan is out of date.
+    generation: AtomicU64,
     plan: RwLock<Arc<ChaosPlan>>,
     /// The (instance, step) pairs a crash point stopped: each stops once, so the run after
     /// recovery goes through.
@@ -468,12 +486,29 @@ impl ChaosSwitch {
     pub(crate) fn set(&self, plan: ChaosPlan) {
         let armed = !plan.nodes.is_empty();
         *self.plan.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(plan);
+        // Released after the plan is written: whoever sees the new count reads the new plan.
+        self.generation.fetch_add(1, Ordering::Release);
         self.armed.store(armed, Ordering::Relaxed);
     }
 
     /// Makes every timer fire at once.
     pub(crate) fn fire_timers_at_once(&self) {
         self.timers_at_once.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the chaos in force has a rule for `flow` v`version`; `known` keeps the answer
+    /// for one instance, so that it is looked up again only when the plan changes (chaos on
+    /// for one flow costs the others an atomic load per step).
+    #[inline]
+    pub(crate) fn applies_to(&self, flow: &str, version: u32, known: &mut FlowChaos) -> bool {
+        let generation = self.generation.load(Ordering::Acquire);
+        if known.generation != Some(generation) {
+            *known = FlowChaos {
+                generation: Some(generation),
+                applies: self.plan().touches(flow, version),
+            };
+        }
+        known.applies
     }
 
     /// Whether timers fire at once.

@@ -65,6 +65,8 @@ pub(crate) struct Activation<F: FlowMachine> {
     pub(crate) stats: Option<(FlowStats, LabelSlot)>,
     /// The user code running now, if any: a panic caught in the drive loop is its.
     pub(crate) running: Option<UserCall<F::State>>,
+    /// Whether the chaos in force has rules for this flow, as last looked up.
+    pub(crate) chaos: crate::chaos::FlowChaos,
 }
 
 impl<F: FlowMachine> Activation<F> {
@@ -153,6 +155,7 @@ impl<F: FlowMachine> Activation<F> {
             error: None,
             stats,
             running: None,
+            chaos: crate::chaos::FlowChaos::default(),
         };
         Ok((activation, record))
     }
@@ -199,6 +202,7 @@ impl<F: FlowMachine> Activation<F> {
             error: record.error,
             stats,
             running: None,
+            chaos: crate::chaos::FlowChaos::default(),
         })
     }
 

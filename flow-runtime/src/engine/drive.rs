@@ -111,8 +111,16 @@ async fn drive_until_rest<F: FlowMachine, S: Store>(
                 }
                 // The step case is matched here, not in `run_state`: one await less per step.
                 let go_on = match &activation.flow.table().states[activation.state.index()].kind {
-                    // Chaos is the one branch a step pays for it when off.
-                    StateEntryKind::Step { action, .. } if inner.chaos.is_armed() => {
+                    // Chaos is the one branch a step pays for it when off (and an atomic
+                    // load when it is on for other flows only).
+                    StateEntryKind::Step { action, .. }
+                        if inner.chaos.is_armed()
+                            && inner.chaos.applies_to(
+                                activation.flow.name(),
+                                activation.flow.version(),
+                                &mut activation.chaos,
+                            ) =>
+                    {
                         chaos_step(inner, activation, action).await?
                     }
                     StateEntryKind::Step { action, .. } => {
