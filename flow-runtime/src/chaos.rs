@@ -12,13 +12,19 @@
 //! - `weight(instruction, percent)`: the node's conversion rates. Chaos answers for the
 //!   action with an instruction drawn by these weights (adding up to 100); the action does
 //!   not run, nor does its compensation.
-//! - `crash(point)`: the engine stops the step as a crashed process would, after the action
-//!   ([`CrashPoint::AfterAction`]) or just before the commit ([`CrashPoint::BeforeCommit`]):
+//! - At a wait, `weight(event, percent)` (`Deadline` for its deadline) is what a
+//!   [simulation](crate::simulate) draws the outside world's answer by; a real engine waits
+//!   for real signals.
+//! - `crash(point, rate)`: the engine stops the step as a crashed process would, after the
+//!   action ([`CrashPoint::AfterAction`]) or just before the commit
+//!   ([`CrashPoint::BeforeCommit`]):
 //!   nothing is committed, the lease lapses, and recovery runs the step again with the same
 //!   idempotency key. A crash point fires once per instance and step in one engine, so the
 //!   re-run goes through, and the step completes once. On a store that keeps the running
 //!   context (SQLite, PostgreSQL, Redis) the orphan is taken up and driven on; the memory
 //!   store parks it for a person, as it would after a real crash.
+//! - `fail_compensation(rate)`: that share of the compensations of the node's steps fails,
+//!   retryably; one that keeps failing parks the instance for a person.
 //!
 //! Every decision is a pure function of (seed, instance id, step, attempt): the same seed
 //! gives the same faults whatever the threads do. Injected faults are marked: journal
