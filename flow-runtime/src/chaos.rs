@@ -28,7 +28,8 @@
 //!
 //! Every decision is a pure function of (seed, instance id, step, attempt): the same seed
 //! gives the same faults whatever the threads do. Injected faults are marked: journal
-//! entries carry `injected: true`, and statistics count them apart from real ones
+//! entries say what chaos did ([`crate::Injected`]: a failure, an answer in place of the
+//! action, a delay), and statistics count injected faults apart from real ones
 //! ([`crate::stats::InjectedSnapshot`], the `flow_chaos_injected_total` series).
 //!
 //! Chaos is off unless configured, and free when off: the step path reads one flag.

@@ -80,7 +80,7 @@ pub use flow_core::{
 };
 pub use flow_macros::{Instruction, action, flow};
 pub use instance_error::InstanceError;
-pub use journal::{JournalEntry, JournalKind};
+pub use journal::{Injected, JournalEntry, JournalKind};
 pub use outcome::{Outcome, Status};
 pub use plugin::{AttemptInfo, AuditPlugin, Plugin, TracingPlugin};
 pub use stats::{Stats, StatsConfig};

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use flow_runtime::chaos::{ChaosConfig, ChaosRule, CrashPoint, FaultKind};
 use flow_runtime::prelude::*;
 use flow_runtime::store::{SqlStore, Store};
-use flow_runtime::{EngineConfig, InstanceId, Plugin, StatsConfig};
+use flow_runtime::{EngineConfig, Injected, InstanceId, Plugin, StatsConfig};
 use flow_tests::servers::fresh_sqlite_url;
 use serde::{Deserialize, Serialize};
 
@@ -106,7 +106,7 @@ async fn chaos_is_off_unless_configured() {
     assert!(!engine.chaos_is_on());
     let done = engine.run::<Pay>(Payment::default()).await.unwrap();
     assert_eq!(done.status, Status::Completed);
-    assert!(done.journal.iter().all(|entry| !entry.injected));
+    assert!(done.journal.iter().all(|entry| entry.injected.is_none()));
 }
 
 #[tokio::test]
@@ -126,7 +126,11 @@ async fn injected_failures_are_marked_in_the_journal_and_counted_apart_from_real
         .filter(|entry| entry.kind == JournalKind::Failure)
         .collect();
     assert_eq!(failures.len(), 3, "three attempts: {failures:?}");
-    assert!(failures.iter().all(|entry| entry.injected));
+    assert!(
+        failures
+            .iter()
+            .all(|entry| entry.injected == Some(Injected::Failure))
+    );
     assert!(failures[0].instruction.contains("injected by chaos"));
     // The steps chaos did not touch are not marked.
     assert!(
@@ -134,7 +138,7 @@ async fn injected_failures_are_marked_in_the_journal_and_counted_apart_from_real
             .journal
             .iter()
             .filter(|entry| entry.kind == JournalKind::Step)
-            .all(|entry| !entry.injected)
+            .all(|entry| entry.injected.is_none())
     );
 
     let node = stats.snapshot().node("Pay", 1, "Paid").unwrap();
@@ -205,7 +209,11 @@ async fn weights_answer_for_the_action_at_the_rates_given() {
             .iter()
             .find(|entry| entry.action == "charge")
             .unwrap();
-        assert!(charge_entry.injected, "the drawn instruction is marked");
+        assert_eq!(
+            charge_entry.injected,
+            Some(Injected::Answer),
+            "the drawn instruction is marked"
+        );
         ids.push(outcome.instance);
     }
     assert!((540..660).contains(&declined), "30% declined: {declined}");
@@ -216,6 +224,25 @@ async fn weights_answer_for_the_action_at_the_rates_given() {
     let node = stats.snapshot().node("Pay", 1, "Reserved").unwrap();
     assert_eq!(node.injected.instructions, 2_000);
     assert!((node.conversion_to("Paid") - 0.7).abs() < 0.03);
+}
+
+#[tokio::test]
+async fn a_step_chaos_answered_for_is_not_undone_by_its_real_compensation() {
+    let chaos = ChaosConfig::seeded(2)
+        .rule(ChaosRule::at("Pay", "Created").weight("Done", 100))
+        .rule(ChaosRule::at("Pay", "Reserved").weight("Declined", 100));
+    let engine = engine_with(chaos, &Stats::default());
+    let outcome = engine.run::<Pay>(Payment::default()).await.unwrap();
+    assert_eq!(outcome.state, PayState::Rejected);
+    assert_eq!(outcome.status, Status::Failed);
+    // `reserve` never ran, so `release` did not run either; the saga still records the undo.
+    assert!(!outcome.data.released);
+    assert!(
+        outcome
+            .journal
+            .iter()
+            .any(|entry| entry.kind == JournalKind::Compensation && entry.action == "release")
+    );
 }
 
 #[tokio::test]
@@ -232,7 +259,11 @@ async fn latency_delays_every_attempt_of_the_node() {
         .iter()
         .find(|entry| entry.action == "ship")
         .unwrap();
-    assert!(ship.injected, "a delayed step is marked");
+    assert_eq!(
+        ship.injected,
+        Some(Injected::Latency),
+        "a delayed step is marked"
+    );
     assert_eq!(
         stats
             .snapshot()

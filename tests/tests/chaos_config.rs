@@ -76,7 +76,7 @@ enabled = false
 "#;
 
 fn injected(entry: &JournalEntry) -> bool {
-    entry.injected
+    entry.injected.is_some()
 }
 
 #[tokio::test]

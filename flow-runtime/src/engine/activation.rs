@@ -95,7 +95,7 @@ impl<F: FlowMachine> Activation<F> {
                 to: Cow::Borrowed(start.name()),
                 attempt: 1,
                 compensable: false,
-                injected: false,
+                injected: None,
                 at: now,
             });
         }

@@ -13,6 +13,7 @@ use super::drive::{attempt, wrapped_attempt};
 use super::inner::Inner;
 use super::machine::{FlowMachine, MachineState};
 use crate::chaos::{CrashPoint, Draw, FaultKind, NodeChaos, Roll};
+use crate::journal::Injected;
 use crate::stats::InjectedFault;
 use crate::store::Store;
 
@@ -38,9 +39,16 @@ impl Injection {
         crash: None,
     };
 
-    /// Whether the step's journal entry is chaos's doing (an instruction drawn, a delay).
-    pub(crate) fn marks_step(self) -> bool {
-        self.instruction || self.delayed
+    /// What the step's journal entry says chaos did: answered for the action (which did
+    /// not run), or delayed it.
+    pub(crate) fn journal_mark(self) -> Option<Injected> {
+        if self.instruction {
+            Some(Injected::Answer)
+        } else if self.delayed {
+            Some(Injected::Latency)
+        } else {
+            None
+        }
     }
 }
 
@@ -187,13 +195,14 @@ pub(crate) fn count<F: FlowMachine>(activation: &Activation<F>, fault: InjectedF
 }
 
 /// The compensation of step `step` (taken in `state`) under the chaos in force: an
-/// injected failure, nothing at all for a node chaos answered for (its action never ran),
+/// injected failure, nothing at all for a step chaos `answered` for (its action never ran),
 /// or the compensation itself. Returns the result and whether its failure was injected.
 pub(crate) async fn chaos_compensation<F: FlowMachine, S: Store>(
     inner: &Inner<S>,
     activation: &mut Activation<F>,
     step: u64,
     state: F::State,
+    answered: bool,
 ) -> (Result<(), StepError>, bool) {
     let plan = inner.chaos.plan();
     let action = activation
@@ -218,9 +227,9 @@ pub(crate) async fn chaos_compensation<F: FlowMachine, S: Store>(
             let message = format!("injected by chaos: the compensation of `{action}` failed");
             return (Err(ActionError::retryable(message).into()), true);
         }
-        if node.answers {
-            return (Ok(()), false);
-        }
+    }
+    if answered {
+        return (Ok(()), false);
     }
     let result = activation
         .flow

@@ -23,7 +23,7 @@ use super::panic_guard::{UserCall, catch};
 use super::saga;
 use crate::chaos::CrashPoint;
 use crate::instance_error::InstanceError;
-use crate::journal::{JournalEntry, JournalKind};
+use crate::journal::{Injected, JournalEntry, JournalKind};
 use crate::outcome::Status;
 use crate::plugin::{AttemptInfo, StepEvent};
 use crate::stats::InjectedFault;
@@ -267,7 +267,7 @@ async fn run_step<F: FlowMachine, S: Store, const CHAOS: bool>(
                 to: Cow::Borrowed(transition.next.name()),
                 attempt: activation.attempt,
                 compensable: policy.compensation.is_some(),
-                injected: injection.marks_step(),
+                injected: injection.journal_mark(),
                 at: now,
             };
             if injection.crash == Some(CrashPoint::BeforeCommit) {
@@ -407,7 +407,7 @@ async fn handle_error<F: FlowMachine, S: Store>(
     // Journaled before the attempt counter moves on. An unknown outcome is not a failure:
     // its queries are not journaled as such.
     let failure = (error.kind() != ErrorKind::Unknown).then(|| JournalEntry {
-        injected,
+        injected: injected.then_some(Injected::Failure),
         ..failure_entry(activation, policy.action, &error, inner.clock.now())
     });
     let (retry_at, gave_up) = match error.kind() {
@@ -507,7 +507,7 @@ pub(crate) fn failure_entry<F: FlowMachine>(
         to: state,
         attempt: activation.attempt,
         compensable: false,
-        injected: false,
+        injected: None,
         at,
     }
 }
@@ -608,7 +608,7 @@ pub(crate) async fn move_from_wait<F: FlowMachine, S: Store>(
         to: Cow::Borrowed(target.name()),
         attempt: 1,
         compensable: false,
-        injected: false,
+        injected: None,
         at: now,
     };
     arrive(activation, target, now);

@@ -241,7 +241,7 @@ impl<'a, S: Store> Operator<'a, S> {
             to: change.state.clone(),
             attempt: 1,
             compensable: false,
-            injected: false,
+            injected: None,
             at: self.engine.inner.clock.now(),
         };
         let due_at = change.due_at;

@@ -13,7 +13,7 @@ use super::lease_keeper::keep_leased;
 use super::machine::{FlowMachine, MachineState};
 use super::panic_guard::UserCall;
 use crate::instance_error::InstanceError;
-use crate::journal::{JournalEntry, JournalKind};
+use crate::journal::{Injected, JournalEntry, JournalKind};
 use crate::outcome::Status;
 use crate::store::Store;
 
@@ -26,10 +26,11 @@ pub(crate) fn begin<F: FlowMachine>(activation: &mut Activation<F>) {
     activation.due_at = None;
 }
 
-/// The latest completed compensable step below the boundary that is not undone yet.
+/// The latest completed compensable step below the boundary that is not undone yet, and
+/// whether chaos answered for its action (which then never ran).
 fn next_to_undo<F: FlowMachine>(
     activation: &Activation<F>,
-) -> Option<(u64, &'static str, F::State)> {
+) -> Option<(u64, &'static str, F::State, bool)> {
     let boundary = activation.compensation_boundary?;
     activation
         .journal
@@ -47,7 +48,8 @@ fn next_to_undo<F: FlowMachine>(
         .and_then(|entry| {
             let state = activation.flow.state_named(&entry.from)?;
             let compensation = activation.flow.policy(state)?.compensation?;
-            Some((entry.step, compensation, state))
+            let answered = entry.injected == Some(Injected::Answer);
+            Some((entry.step, compensation, state, answered))
         })
 }
 
@@ -88,7 +90,7 @@ pub(crate) async fn compensate_next<F: FlowMachine, S: Store>(
         park_manual(inner, activation, reason).await?;
         return Ok(false);
     }
-    let Some((step, compensation, state)) = next_to_undo(activation) else {
+    let Some((step, compensation, state, answered)) = next_to_undo(activation) else {
         activation.status = if activation.cancelled {
             Status::Cancelled
         } else {
@@ -107,8 +109,12 @@ pub(crate) async fn compensate_next<F: FlowMachine, S: Store>(
     });
     let (id, token) = (activation.id(), activation.lease.token);
     let (result, injected) = if inner.chaos.is_armed() {
-        let mut call = Box::pin(chaos_compensation(inner, activation, step, state));
+        let mut call = Box::pin(chaos_compensation(inner, activation, step, state, answered));
         keep_leased(inner, id, token, call.as_mut()).await
+    } else if answered {
+        // Chaos answered for the step's action (chaos since switched off): it never ran,
+        // so there is nothing to undo.
+        (Ok(()), false)
     } else {
         let call = std::pin::pin!(activation.flow.compensate(state, &mut activation.context));
         (keep_leased(inner, id, token, call).await, false)
@@ -161,7 +167,7 @@ fn undone<F: FlowMachine, S: Store>(
         to: Cow::Borrowed(state.name()),
         attempt: activation.attempt,
         compensable: false,
-        injected: false,
+        injected: None,
         at: inner.clock.now(),
     }
 }
@@ -227,7 +233,7 @@ pub(crate) async fn compensation_failed<F: FlowMachine, S: Store>(
                 to: Cow::Borrowed(state.name()),
                 attempt: activation.attempt,
                 compensable: false,
-                injected,
+                injected: injected.then_some(Injected::Failure),
                 at: inner.clock.now(),
             };
             activation.attempt += 1;
