@@ -11,7 +11,7 @@ use flow_runtime::chaos::{ChaosConfig, ChaosRule, CrashPoint, FaultKind};
 use flow_runtime::prelude::*;
 use flow_runtime::store::{SqlStore, Store};
 use flow_runtime::{EngineConfig, Injected, InstanceId, Plugin, StatsConfig};
-use flow_tests::servers::fresh_sqlite_url;
+use flow_tests::servers::{fresh_redis, fresh_sqlite_url};
 use serde::{Deserialize, Serialize};
 
 /// Every charge attempt, by instance and idempotency key; and the keys whose charge took
@@ -323,10 +323,9 @@ async fn chaos_naming_what_the_engine_does_not_run_is_refused_with_the_closest_n
     assert!(!engine.chaos_is_on());
 }
 
-/// An engine on the SQLite file `url` whose leases lapse quickly, so that an instance
-/// whose step "crashed" is taken up again soon.
-async fn crashing_engine(url: &str, point: CrashPoint) -> Engine<SqlStore> {
-    let store = SqlStore::connect(url).await.unwrap();
+/// An engine on `store` whose leases lapse quickly, so that an instance whose step
+/// "crashed" is taken up again soon.
+fn crashing_engine<S: Store>(store: S, point: CrashPoint) -> Engine<S> {
     EngineBuilder::with_store(store)
         .register::<Pay>()
         .config(EngineConfig {
@@ -340,9 +339,11 @@ async fn crashing_engine(url: &str, point: CrashPoint) -> Engine<SqlStore> {
         .unwrap()
 }
 
-async fn a_crash_reruns_the_step_with_the_same_key_and_completes_once(point: CrashPoint) {
-    let url = fresh_sqlite_url();
-    let engine = crashing_engine(&url, point).await;
+async fn a_crash_reruns_the_step_with_the_same_key_and_completes_once<S: Store>(
+    store: S,
+    point: CrashPoint,
+) {
+    let engine = crashing_engine(store, point);
     let started = Instant::now();
     // `run` comes back once the instance rests: after recovery took it up and finished it.
     let outcome = tokio::time::timeout(
@@ -381,14 +382,31 @@ async fn a_crash_reruns_the_step_with_the_same_key_and_completes_once(point: Cra
     assert_eq!(stored.status, Status::Completed);
 }
 
+async fn sqlite() -> SqlStore {
+    SqlStore::connect(&fresh_sqlite_url()).await.unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_after_the_action_reruns_the_step_with_the_same_key_and_completes_once() {
-    a_crash_reruns_the_step_with_the_same_key_and_completes_once(CrashPoint::AfterAction).await;
+    let store = sqlite().await;
+    a_crash_reruns_the_step_with_the_same_key_and_completes_once(store, CrashPoint::AfterAction)
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_before_the_commit_reruns_the_step_with_the_same_key_and_completes_once() {
-    a_crash_reruns_the_step_with_the_same_key_and_completes_once(CrashPoint::BeforeCommit).await;
+    let store = sqlite().await;
+    a_crash_reruns_the_step_with_the_same_key_and_completes_once(store, CrashPoint::BeforeCommit)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_the_action_on_redis_reruns_the_step_with_the_same_key_and_completes_once() {
+    let Some(store) = fresh_redis().await else {
+        return;
+    };
+    a_crash_reruns_the_step_with_the_same_key_and_completes_once(store, CrashPoint::AfterAction)
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
