@@ -48,9 +48,15 @@ pub(crate) async fn check(
                     if flows.is_empty() { "" } else { ": " },
                     flows.join(", ")
                 ));
+                if loader.is_none() {
+                    // Said every time: "valid" here is not the whole story, and a user who
+                    // reads only "ok" would deploy a document naming a missing action.
+                    text.push_str("    checked: structure, durations, states and the graph; the actions it names, their instructions and its scripts are checked by the application's own `ctl check`, which knows its actions\n");
+                }
                 json.push(serde_json::json!({
                     "document": path.display().to_string(),
                     "valid": true,
+                    "checked": if loader.is_none() { "structure" } else { "everything" },
                     "flows": flows,
                     "diagnostics": [],
                 }));
