@@ -6,6 +6,8 @@
 //! spawned per step.
 
 mod activation;
+mod after_commit;
+mod attempt;
 mod builder;
 mod chaos_attempt;
 mod config;

@@ -15,7 +15,7 @@ use super::panic_guard::UserCall;
 use crate::instance_error::InstanceError;
 use crate::journal::{JournalEntry, compact};
 use crate::outcome::{Outcome, Status};
-use crate::plugin::FlowEvent;
+use crate::plugin::{FlowEvent, StepEvent};
 use crate::stats::{FlowStats, LabelSlot};
 use crate::store::{Commit, HeldRecord, InstanceRecord, Lease, OperatorRequest, StepCommit, Store};
 
@@ -301,6 +301,26 @@ impl<F: FlowMachine> Activation<F> {
 impl<F: FlowMachine> Activation<F> {
     pub(crate) fn id(&self) -> InstanceId {
         self.context.instance()
+    }
+
+    /// Starts compensating: every step completed before the current one will be undone.
+    /// (The step that chose a failure end reported that it did not do its job: nothing of
+    /// it to undo.)
+    pub(crate) fn begin_compensating(&mut self) {
+        self.status = Status::Compensating;
+        self.compensation_boundary = Some(self.step);
+        self.attempt = 1;
+        self.due_at = None;
+    }
+
+    /// The event plugins see for a step of `action` (or its compensation) now.
+    pub(crate) fn step_event(&self, action: &'static str) -> StepEvent<'_> {
+        StepEvent {
+            flow: self.event(),
+            action,
+            step: self.step,
+            attempt: self.attempt,
+        }
     }
 
     /// The event plugins see for this instance.

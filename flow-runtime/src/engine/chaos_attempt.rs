@@ -9,7 +9,7 @@
 use flow_core::{ActionError, StateEntryKind, StepError, StepPolicy, Transition};
 
 use super::activation::Activation;
-use super::drive::{attempt, wrapped_attempt};
+use super::attempt::{attempt, wrapped_attempt};
 use super::inner::Inner;
 use super::machine::{FlowMachine, MachineState};
 use crate::chaos::{CrashPoint, Draw, FaultKind, NodeChaos, Roll};

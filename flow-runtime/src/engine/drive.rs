@@ -14,6 +14,8 @@ use std::time::{Duration, SystemTime};
 use flow_core::{ActionError, ErrorKind, StateEntryKind, StepError, StepPolicy};
 
 use super::activation::Activation;
+use super::after_commit::after_commit;
+use super::attempt::{attempt, wrapped_attempt};
 use super::chaos_attempt::{Injection, chaos_attempt, count};
 use super::error::EngineError;
 use super::inner::Inner;
@@ -25,9 +27,8 @@ use crate::chaos::CrashPoint;
 use crate::instance_error::InstanceError;
 use crate::journal::{Injected, JournalEntry, JournalKind};
 use crate::outcome::Status;
-use crate::plugin::{AttemptInfo, StepEvent};
 use crate::stats::InjectedFault;
-use crate::store::{OperatorRequest, Store};
+use crate::store::Store;
 
 /// Drives `activation` until it rests (ends, waits, pauses, needs a person, or has a timer).
 /// A panic in user code is that code's failed attempt; the loop then goes on.
@@ -71,7 +72,7 @@ async fn recover_from_panic<F: FlowMachine, S: Store>(
                 ActionError::retryable(message)
             };
             if !inner.plugins.is_empty() {
-                let event = step_event(activation, policy.action);
+                let event = activation.step_event(policy.action);
                 inner
                     .plugins
                     .each(|plugin| plugin.after_action(&event, Err(&error), Duration::ZERO));
@@ -195,7 +196,7 @@ async fn run_step<F: FlowMachine, S: Store, const CHAOS: bool>(
         .context
         .enter(state.name(), activation.step, activation.attempt);
     if !inner.plugins.is_empty() {
-        let event = step_event(activation, policy.action);
+        let event = activation.step_event(policy.action);
         inner.plugins.each(|plugin| plugin.before_action(&event));
     }
     // One clock read after the action serves the journal, the lease and the latency; the
@@ -248,7 +249,7 @@ async fn run_step<F: FlowMachine, S: Store, const CHAOS: bool>(
                 }
             }
             if !inner.plugins.is_empty() {
-                let event = step_event(activation, policy.action);
+                let event = activation.step_event(policy.action);
                 inner.plugins.each(|plugin| {
                     plugin.after_action(&event, Ok(transition.instruction), latency);
                     plugin.on_transition(
@@ -298,7 +299,7 @@ async fn run_step<F: FlowMachine, S: Store, const CHAOS: bool>(
         }
         Err(StepError::Action(error)) => {
             if !inner.plugins.is_empty() {
-                let event = step_event(activation, policy.action);
+                let event = activation.step_event(policy.action);
                 inner
                     .plugins
                     .each(|plugin| plugin.after_action(&event, Err(&error), latency));
@@ -327,70 +328,6 @@ fn crash<F: FlowMachine>(activation: &Activation<F>, point: CrashPoint) -> bool 
     tracing::warn!(instance = %activation.id(), step = activation.step, state = activation.state.name(), point = point.name(), "chaos: crash point; the step is left uncommitted for recovery to run again");
     count(activation, InjectedFault::Crash);
     false
-}
-
-/// One attempt under `timeout` (the action's, or the configuration's override). A timeout
-/// is retryable, or an unknown outcome when the action can be queried (the request may have
-/// gone through).
-pub(crate) async fn attempt<F: FlowMachine>(
-    activation: &mut Activation<F>,
-    policy: &StepPolicy,
-    timeout: Option<Duration>,
-    querying: bool,
-) -> Result<flow_core::Transition<F::State>, StepError> {
-    let state = activation.state;
-    let flow = &activation.flow;
-    let context = &mut activation.context;
-    let call = async {
-        if querying {
-            flow.query(state, context).await
-        } else {
-            flow.step(state, context).await
-        }
-    };
-    let Some(limit) = timeout else {
-        return call.await;
-    };
-    match tokio::time::timeout(limit, call).await {
-        Ok(result) => result,
-        Err(_) => {
-            let message = format!("`{}` took longer than {limit:?}", policy.action);
-            Err(if policy.query.is_some() {
-                ActionError::unknown(message)
-            } else {
-                ActionError::retryable(message)
-            }
-            .into())
-        }
-    }
-}
-
-/// One attempt inside the wrapping plugins' around hooks (boxed: only when some plugin wraps).
-pub(crate) async fn wrapped_attempt<F: FlowMachine, S: Store>(
-    inner: &Inner<S>,
-    activation: &mut Activation<F>,
-    policy: &'static StepPolicy,
-    timeout: Option<Duration>,
-    querying: bool,
-) -> Result<flow_core::Transition<F::State>, StepError> {
-    let info = AttemptInfo {
-        flow: activation.flow.name(),
-        version: activation.flow.version(),
-        instance: activation.id(),
-        state: activation.state.name(),
-        action: policy.action,
-        step: activation.step,
-        attempt: activation.attempt,
-    };
-    let mut result = None;
-    let run = Box::pin(async {
-        result = Some(attempt(activation, policy, timeout, querying).await);
-    });
-    inner.plugins.wrap(info, run).await;
-    // A hook that drops the attempt instead of awaiting it fails the attempt, retryably.
-    result.unwrap_or_else(|| {
-        Err(ActionError::retryable(format!("a plugin did not run `{}`", policy.action)).into())
-    })
 }
 
 /// Retries, queries or fails the step after `error`.
@@ -443,7 +380,7 @@ async fn handle_error<F: FlowMachine, S: Store>(
         ErrorKind::Permanent => (None, None),
     };
     if !inner.plugins.is_empty() {
-        let event = step_event(activation, policy.action);
+        let event = activation.step_event(policy.action);
         inner
             .plugins
             .each(|plugin| plugin.on_error(&event, &error, retry_at.is_some()));
@@ -485,7 +422,7 @@ async fn handle_error<F: FlowMachine, S: Store>(
     }
     tracing::warn!(action = policy.action, attempt = activation.attempt, %error, "step failed; compensating");
     activation.error = Some(last_error);
-    saga::begin(activation);
+    activation.begin_compensating();
     activation.commit(inner, failure, false, false).await?;
     Ok(true)
 }
@@ -519,53 +456,13 @@ fn arrive<F: FlowMachine>(activation: &mut Activation<F>, next: F::State, now: S
     activation.due_at = None;
     match &activation.flow.table().states[next.index()].kind {
         StateEntryKind::Success => activation.status = Status::Completed,
-        StateEntryKind::Failure => saga::begin(activation),
+        StateEntryKind::Failure => activation.begin_compensating(),
         StateEntryKind::Wait { deadline, .. } => {
             activation.status = Status::Waiting;
             activation.due_at = deadline.map(|(after, _)| now + after);
         }
         StateEntryKind::Step { .. } => activation.status = Status::Running,
     }
-}
-
-/// Acts on what an operator asked while the instance ran, and tells plugins of ends.
-/// Returns whether to go on.
-pub(crate) async fn after_commit<F: FlowMachine, S: Store>(
-    inner: &Inner<S>,
-    activation: &mut Activation<F>,
-    request: Option<OperatorRequest>,
-) -> Result<bool, EngineError> {
-    match request {
-        Some(OperatorRequest::Pause) if !activation.status.is_final() => {
-            activation.paused_from = Some(activation.status);
-            if activation.status == Status::Running && activation.due_at.is_none() {
-                activation.due_at = Some(inner.clock.now());
-            }
-            activation.status = Status::Paused;
-            activation.commit(inner, None, true, true).await?;
-            return Ok(false);
-        }
-        Some(OperatorRequest::Cancel)
-            if matches!(activation.status, Status::Running | Status::Waiting) =>
-        {
-            activation.cancelled = true;
-            saga::begin(activation);
-            activation.commit(inner, None, false, true).await?;
-            return Ok(true);
-        }
-        _ => {}
-    }
-    if activation.status.is_final() && !inner.plugins.is_empty() {
-        let event = activation.event();
-        let status = activation.status;
-        inner
-            .plugins
-            .each(|plugin| plugin.on_flow_end(&event, status));
-    }
-    Ok(
-        matches!(activation.status, Status::Running | Status::Compensating)
-            && activation.due_at.is_none(),
-    )
 }
 
 /// A waiting instance whose deadline passed takes the deadline edge.
@@ -620,16 +517,4 @@ pub(crate) async fn move_from_wait<F: FlowMachine, S: Store>(
         stats.entered(*slot, target.index());
     }
     after_commit(inner, activation, request).await
-}
-
-pub(crate) fn step_event<'a, F: FlowMachine>(
-    activation: &'a Activation<F>,
-    action: &'static str,
-) -> StepEvent<'a> {
-    StepEvent {
-        flow: activation.event(),
-        action,
-        step: activation.step,
-        attempt: activation.attempt,
-    }
 }

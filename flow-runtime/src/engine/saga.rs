@@ -5,8 +5,8 @@
 use std::borrow::Cow;
 
 use super::activation::Activation;
+use super::after_commit::after_commit;
 use super::chaos_attempt::chaos_compensation;
-use super::drive::{after_commit, step_event};
 use super::error::EngineError;
 use super::inner::Inner;
 use super::lease_keeper::keep_leased;
@@ -16,15 +16,6 @@ use crate::instance_error::InstanceError;
 use crate::journal::{Injected, JournalEntry, JournalKind};
 use crate::outcome::Status;
 use crate::store::Store;
-
-/// Starts compensating: every step completed before the current one will be undone. (The
-/// step that chose a failure end reported that it did not do its job: nothing of it to undo.)
-pub(crate) fn begin<F: FlowMachine>(activation: &mut Activation<F>) {
-    activation.status = Status::Compensating;
-    activation.compensation_boundary = Some(activation.step);
-    activation.attempt = 1;
-    activation.due_at = None;
-}
 
 /// The latest completed compensable step below the boundary that is not undone yet, and
 /// whether chaos answered for its action (which then never ran).
@@ -149,7 +140,7 @@ fn undone<F: FlowMachine, S: Store>(
     state: F::State,
 ) -> JournalEntry {
     if !inner.plugins.is_empty() {
-        let mut event = step_event(activation, compensation);
+        let mut event = activation.step_event(compensation);
         event.step = step;
         inner
             .plugins
@@ -187,7 +178,7 @@ pub(crate) async fn compensation_failed<F: FlowMachine, S: Store>(
     if !inner.plugins.is_empty()
         && let flow_core::StepError::Action(action_error) = &error
     {
-        let mut event = step_event(activation, compensation);
+        let mut event = activation.step_event(compensation);
         event.step = step;
         inner
             .plugins
