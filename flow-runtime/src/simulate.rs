@@ -30,7 +30,7 @@
 //!
 //! #[action(readonly)]
 //! async fn qualify(_ctx: &mut Context<Lead>) -> Result<Interest, ActionError> {
-//!     unimplemented!("not written yet: the simulation answers for it")
+//!     Err(ActionError::permanent("not written yet: the simulation answers for it"))
 //! }
 //!
 //! flow! {

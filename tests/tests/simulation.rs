@@ -34,7 +34,9 @@ pub enum Decision {
 
 #[action(readonly)]
 async fn check_credit(_ctx: &mut Context<Application>) -> Result<Credit, ActionError> {
-    unimplemented!("the credit bureau's client is not written yet")
+    Err(ActionError::permanent(
+        "the credit bureau's client is not written yet: the simulation answers for it",
+    ))
 }
 
 #[action(compensate = close_account, retry(attempts = 3, backoff = fixed(10ms)))]
@@ -49,7 +51,9 @@ async fn close_account(_ctx: &mut Context<Application>) -> Result<(), ActionErro
 
 #[action(pivot, retry(attempts = 3, backoff = exponential(1s, 10s)))]
 async fn disburse(_ctx: &mut Context<Application>) -> Result<(), ActionError> {
-    unimplemented!("the payout is not written yet")
+    Err(ActionError::permanent(
+        "the payout is not written yet: the simulation answers for it",
+    ))
 }
 
 flow! {
