@@ -238,26 +238,32 @@ impl Flowctl {
                 instances,
                 seed,
                 rates,
+                sources,
                 format,
             } => {
-                let Some((_, simulator)) = self.simulators.iter().find(|(name, _)| *name == flow)
-                else {
-                    return Err(CliError::NotSimulated {
-                        flow,
-                        registered: self
-                            .simulators
-                            .iter()
-                            .map(|(name, _)| (*name).to_owned())
-                            .collect(),
-                    });
-                };
                 let request = simulate::SimulationRequest {
                     instances,
                     seed,
                     rates: rates.map(simulate::read_rates).transpose()?,
                     progress: !cli.json && format == SimulationFormat::Table,
                 };
-                let report = simulator(request).await?;
+                let compiled = self.simulators.iter().find(|(name, _)| *name == flow);
+                let report = match (compiled, sources.documents.as_slice()) {
+                    (Some((_, simulator)), _) => simulator(request).await?,
+                    (None, [document, ..]) => {
+                        simulate::simulate_document(document, &flow, request).await?
+                    }
+                    (None, []) => {
+                        return Err(CliError::NotSimulated {
+                            flow,
+                            registered: self
+                                .simulators
+                                .iter()
+                                .map(|(name, _)| (*name).to_owned())
+                                .collect(),
+                        });
+                    }
+                };
                 let text = match (cli.json, format) {
                     (true, _) | (_, SimulationFormat::Json) => report.to_json(),
                     (_, SimulationFormat::Table) => report.to_table(),

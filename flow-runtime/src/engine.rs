@@ -51,6 +51,7 @@ pub use operator::Operator;
 pub use route::{Routed, RoutedOutcome};
 
 use activation::{Activation, outcome_from_record};
+pub(crate) use document_flow::{leak, leak_slice};
 use inner::Inner;
 use machine::FlowKey;
 pub(crate) use machine::{Compiled, FlowMachine};

@@ -58,6 +58,7 @@
 
 mod builder;
 mod mermaid;
+mod placeholder;
 mod progress;
 mod report;
 mod run;

@@ -559,9 +559,67 @@ fn an_application_simulates_its_flow_with_the_rates_of_a_document() {
     let standalone = flowctl(&["simulate", "Bookings"]);
     assert!(!standalone.status.success());
     assert!(
-        stderr(&standalone).contains("Flowctl::simulating::<Bookings>()"),
+        stderr(&standalone).contains("--document FILE"),
         "{}",
         stderr(&standalone)
+    );
+    let _ = std::fs::remove_file(rates);
+}
+
+#[test]
+fn a_document_flow_is_simulated_before_its_actions_exist() {
+    let document = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/config_flow/loan.toml"
+    );
+    let rates = std::env::temp_dir().join(format!("flowctl-loan-rates-{}.toml", unique()));
+    std::fs::write(
+        &rates,
+        r#"
+[[chaos]]
+flow = "LoanApplication"
+state = "Received"
+weights = { Verified = 80, Unverified = 20 }
+
+[[chaos]]
+flow = "LoanApplication"
+state = "Review"
+weights = { Approve = 100 }
+"#,
+    )
+    .unwrap();
+    let rates_arg = rates.to_str().unwrap();
+    let run = |seed: &str| {
+        flowctl(&[
+            "simulate",
+            "LoanApplication",
+            "--document",
+            document,
+            "--rates",
+            rates_arg,
+            "--instances",
+            "5000",
+            "--seed",
+            seed,
+            "--json",
+        ])
+    };
+    let report = json(&run("11"));
+    let success = report["success_rate"].as_f64().unwrap();
+    // 80% verified, and every verified loan is approved (by its score, or in review).
+    assert!((0.78..0.82).contains(&success), "{success}");
+    assert_eq!(
+        stdout(&run("11")),
+        stdout(&run("11")),
+        "the same seed, the same report"
+    );
+
+    let missing = flowctl(&["simulate", "LoanApplication"]);
+    assert!(!missing.status.success());
+    assert!(
+        stderr(&missing).contains("--document FILE"),
+        "{}",
+        stderr(&missing)
     );
     let _ = std::fs::remove_file(rates);
 }

@@ -94,7 +94,8 @@ pub(crate) enum Command {
         #[arg(long, default_value_t = 100_000)]
         limit: usize,
     },
-    /// Run synthetic instances of a compiled flow with the rates of a configuration
+    /// Run synthetic instances of a flow (compiled into the application, or of a document)
+    /// with the rates of a configuration
     /// document (`[[chaos]]`: instruction weights, failure rates) in place of its actions:
     /// end states, the funnel, retries, compensations and parked instances.
     Simulate {
@@ -109,6 +110,10 @@ pub(crate) enum Command {
         /// A configuration document whose `[[chaos]]` tables for the flow are the rates.
         #[arg(long, value_name = "FILE")]
         rates: Option<PathBuf>,
+        /// A flow document with the flow: simulated before its actions exist, each a
+        /// placeholder, the document's own `[[chaos]]` tables its first rates.
+        #[command(flatten)]
+        sources: SourcesArg,
         /// The report's form (`--json` is the same as `--format json`).
         #[arg(long, value_enum, default_value_t = SimulationFormat::Table)]
         format: SimulationFormat,

@@ -112,7 +112,7 @@ pub enum CliError {
     },
     /// The flow is not one this command set can simulate.
     #[error(
-        "cannot simulate `{flow}`: a simulation runs the flow's compiled table, and this command set has no simulation of it{}; run the application's own command with the flow registered by `Flowctl::simulating::<{flow}>()`, or `Simulation::of_document` from Rust for a document flow",
+        "cannot simulate `{flow}`: no document with it was given and this command set has no compiled simulation of it{}; give the flow's document with `--document FILE`, or run the application's own command with the flow registered by `Flowctl::simulating::<{flow}>()`",
         if registered.is_empty() { String::new() } else { format!(" (it simulates: {})", registered.join(", ")) }
     )]
     NotSimulated {

@@ -1,7 +1,8 @@
-//! `flowctl simulate`: synthetic instances of a compiled flow with the rates of a
-//! configuration document's `[[chaos]]` tables, through [`crate::simulate`]. Only flows an
-//! application registered with [`Flowctl::simulating`](super::Flowctl::simulating) can be
-//! simulated: the simulation runs the flow's own compiled table.
+//! `flowctl simulate`: synthetic instances of a flow with the rates of a configuration
+//! document's `[[chaos]]` tables, through [`crate::simulate`]: a compiled flow an
+//! application registered with [`Flowctl::simulating`](super::Flowctl::simulating), or a
+//! flow of a document given with `--document`, before its actions exist (each a
+//! placeholder; see [`Simulation::of_document_alone`]).
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -47,6 +48,31 @@ where
             simulation.run().await
         }) as Running
     })
+}
+
+/// Simulates flow `flow` of the document at `path` with placeholders for its actions, the
+/// document's own `[[chaos]]` tables first, then those of the rates document.
+pub(crate) async fn simulate_document(
+    path: &std::path::Path,
+    flow: &str,
+    request: SimulationRequest,
+) -> Result<SimulationReport, CliError> {
+    let (text, origin) = crate::document::FlowDocument::read_text(path)?;
+    let mut simulation = Simulation::of_document_alone(text, origin, flow)
+        .instances(request.instances)
+        .seed(request.seed)
+        .progress(request.progress);
+    if let Some((text, path)) = request.rates {
+        let rates = crate::document::FlowDocument::parse(&text, DocumentOrigin::file(path))?;
+        for definition in rates
+            .chaos
+            .into_iter()
+            .filter(|found| found.rule.flow == flow)
+        {
+            simulation = simulation.rule(definition.rule);
+        }
+    }
+    Ok(simulation.run().await?)
 }
 
 /// The rates document at `path`, read.

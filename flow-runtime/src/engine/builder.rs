@@ -114,6 +114,21 @@ impl<S: Store> EngineBuilder<S> {
         self
     }
 
+    /// Registers `action` over `D` by its policy's name, like [`EngineBuilder::action`] for
+    /// an action that is not a Rust `#[action]` (a simulation's placeholders).
+    pub(crate) fn dyn_action<D: FlowData>(
+        mut self,
+        action: Arc<dyn crate::actions::DynAction<D>>,
+    ) -> Self {
+        if let Err(error) = self.actions.dyn_action::<D>(action) {
+            self.registry_error.get_or_insert(error);
+        }
+        self.data_types
+            .entry(TypeId::of::<D>())
+            .or_insert_with(|| Arc::new(TypedData::<D>::new()));
+        self
+    }
+
     /// Reads the time from `clock` (the system's by default): a test's
     /// [`ManualClock`](crate::ManualClock) makes deadlines, retry timers and leases move only
     /// when the test advances it.

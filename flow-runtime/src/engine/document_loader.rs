@@ -85,6 +85,14 @@ impl<S: Store> Engine<S> {
         install_document(&self.inner, read, true).await
     }
 
+    /// [`Engine::load_document`] of a document already read (a simulation adjusts it first).
+    pub(crate) async fn load_read_document(
+        &self,
+        read: crate::document::ReadDocument,
+    ) -> Result<Vec<LoadedFlow>, LoadError> {
+        install_document(&self.inner, read, true).await
+    }
+
     /// [`Engine::load_document`] of the file at `path`; script files it names are read
     /// from the file's folder.
     pub async fn load_document_file(

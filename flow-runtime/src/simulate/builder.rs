@@ -10,7 +10,7 @@ use super::run::Settings;
 use super::target::{OfDocument, OfFlow};
 use crate::chaos::{ChaosRule, FaultKind, NodeSelector};
 use crate::document::{DocumentErrors, DocumentOrigin, FlowDocument};
-use crate::engine::{EngineBuilder, FlowData};
+use crate::engine::{Engine, EngineBuilder, FlowData};
 use crate::store::MemoryStore;
 
 /// Where simulations start: [`Simulation::of`] a compiled flow, or
@@ -57,6 +57,27 @@ impl Simulation {
             origin,
             flow: flow.into(),
             data: Arc::new(|_| D::default()),
+            stand_alone: false,
+        })
+    }
+
+    /// A simulation of the flow `flow` of the document `text` before any of its actions
+    /// exist: each action it names (and its scripts do not define) is a placeholder with
+    /// the instructions its states map, and the flows run over JSON data (an empty object
+    /// to start with), whatever data type the document names. What `flowctl simulate
+    /// --document` runs.
+    pub fn of_document_alone(
+        text: impl Into<String>,
+        origin: DocumentOrigin,
+        flow: impl Into<String>,
+    ) -> FlowSimulation<OfDocument<serde_json::Value>> {
+        FlowSimulation::new(OfDocument {
+            builder: Engine::builder(),
+            text: text.into(),
+            origin,
+            flow: flow.into(),
+            data: Arc::new(|_| serde_json::Value::Object(serde_json::Map::new())),
+            stand_alone: true,
         })
     }
 }

@@ -34,6 +34,9 @@ pub struct OfDocument<D> {
     pub(crate) origin: DocumentOrigin,
     pub(crate) flow: String,
     pub(crate) data: Arc<dyn Fn(u64) -> D + Send + Sync>,
+    /// Whether the document's actions are placeholders and its flows run over JSON data
+    /// ([`Simulation::of_document_alone`](super::Simulation::of_document_alone)).
+    pub(crate) stand_alone: bool,
 }
 
 impl<D> SimulationTarget for OfDocument<D> {
@@ -61,17 +64,26 @@ impl<D: FlowData> FlowSimulation<OfDocument<D>> {
     pub async fn run(mut self) -> Result<SimulationReport, SimulationError> {
         let stats = Stats::new(StatsConfig::default());
         let target = self.target;
-        let engine = simulation_engine(target.builder, &stats)?;
-        let document =
+        let mut read =
             crate::document::FlowDocument::read_structure(&target.text, target.origin.clone());
-        let own_rules: Vec<_> = document
+        let mut builder = target.builder;
+        if target.stand_alone {
+            for flow in &mut read.document.flows {
+                flow.data = "json".to_owned();
+            }
+            for action in super::placeholder::placeholders::<D>(&read.document) {
+                builder = builder.dyn_action::<D>(action);
+            }
+        }
+        let engine = simulation_engine(builder, &stats)?;
+        let own_rules: Vec<_> = read
             .document
             .chaos
             .iter()
             .filter(|definition| definition.rule.flow == target.flow)
             .map(|definition| definition.rule.clone())
             .collect();
-        engine.load_document(&target.text, target.origin).await?;
+        engine.load_read_document(read).await?;
         let flow: DocumentFlow<D> = engine.document_flow(&target.flow, None)?;
         // The document's rates first: where two rules match a node, the first applies.
         let mut rules = own_rules;
