@@ -115,6 +115,7 @@ pub fn entry(step: u64, kind: JournalKind, compensable: bool) -> JournalEntry {
         attempt: 1,
         compensable,
         at: whole_millis(SystemTime::now()),
+        signal: None,
     }
 }
 

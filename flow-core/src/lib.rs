@@ -15,6 +15,7 @@ pub mod mapping_rules;
 pub mod mermaid;
 pub mod retry;
 pub mod saga_rules;
+pub mod signal;
 pub mod spec;
 pub mod state;
 pub mod step_rules;
@@ -32,6 +33,7 @@ pub use instruction::{Instruction, SignalEvent};
 pub use mapping_rules::{all_instructions_mapped, unmapped_instruction};
 pub use mermaid::render_mermaid;
 pub use retry::{Backoff, RetryPolicy};
+pub use signal::{ReceivedSignal, SignalPayloadError};
 pub use saga_rules::{SagaViolation, saga_violation, states_after_pivot};
 pub use spec::{
     ActionCatalog, ActionSpec, Deadline, Edge, Effect, FlowSpec, StateKind, StateSpec, StepSpec,

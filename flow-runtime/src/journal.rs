@@ -46,6 +46,26 @@ pub struct JournalEntry {
     pub compensable: bool,
     /// When it was recorded.
     pub at: SystemTime,
+    /// For a signal sent with [`Engine::signal_as`](crate::Engine::signal_as) or with data:
+    /// who sent it and which payload. Absent in journals written before signals carried data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<Box<SignalNote>>,
+}
+
+/// Who sent a signal and what it carried, as its journal entry records it. The payload itself
+/// is kept with the instance's context (the last one); the journal keeps its size and digest,
+/// so that every payload an instance received is accounted for without the journal growing
+/// with them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SignalNote {
+    /// Who sent it (a person, a service, an API token's name), when the sender said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    /// The payload's size as stored (compact JSON), 0 for none.
+    pub payload_bytes: usize,
+    /// The SHA-256 of the payload as stored, in hex; `None` for a signal without data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload_sha256: Option<String>,
 }
 
 /// Keeps `journal` within `cap` entries, dropping the oldest entries that compensation does
@@ -98,6 +118,7 @@ mod tests {
             attempt: 1,
             compensable,
             at: SystemTime::UNIX_EPOCH,
+            signal: None,
         }
     }
 

@@ -28,17 +28,22 @@ pub trait FlowData: Serialize + DeserializeOwned + Send + 'static {}
 
 impl<T: Serialize + DeserializeOwned + Send + 'static> FlowData for T {}
 
-/// How the context is stored: the data and the routing labels.
+/// How the context is stored: the data, the routing labels, and the last signal received
+/// (left out when there is none, so records from before signals carried data read the same).
 #[derive(Serialize)]
 struct StoredContext<'a, D> {
     data: &'a D,
     labels: &'a [(String, String)],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signal: Option<&'a flow_core::ReceivedSignal>,
 }
 
 #[derive(serde::Deserialize)]
 struct LoadedContext<D> {
     data: D,
     labels: Vec<(String, String)>,
+    #[serde(default)]
+    signal: Option<flow_core::ReceivedSignal>,
 }
 
 /// One instance being driven.
@@ -94,6 +99,7 @@ impl<F: FlowMachine> Activation<F> {
                 attempt: 1,
                 compensable: false,
                 at: now,
+                signal: None,
             });
         }
         let stats = stats.map(|stats| {
@@ -174,6 +180,7 @@ impl<F: FlowMachine> Activation<F> {
         for (key, value) in loaded.labels {
             context.set_label(key, value);
         }
+        context.set_signal(loaded.signal);
         context.enter(state.name(), record.step, record.attempt);
         let stats = stats.map(|stats| {
             let slot = stats.slot(context.labels());
@@ -371,10 +378,12 @@ fn encode<D: Serialize>(context: &Context<D>) -> Result<Vec<u8>, EngineError> {
         message: error.to_string(),
     };
     let labels = context.labels();
-    if !labels.is_empty() {
+    let signal = context.received_signal();
+    if !labels.is_empty() || signal.is_some() {
         return serde_json::to_vec(&StoredContext {
             data: &context.data,
             labels,
+            signal,
         })
         .map_err(codec_error);
     }
@@ -411,6 +420,7 @@ mod tests {
         let expected = serde_json::to_vec(&StoredContext {
             data: &context.data,
             labels: context.labels(),
+            signal: None,
         })
         .expect("encodes");
         assert_eq!(encode(&context).expect("encodes"), expected);

@@ -225,6 +225,7 @@ async fn run_step<F: FlowMachine, S: Store>(
                 attempt: activation.attempt,
                 compensable: policy.compensation.is_some(),
                 at: now,
+                signal: None,
             };
             // Arrive before counting the step: a failure end undoes the steps before this one.
             arrive(activation, transition.next, now);
@@ -430,6 +431,7 @@ pub(crate) fn failure_entry<F: FlowMachine>(
         attempt: activation.attempt,
         compensable: false,
         at,
+        signal: None,
     }
 }
 
@@ -497,7 +499,7 @@ async fn take_deadline<F: FlowMachine, S: Store>(
     let Some((_, target)) = activation.flow.deadline(activation.state) else {
         return Ok(false);
     };
-    move_from_wait(inner, activation, "deadline", "Deadline", target).await
+    move_from_wait(inner, activation, "deadline", "Deadline", target, None).await
 }
 
 /// Moves a waiting instance to `target` on `event` (a signal's variant, or `Deadline`) and
@@ -508,6 +510,7 @@ pub(crate) async fn move_from_wait<F: FlowMachine, S: Store>(
     source: &'static str,
     event: &'static str,
     target: F::State,
+    signal: Option<Box<crate::journal::SignalNote>>,
 ) -> Result<bool, EngineError> {
     let now = inner.clock.now();
     let from = activation.state;
@@ -530,6 +533,7 @@ pub(crate) async fn move_from_wait<F: FlowMachine, S: Store>(
         attempt: 1,
         compensable: false,
         at: now,
+        signal,
     };
     arrive(activation, target, now);
     let release = !matches!(activation.status, Status::Running | Status::Compensating);

@@ -124,7 +124,7 @@ impl<'a, S: Store> Operator<'a, S> {
     }
 
     /// [`Operator::skip`] on the flow `flow`.
-    async fn skip_on<M: FlowMachine>(
+    pub(crate) async fn skip_on<M: FlowMachine>(
         &self,
         flow: &M,
         instance: InstanceId,
@@ -207,6 +207,7 @@ impl<'a, S: Store> Operator<'a, S> {
             attempt: 1,
             compensable: false,
             at: self.engine.inner.clock.now(),
+            signal: None,
         };
         let due_at = change.due_at;
         inner

@@ -149,6 +149,7 @@ fn undone<F: FlowMachine, S: Store>(
         attempt: activation.attempt,
         compensable: false,
         at: inner.clock.now(),
+        signal: None,
     }
 }
 
@@ -211,6 +212,7 @@ pub(crate) async fn compensation_failed<F: FlowMachine, S: Store>(
                 attempt: activation.attempt,
                 compensable: false,
                 at: inner.clock.now(),
+                signal: None,
             };
             activation.attempt += 1;
             activation.due_at = Some(inner.clock.now() + delay);
