@@ -33,8 +33,8 @@ pub use instruction::{Instruction, SignalEvent};
 pub use mapping_rules::{all_instructions_mapped, unmapped_instruction};
 pub use mermaid::render_mermaid;
 pub use retry::{Backoff, RetryPolicy};
-pub use signal::{ReceivedSignal, SignalPayloadError};
 pub use saga_rules::{SagaViolation, saga_violation, states_after_pivot};
+pub use signal::{ReceivedSignal, SignalPayloadError};
 pub use spec::{
     ActionCatalog, ActionSpec, Deadline, Edge, Effect, FlowSpec, StateKind, StateSpec, StepSpec,
     WaitSpec,

@@ -15,6 +15,7 @@ mod documents;
 mod drive;
 mod error;
 mod inner;
+mod json_door;
 mod lease_keeper;
 mod machine;
 mod operator;
@@ -25,7 +26,6 @@ mod saga;
 #[cfg(feature = "script")]
 mod script_action;
 mod signal_delivery;
-mod json_door;
 mod worker;
 
 use std::sync::Arc;
@@ -49,9 +49,9 @@ pub use operator::Operator;
 pub use route::{Routed, RoutedOutcome};
 
 use activation::{Activation, outcome_from_record};
-use signal_delivery::Delivery;
 use inner::Inner;
 use machine::{Compiled, FlowKey, FlowMachine};
+use signal_delivery::Delivery;
 
 use crate::outcome::{Outcome, Status};
 use crate::stats::Stats;
@@ -332,7 +332,12 @@ impl<S: Store> Engine<S> {
                 });
             }
         };
-        if let Err(error) = self.check_payload(&activation.flow, instance, transition.instruction, &delivery) {
+        if let Err(error) = self.check_payload(
+            &activation.flow,
+            instance,
+            transition.instruction,
+            &delivery,
+        ) {
             let _ = self.inner.store.release(instance, lease).await;
             return Err(error);
         }

@@ -300,7 +300,10 @@ impl FlowOptions {
     /// Signals `event` carry a `T`: a payload that does not decode as one is refused with
     /// [`EngineError::InvalidPayload`] and the instance stays as it was. Actions after the
     /// wait read it with `ctx.signal::<T>()`.
-    pub fn signal_payload<T: serde::de::DeserializeOwned>(mut self, event: impl Into<String>) -> Self {
+    pub fn signal_payload<T: serde::de::DeserializeOwned>(
+        mut self,
+        event: impl Into<String>,
+    ) -> Self {
         self.payload_types.push(PayloadType::of::<T>(event.into()));
         self
     }

@@ -77,7 +77,12 @@ pub(crate) fn skip_json<M: FlowMachine, S: Store>(
     instance: InstanceId,
     state: String,
 ) -> Door<()> {
-    Box::pin(async move { engine.operator(&actor).skip_on(&flow, instance, &state).await })
+    Box::pin(async move {
+        engine
+            .operator(&actor)
+            .skip_on(&flow, instance, &state)
+            .await
+    })
 }
 
 /// A flow the engine can start: compiled (`flow!`) or loaded from a document.
@@ -111,10 +116,16 @@ impl<S: Store> Engine<S> {
                 .flows
                 .values()
                 .filter(|registered| {
-                    registered.name == flow && version.is_none_or(|wanted| wanted == registered.version)
+                    registered.name == flow
+                        && version.is_none_or(|wanted| wanted == registered.version)
                 })
                 .max_by_key(|registered| registered.version)
-                .map(|registered| (registered.version, std::sync::Arc::clone(&registered.resume)));
+                .map(|registered| {
+                    (
+                        registered.version,
+                        std::sync::Arc::clone(&registered.resume),
+                    )
+                });
             let documents = self.inner.documents();
             let document = documents
                 .current(flow, version)

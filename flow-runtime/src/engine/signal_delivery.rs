@@ -108,11 +108,18 @@ impl PayloadType {
     }
 
     /// Refuses `delivery` unless its payload decodes as the expected type.
-    pub(crate) fn check(&self, instance: InstanceId, delivery: &Delivery) -> Result<(), EngineError> {
+    pub(crate) fn check(
+        &self,
+        instance: InstanceId,
+        delivery: &Delivery,
+    ) -> Result<(), EngineError> {
         (self.check)(&delivery.payload).map_err(|reason| EngineError::InvalidPayload {
             instance,
             event: self.event.clone(),
-            reason: format!("its payload does not decode as `{}`: {reason}", self.type_name),
+            reason: format!(
+                "its payload does not decode as `{}`: {reason}",
+                self.type_name
+            ),
         })
     }
 }

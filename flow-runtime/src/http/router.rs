@@ -1,0 +1,70 @@
+//! The API's `Router`: its routes, the state its handlers share, and the body limit.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+use super::auth::ApiToken;
+use super::body::BodyLimit;
+use super::config::HttpConfig;
+use super::events::EventStream;
+use super::{flows, instances, openapi, operator, stats};
+use crate::engine::Engine;
+use crate::store::Store;
+
+/// What every handler sees.
+pub(crate) struct ApiState<S: Store> {
+    pub(crate) engine: Engine<S>,
+    pub(crate) tokens: Arc<[ApiToken]>,
+    pub(crate) events: Option<EventStream>,
+}
+
+impl<S: Store> Clone for ApiState<S> {
+    fn clone(&self) -> Self {
+        Self {
+            engine: self.engine.clone(),
+            tokens: Arc::clone(&self.tokens),
+            events: self.events.clone(),
+        }
+    }
+}
+
+/// The HTTP API of `engine` as an axum [`Router`] to mount in an application's server
+/// (`axum::serve(listener, router)`, or `.nest("/flow", router)` beside its own routes).
+/// Every route but `/openapi.json` needs a bearer token of `config` (see [`super::auth`]).
+///
+/// The router has no state left to give, so more routes can be merged into it: the
+/// dashboard will be served beside the API this way.
+pub fn router<S: Store>(engine: Engine<S>, config: HttpConfig) -> Router {
+    let limit = config.body_limit;
+    let state = ApiState {
+        engine,
+        tokens: config.tokens.into(),
+        events: config.events,
+    };
+    Router::new()
+        .route("/flows", get(flows::list::<S>))
+        .route("/flows/{flow}/instances", post(instances::start::<S>))
+        .route(
+            "/routes/{kind}/instances",
+            post(instances::start_routed::<S>),
+        )
+        .route("/instances", get(instances::list::<S>))
+        .route("/instances/{id}", get(instances::read::<S>))
+        .route("/instances/{id}/signals", post(instances::signal::<S>))
+        .route("/instances/{id}/pause", post(operator::pause::<S>))
+        .route("/instances/{id}/resume", post(operator::resume::<S>))
+        .route("/instances/{id}/cancel", post(operator::cancel::<S>))
+        .route("/instances/{id}/retry", post(operator::retry::<S>))
+        .route("/instances/{id}/skip", post(operator::skip::<S>))
+        .route("/stats", get(stats::snapshot::<S>))
+        .route("/metrics", get(stats::metrics::<S>))
+        .route("/events", get(stats::events::<S>))
+        .route("/openapi.json", get(openapi::document))
+        .fallback(openapi::not_found)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::Extension(BodyLimit(limit)))
+        .with_state(state)
+}
