@@ -3,5 +3,7 @@
 
 pub mod conformance;
 pub mod crash_flow;
+pub mod http_client;
+pub mod http_flow;
 pub mod kill_flow;
 pub mod servers;
