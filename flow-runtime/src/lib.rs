@@ -45,7 +45,10 @@
 extern crate self as flow_runtime;
 
 pub mod actions;
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod clock;
+pub mod diagram;
 pub mod document;
 mod engine;
 pub mod grammar;
