@@ -19,6 +19,7 @@
 //! | route | role | what |
 //! |---|---|---|
 //! | `GET /flows` | viewer | flows and versions with Mermaid diagrams |
+//! | `GET /flows/{flow}/diagram.svg?version`, `.mmd` | viewer | the diagram with live figures |
 //! | `POST /flows/{flow}/instances` | service | start with `{"data": ..., "version"?, "labels"?}` |
 //! | `POST /routes/{kind}/instances` | service | start by routed request `{"data", "attributes"?, "key"?}` |
 //! | `GET /instances?status&flow&version&limit&after` | viewer | a page of instances |
@@ -29,6 +30,7 @@
 //! | `GET /stats`, `GET /metrics` | viewer | statistics as JSON, and for Prometheus |
 //! | `GET /events` | viewer | server-sent events of transitions |
 //! | `GET /openapi.json` | none | the OpenAPI 3.1 document |
+//! | `GET /ui` | none (the page asks for a token) | the dashboard |
 //!
 //! Every refusal is a JSON body `{"error": kind, "detail": words}` with a 4xx status, and
 //! leaves instances as they were; see [`ErrorBody`].
@@ -36,6 +38,8 @@
 pub mod auth;
 mod body;
 mod config;
+mod dashboard;
+mod diagram;
 mod error;
 mod events;
 mod flows;

@@ -11,7 +11,7 @@ use super::views::{
     FlowDescription, InstanceBrief, InstanceDetail, InstancePage, JournalLine, RouteStartRequest,
     SignalRequest, SkipRequest, StartRequest, Started,
 };
-use super::{flows, instances, operator, stats};
+use super::{diagram, flows, instances, operator, stats};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -21,6 +21,8 @@ use super::{flows, instances, operator, stats};
     ),
     paths(
         flows::list,
+        diagram::svg,
+        diagram::mermaid,
         instances::start,
         instances::start_routed,
         instances::list,

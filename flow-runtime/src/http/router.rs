@@ -10,7 +10,7 @@ use super::auth::ApiToken;
 use super::body::BodyLimit;
 use super::config::HttpConfig;
 use super::events::EventStream;
-use super::{flows, instances, openapi, operator, stats};
+use super::{dashboard, diagram, flows, instances, openapi, operator, stats};
 use crate::engine::Engine;
 use crate::store::Store;
 
@@ -47,6 +47,8 @@ pub fn router<S: Store>(engine: Engine<S>, config: HttpConfig) -> Router {
     Router::new()
         .route("/flows", get(flows::list::<S>))
         .route("/flows/{flow}/instances", post(instances::start::<S>))
+        .route("/flows/{flow}/diagram.svg", get(diagram::svg::<S>))
+        .route("/flows/{flow}/diagram.mmd", get(diagram::mermaid::<S>))
         .route(
             "/routes/{kind}/instances",
             post(instances::start_routed::<S>),
@@ -63,6 +65,7 @@ pub fn router<S: Store>(engine: Engine<S>, config: HttpConfig) -> Router {
         .route("/metrics", get(stats::metrics::<S>))
         .route("/events", get(stats::events::<S>))
         .route("/openapi.json", get(openapi::document))
+        .merge(dashboard::routes())
         .fallback(openapi::not_found)
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::Extension(BodyLimit(limit)))
