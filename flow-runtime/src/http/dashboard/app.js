@@ -295,9 +295,12 @@ function journalItem(line) {
   item.append(element("span", line.kind, "kind"));
   const moved = line.from === line.to ? line.from : line.from + " → " + line.to;
   item.append(element("span", moved, "move"));
-  const what = [line.action, line.instruction].filter((part) => part).join(" · ");
+  // An operator line names the instruction as its action and who gave it as its instruction.
+  const operator = line.kind === "operator";
+  const what = operator ? line.action : [line.action, line.instruction].filter((part) => part).join(" · ");
+  const actor = operator ? line.instruction : line.actor;
   if (what) item.append(element("span", what, "what"));
-  if (line.actor) item.append(element("span", "by " + line.actor, "actor"));
+  if (actor) item.append(element("span", "by " + actor, "actor"));
   if (line.attempt > 1) item.append(element("span", "attempt " + line.attempt, "attempt"));
   return item;
 }
