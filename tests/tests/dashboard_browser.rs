@@ -145,11 +145,11 @@ async fn an_operator_retries_a_parked_transfer_from_the_dashboard_and_sees_it_fi
     assert!(
         finished["journal"]
             .as_array()
-            .is_some_and(|journal| journal
-                .iter()
-                .any(|line| line["kind"] == "operator"
+            .is_some_and(
+                |journal| journal.iter().any(|line| line["kind"] == "operator"
                     && line["action"] == "retry"
-                    && line["instruction"] == "rita")),
+                    && line["instruction"] == "rita")
+            ),
         "the retry is journaled under the operator token's name: {finished}"
     );
 }
@@ -171,19 +171,23 @@ async fn walk_through(client: &Client, address: &str, parked: &str) -> Result<()
 
     // The flow list holds the test flows; the Payout diagram shows its figures.
     click(client, "#flow-list button[data-flow='Payout']").await?;
-    let figures = until(client, "the Payout diagram with a conversion rate", || async {
-        let texts = client
-            .find_all(Locator::Css("#diagram svg text"))
-            .await
-            .ok()?;
-        let mut seen = Vec::new();
-        for text in texts {
-            seen.push(text.text().await.ok()?);
-        }
-        seen.iter()
-            .any(|text| text.contains("100.0%"))
-            .then(|| seen.join(" | "))
-    })
+    let figures = until(
+        client,
+        "the Payout diagram with a conversion rate",
+        || async {
+            let texts = client
+                .find_all(Locator::Css("#diagram svg text"))
+                .await
+                .ok()?;
+            let mut seen = Vec::new();
+            for text in texts {
+                seen.push(text.text().await.ok()?);
+            }
+            seen.iter()
+                .any(|text| text.contains("100.0%"))
+                .then(|| seen.join(" | "))
+        },
+    )
     .await?;
     if !figures.contains("1 now") {
         return Err(format!(
@@ -192,18 +196,26 @@ async fn walk_through(client: &Client, address: &str, parked: &str) -> Result<()
     }
 
     // The parked transfer is listed; opening it shows why it stopped.
-    click(client, &format!("#instance-rows tr[data-id='{parked}'] button")).await?;
+    click(
+        client,
+        &format!("#instance-rows tr[data-id='{parked}'] button"),
+    )
+    .await?;
     text_becomes(client, "#detail-status", "manual").await?;
     let why = text_of(client, "#detail-error-text").await?;
     if !why.contains("ledger is locked") {
-        return Err(format!("the error of the parked transfer is not shown: {why:?}"));
+        return Err(format!(
+            "the error of the parked transfer is not shown: {why:?}"
+        ));
     }
 
     // Retry asks first; confirming it sends the instruction.
     click(client, "#operator-actions button[data-instruction='retry']").await?;
     let question = text_of(client, "#confirm-text").await?;
     if !question.contains(parked) {
-        return Err(format!("the confirmation does not name the instance: {question:?}"));
+        return Err(format!(
+            "the confirmation does not name the instance: {question:?}"
+        ));
     }
     click(client, "#confirm-yes").await?;
 

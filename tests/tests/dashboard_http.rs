@@ -35,12 +35,23 @@ fn the_dashboard_loads_without_a_token_and_its_assets_run_nothing_from_elsewhere
         assert_eq!(asset.header("x-content-type-options"), Some("nosniff"));
     }
     let page = server.get("/ui", None).body;
-    assert!(page.contains("id=\"token-dialog\""), "the page asks for a token");
+    assert!(
+        page.contains("id=\"token-dialog\""),
+        "the page asks for a token"
+    );
     assert!(page.contains("src=\"/ui/app.js\""));
     // Data never becomes markup, and the token never goes into a URL.
     let script = server.get("/ui/app.js", None).body;
-    for markup in [".innerHTML", ".outerHTML", "insertAdjacentHTML", "document.write"] {
-        assert!(!script.contains(markup), "the script writes text only: {markup}");
+    for markup in [
+        ".innerHTML",
+        ".outerHTML",
+        "insertAdjacentHTML",
+        "document.write",
+    ] {
+        assert!(
+            !script.contains(markup),
+            "the script writes text only: {markup}"
+        );
     }
     assert!(!script.contains("access_token"), "no token in a URL");
     assert!(script.contains("sessionStorage"));
@@ -71,9 +82,7 @@ fn a_flows_diagram_shows_conversion_failure_rate_and_who_waits_where() {
     let mermaid = server.get("/flows/Payout/diagram.mmd", Some(VIEWER));
     assert_eq!(mermaid.status, 200, "{}", mermaid.body);
     assert!(
-        mermaid
-            .body
-            .contains("Held: 1 in · 100.0% failed · 1 now"),
+        mermaid.body.contains("Held: 1 in · 100.0% failed · 1 now"),
         "{}",
         mermaid.body
     );
@@ -87,10 +96,11 @@ fn a_flows_diagram_shows_conversion_failure_rate_and_who_waits_where() {
     );
     assert_eq!(retried.status, 200, "{}", retried.body);
     server.until(&parked, |instance| instance["status"] == "failed");
-    let after = server
-        .get("/flows/Payout/diagram.mmd", Some(VIEWER))
-        .body;
-    assert!(after.contains("Held: 1 in · 100.0% failed · 0 now"), "{after}");
+    let after = server.get("/flows/Payout/diagram.mmd", Some(VIEWER)).body;
+    assert!(
+        after.contains("Held: 1 in · 100.0% failed · 0 now"),
+        "{after}"
+    );
 }
 
 #[test]

@@ -75,7 +75,11 @@ pub(crate) async fn mermaid<S: Store>(
     query: Result<Query<DiagramQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let drawn = draw(&state, &caller, &flow, query, DiagramFormat::Mermaid).await?;
-    Ok(([(CONTENT_TYPE, "text/plain; charset=utf-8"), no_cache()], drawn).into_response())
+    Ok((
+        [(CONTENT_TYPE, "text/plain; charset=utf-8"), no_cache()],
+        drawn,
+    )
+        .into_response())
 }
 
 /// Figures change with every step: a cached picture would show yesterday's.
@@ -104,7 +108,11 @@ async fn draw<S: Store>(
         let count = resting.get(&state.name).copied().unwrap_or(0);
         (state.name.as_str(), count)
     });
-    Ok(render(spec, format, &from_statistics.with_instances(counts)))
+    Ok(render(
+        spec,
+        format,
+        &from_statistics.with_instances(counts),
+    ))
 }
 
 /// The listing of `flow` at `version`, or at its highest version when none is given.
