@@ -88,10 +88,16 @@ fn browser() -> Option<(PathBuf, PathBuf)> {
     match (chromium, driver) {
         (Some(chromium), Some(driver)) => Some((chromium, driver)),
         (chromium, driver) => {
+            let absent: Vec<&str> = [
+                ("chromium", chromium.is_none()),
+                ("chromedriver", driver.is_none()),
+            ]
+            .into_iter()
+            .filter_map(|(name, absent)| absent.then_some(name))
+            .collect();
             let missing = format!(
-                "the dashboard's browser test needs {}{} on PATH (apt-get install chromium chromium-driver)",
-                if chromium.is_none() { "chromium " } else { "" },
-                if driver.is_none() { "chromedriver" } else { "" },
+                "the dashboard's browser test needs {} on PATH (apt-get install chromium chromium-driver)",
+                absent.join(" and ")
             );
             assert!(!in_ci(), "{missing}");
             let _ = writeln!(std::io::stderr().lock(), "SKIPPED: {missing}");

@@ -136,7 +136,7 @@ async function loadFlows() {
       button.dataset.flow = flow.name;
       button.dataset.version = String(flow.version);
       button.title = flow.kind + " flow, " + flow.states.length + " states";
-      button.addEventListener("click", () => showFlow(flow.name, flow.version, true));
+      button.addEventListener("click", () => showFlow(flow.name, flow.version, true).catch(showFailure));
       buttons.append(button);
     }
     item.append(buttons);
@@ -148,7 +148,7 @@ async function loadFlows() {
   if (!view.diagramFlow && view.flows.length > 0) {
     const first = byName.values().next().value;
     const latest = first[first.length - 1];
-    showFlow(latest.name, latest.version, false);
+    showFlow(latest.name, latest.version, false).catch(showFailure);
   }
 }
 
@@ -482,6 +482,10 @@ async function start() {
 
 document.addEventListener("DOMContentLoaded", () => {
   byId("token-form").addEventListener("submit", useToken);
+  // Without a token the page can show nothing: Escape does not close the question.
+  byId("token-dialog").addEventListener("cancel", (event) => {
+    if (!sessionStorage.getItem(TOKEN_KEY)) event.preventDefault();
+  });
   byId("change-token").addEventListener("click", () => {
     sessionStorage.removeItem(TOKEN_KEY);
     askForToken();
