@@ -79,6 +79,23 @@ impl ApiServer {
         id
     }
 
+    /// Starts a `Review` of `amount`, waits until it waits for its reviewer, and returns its
+    /// id.
+    pub fn waiting_review(&self, amount: u64) -> String {
+        let started = self.post(
+            "/flows/Review/instances",
+            Some(SERVICE),
+            &json!({ "data": { "amount": amount } }).to_string(),
+        );
+        assert_eq!(started.status, 201, "{}", started.body);
+        let id = started.json()["instance"]
+            .as_str()
+            .expect("an instance id")
+            .to_owned();
+        self.until(&id, |instance| instance["status"] == "waiting");
+        id
+    }
+
     /// The instance `id`, read as the viewer.
     pub fn instance(&self, id: &str) -> Value {
         let read = self.get(&format!("/instances/{id}"), Some(VIEWER));

@@ -106,15 +106,17 @@ fn browser() -> Option<(PathBuf, PathBuf)> {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_operator_retries_a_parked_transfer_from_the_dashboard_and_sees_it_finish() {
+/// Opens a WebDriver session on Chromium, runs `walk` in it, saves a screenshot of where the
+/// page ended as `{name}.png` whatever happened, and fails with the walk's first miss.
+/// Returns false when the browser is missing outside CI (the test is skipped).
+async fn in_browser<F>(name: &str, walk: F) -> bool
+where
+    F: AsyncFnOnce(&Client) -> Result<(), String>,
+{
     let Some((chromium, driver_program)) = browser() else {
-        return;
+        return false;
     };
-    let server = ApiServer::start(env!("CARGO_BIN_EXE_http_server"));
-    let parked = server.parked_payout(250);
     let driver = Chromedriver::start(&driver_program);
-
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "goog:chromeOptions".to_owned(),
@@ -126,23 +128,29 @@ async fn an_operator_retries_a_parked_transfer_from_the_dashboard_and_sees_it_fi
         .await
         .expect("a WebDriver session with Chromium");
 
-    let walk = walk_through(&client, &server.address, &parked).await;
-    // The screenshot is taken whatever happened: on a failure it shows where the page stood.
-    let screenshot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dashboard.png");
-    match client.screenshot().await {
-        Ok(png) => {
-            std::fs::write(&screenshot, png).expect("save the screenshot");
-            let _ = writeln!(
-                std::io::stderr().lock(),
-                "dashboard screenshot: {}",
-                screenshot.display()
-            );
-        }
-        Err(error) => panic!("no screenshot: {error}"),
-    }
+    let walked = walk(&client).await;
+    let screenshot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.png"));
+    let png = client.screenshot().await.expect("a screenshot");
+    std::fs::write(&screenshot, png).expect("save the screenshot");
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "dashboard screenshot: {}",
+        screenshot.display()
+    );
     let _ = client.close().await;
-    if let Err(failure) = walk {
+    if let Err(failure) = walked {
         panic!("{failure} (screenshot: {})", screenshot.display());
+    }
+    true
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_retries_a_parked_transfer_from_the_dashboard_and_sees_it_finish() {
+    let server = ApiServer::start(env!("CARGO_BIN_EXE_http_server"));
+    let parked = server.parked_payout(250);
+    let walk = async |client: &Client| retry_walk(client, &server.address, &parked).await;
+    if !in_browser("dashboard", walk).await {
+        return;
     }
 
     // What the page showed is what the server holds.
@@ -160,20 +168,80 @@ async fn an_operator_retries_a_parked_transfer_from_the_dashboard_and_sees_it_fi
     );
 }
 
-/// What the operator does and sees, step by step; the first thing not seen is the error.
-async fn walk_through(client: &Client, address: &str, parked: &str) -> Result<(), String> {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_waiting_review_is_found_by_its_status_and_skipped_to_a_state_picked_from_its_flow() {
+    let server = ApiServer::start(env!("CARGO_BIN_EXE_http_server"));
+    server.parked_payout(40);
+    let waiting = server.waiting_review(900);
+    let walk = async |client: &Client| skip_walk(client, &server.address, &waiting).await;
+    if !in_browser("dashboard-skip", walk).await {
+        return;
+    }
+    let skipped = server.instance(&waiting);
+    assert_eq!(skipped["state"], "Booked", "{skipped}");
+    assert_eq!(skipped["status"], "completed", "{skipped}");
+}
+
+/// Opens the dashboard and gives it `token`, as a person does when it asks.
+async fn sign_in(client: &Client, address: &str, token: &str) -> Result<(), String> {
     client
         .goto(&format!("http://{address}/ui"))
         .await
         .map_err(|error| format!("open the dashboard: {error}"))?;
-
     // The page loads without a token and asks for one.
-    let token = visible(client, "#token-input").await?;
-    token
-        .send_keys(OPERATOR)
+    visible(client, "#token-input")
+        .await?
+        .send_keys(token)
         .await
         .map_err(|error| format!("type the token: {error}"))?;
-    click(client, "#token-submit").await?;
+    click(client, "#token-submit").await
+}
+
+/// Filters the list to waiting instances, opens the review, skips it to `Approved` with the
+/// state picker, and sees it booked.
+async fn skip_walk(client: &Client, address: &str, waiting: &str) -> Result<(), String> {
+    sign_in(client, address, OPERATOR).await?;
+    visible(client, &format!("#instance-rows tr[data-id='{waiting}']")).await?;
+    visible(client, "#filter-status")
+        .await?
+        .select_by_value("waiting")
+        .await
+        .map_err(|error| format!("pick a status: {error}"))?;
+    let listed = until(client, "only waiting instances listed", || async {
+        let statuses = client
+            .find_all(Locator::Css("#instance-rows .status"))
+            .await
+            .ok()?;
+        let mut seen = Vec::new();
+        for status in statuses {
+            seen.push(status.text().await.ok()?);
+        }
+        (!seen.is_empty() && seen.iter().all(|status| status == "waiting")).then_some(seen)
+    })
+    .await?;
+    if listed.len() != 1 {
+        return Err(format!("one waiting review expected, listed: {listed:?}"));
+    }
+    click(
+        client,
+        &format!("#instance-rows tr[data-id='{waiting}'] button"),
+    )
+    .await?;
+    text_becomes(client, "#detail-state", "InReview").await?;
+    click(client, "#operator-actions button[data-instruction='skip']").await?;
+    visible(client, "#skip-state")
+        .await?
+        .select_by_value("Approved")
+        .await
+        .map_err(|error| format!("pick the state: {error}"))?;
+    click(client, "#confirm-yes").await?;
+    text_becomes(client, "#detail-status", "completed").await?;
+    text_becomes(client, "#detail-state", "Booked").await
+}
+
+/// What the operator does and sees, step by step; the first thing not seen is the error.
+async fn retry_walk(client: &Client, address: &str, parked: &str) -> Result<(), String> {
+    sign_in(client, address, OPERATOR).await?;
 
     // The flow list holds the test flows; the Payout diagram shows its figures.
     click(client, "#flow-list button[data-flow='Payout']").await?;
