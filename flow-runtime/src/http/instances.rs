@@ -12,8 +12,8 @@ use super::body::JsonBody;
 use super::error::{ApiError, ErrorBody};
 use super::router::ApiState;
 use super::views::{
-    InstanceBrief, InstanceDetail, InstancePage, ListQuery, RouteStartRequest, SignalRequest,
-    StartRequest, Started,
+    Attribute, InstanceBrief, InstanceDetail, InstancePage, ListQuery, RouteStartRequest,
+    SignalRequest, StartRequest, Started,
 };
 use crate::engine::StartOptions;
 use crate::outcome::Status;
@@ -103,18 +103,13 @@ pub(crate) async fn start_routed<S: Store>(
     caller.require(Role::Service, "start instances")?;
     let mut route = RouteRequest::new(kind);
     for (name, value) in request.attributes {
-        let value = match value {
-            serde_json::Value::String(text) => AttributeValue::Text(text),
-            serde_json::Value::Number(number) => {
-                AttributeValue::Number(number.as_f64().unwrap_or(f64::NAN))
-            }
-            other => {
-                return Err(ApiError::MalformedJson(format!(
-                    "attribute `{name}` is {other}; attributes are text or numbers"
-                )));
-            }
-        };
-        route = route.attribute(name, value);
+        route = route.attribute(
+            name,
+            match value {
+                Attribute::Text(text) => AttributeValue::Text(text),
+                Attribute::Number(number) => AttributeValue::Number(number),
+            },
+        );
     }
     if let Some(key) = request.key {
         route = route.key(key);
@@ -134,7 +129,7 @@ pub(crate) async fn start_routed<S: Store>(
     get,
     path = "/instances/{id}",
     tag = "instances",
-    params(("id" = String, Path, description = "The instance's id")),
+    params(("id" = String, Path, format = Uuid, description = "The instance's id")),
     responses(
         (status = 200, description = "The instance as stored", body = InstanceDetail),
         (status = 400, description = "Not an instance id", body = ErrorBody),
@@ -174,12 +169,8 @@ pub(crate) async fn list<S: Store>(
 ) -> Result<Json<InstancePage>, ApiError> {
     caller.require(Role::Viewer, "list instances")?;
     let Query(query) = query.map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
-    let statuses = match query.status.as_deref() {
-        Some(name) => vec![Status::from_name(name).ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "`{name}` is not a status; the statuses are running, waiting, compensating, paused, manual, completed, failed and cancelled"
-            ))
-        })?],
+    let statuses = match query.status {
+        Some(name) => vec![Status::from(name)],
         None => ALL_STATUSES.to_vec(),
     };
     let limit = query.limit.unwrap_or(PAGE_DEFAULT);
@@ -238,7 +229,7 @@ const ALL_STATUSES: [Status; 8] = [
     post,
     path = "/instances/{id}/signals",
     tag = "instances",
-    params(("id" = String, Path, description = "The instance's id")),
+    params(("id" = String, Path, format = Uuid, description = "The instance's id")),
     request_body = SignalRequest,
     responses(
         (status = 200, description = "Delivered; where the instance rests now", body = InstanceBrief),
