@@ -151,4 +151,15 @@ mod tests {
             [(0, JournalKind::Step), (1, JournalKind::Compensation)]
         );
     }
+
+    #[test]
+    fn an_entry_journaled_before_signals_carried_data_still_decodes() {
+        let stored = r#"{"step":1,"kind":"signal","action":"ReviewDecision","instruction":"Approve","from":"InReview","to":"Approved","attempt":1,"compensable":false,"at":{"secs_since_epoch":1,"nanos_since_epoch":0}}"#;
+        let entry: JournalEntry = serde_json::from_str(stored).expect("decodes");
+        assert_eq!(entry.kind, JournalKind::Signal);
+        assert_eq!(entry.signal, None);
+        // And an entry without a note is written as before, without the field.
+        let written = serde_json::to_string(&entry).expect("encodes");
+        assert!(!written.contains("signal\":"), "{written}");
+    }
 }
