@@ -24,7 +24,9 @@ use crate::store::Store;
 const PAGE_LIMIT: u32 = 500;
 /// How many instances a page lists when the caller does not say.
 const PAGE_DEFAULT: u32 = 50;
-/// How many instances per status the listing reads from the store to filter and page.
+/// How many instances per status the listing reads from the store to filter and page:
+/// `Store::list` takes a status and a count only, so flow, version and `after` are applied
+/// here, on at most this many of each status.
 const SCAN_LIMIT: usize = 10_000;
 
 /// The instance id in a path, or a 400 naming it.
