@@ -7,6 +7,8 @@
 //! `cargo run --example config_flow`                                     the bundled loan.toml
 //! `cargo run --example config_flow -- examples/config_flow/broken.toml` any other document
 //! `cargo run --example config_flow -- --export`                         `QuickLoan` as TOML
+//! `cargo run --example config_flow -- ctl check examples/config_flow/broken.toml`
+//!   the `flowctl` command set, with this program's compiled flow and actions (`ctl --help`)
 
 #[path = "../common/report.rs"]
 mod report;
@@ -42,6 +44,12 @@ const USAGE: &str = "usage: config_flow [FILE.toml | FILE.json | --export]";
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|first| first == "ctl")
+    {
+        return ctl().await;
+    }
     let mut args = std::env::args_os().skip(1);
     let command = match (args.next(), args.next()) {
         (None, _) => Command::Run(None),
@@ -70,6 +78,20 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `config_flow ctl …`: `flowctl` with the compiled `QuickLoan` known, checking documents
+/// with the engine's loader and this program's registered actions.
+async fn ctl() -> ExitCode {
+    let args = std::env::args_os()
+        .enumerate()
+        .filter(|(at, _)| *at != 1)
+        .map(|(_, arg)| arg);
+    flow_runtime::cli::Flowctl::new()
+        .flow::<QuickLoan>()
+        .checking_with(|| config::engine(flow_runtime::MemoryStore::new(), &Stats::default()))
+        .run_async(args)
+        .await
 }
 
 /// Why the example stopped.

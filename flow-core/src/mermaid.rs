@@ -8,12 +8,18 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write;
-use std::time::Duration;
 
+use crate::diagram::{DiagramFigures, NoFigures, edges_of};
 use crate::spec::{ActionCatalog, Effect, FlowSpec, StateKind};
 
 /// The Mermaid `stateDiagram-v2` source of `spec`, one statement a line.
 pub fn render_mermaid(spec: &FlowSpec) -> String {
+    render_mermaid_with(spec, &NoFigures)
+}
+
+/// [`render_mermaid`] with `figures` printed on it: each edge's after its label
+/// (`reserve_stock / Reserved · 72.0%`), each state's as the state's description line.
+pub fn render_mermaid_with(spec: &FlowSpec, figures: &dyn DiagramFigures) -> String {
     let mut diagram = Diagram {
         text: String::from("stateDiagram-v2\n"),
     };
@@ -21,36 +27,25 @@ pub fn render_mermaid(spec: &FlowSpec) -> String {
     for start in spec.start.iter().filter(|start| starts.insert(*start)) {
         diagram.indented(format_args!("[*] --> {start}"));
     }
+    let mut described = HashSet::new();
     for state in &spec.states {
         let name = &state.name;
-        match &state.kind {
-            StateKind::Step(step) => {
-                for edge in &step.edges {
-                    match &edge.instruction {
-                        Some(instruction) => diagram.indented(format_args!(
-                            "{name} --> {}: {} / {instruction}",
-                            edge.target, step.action
-                        )),
-                        None => diagram
-                            .indented(format_args!("{name} --> {}: {}", edge.target, step.action)),
-                    }
-                }
+        if described.insert(name.as_str())
+            && let Some(figure) = figures.state(name)
+        {
+            diagram.indented(format_args!("{name}: {figure}"));
+        }
+        for edge in edges_of(state) {
+            match figures.edge(edge.from, edge.trigger, edge.to) {
+                Some(figure) => diagram.indented(format_args!(
+                    "{name} --> {}: {} · {figure}",
+                    edge.to, edge.label
+                )),
+                None => diagram.indented(format_args!("{name} --> {}: {}", edge.to, edge.label)),
             }
-            StateKind::Wait(wait) => {
-                for edge in &wait.edges {
-                    let label = edge.instruction.as_deref().unwrap_or(&wait.event);
-                    diagram.indented(format_args!("{name} --> {}: {label}", edge.target));
-                }
-                if let Some(deadline) = &wait.deadline {
-                    diagram.indented(format_args!(
-                        "{name} --> {}: after {}",
-                        deadline.target,
-                        compact(deadline.after)
-                    ));
-                }
-            }
-            StateKind::Success => diagram.indented(format_args!("{name} --> [*]")),
-            StateKind::Failure => {}
+        }
+        if matches!(state.kind, StateKind::Success) {
+            diagram.indented(format_args!("{name} --> [*]"));
         }
     }
 
@@ -136,33 +131,12 @@ impl Diagram {
     }
 }
 
-/// `duration` in the largest unit that shows it exactly, as the flow DSL writes durations:
-/// `48h`, `5m`, `90s`, `250ms`.
-fn compact(duration: Duration) -> String {
-    const UNITS: [(u128, &str); 6] = [
-        (3_600_000_000_000, "h"),
-        (60_000_000_000, "m"),
-        (1_000_000_000, "s"),
-        (1_000_000, "ms"),
-        (1_000, "us"),
-        (1, "ns"),
-    ];
-    let nanos = duration.as_nanos();
-    if nanos == 0 {
-        return "0s".to_owned();
-    }
-    let (size, unit) = UNITS
-        .iter()
-        .find(|(size, _)| nanos.is_multiple_of(*size))
-        .copied()
-        // Every whole number of nanoseconds is a multiple of one nanosecond.
-        .unwrap_or((1, "ns"));
-    format!("{}{unit}", nanos / size)
-}
-
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
+    use crate::diagram::EdgeTrigger;
     use crate::validate::fixtures::*;
 
     #[test]
@@ -228,19 +202,34 @@ stateDiagram-v2
         ));
     }
 
-    #[test]
-    fn durations_use_the_largest_exact_unit() {
-        let cases = [
-            (Duration::from_secs(48 * 3600), "48h"),
-            (Duration::from_secs(300), "5m"),
-            (Duration::from_secs(90), "90s"),
-            (Duration::from_millis(250), "250ms"),
-            (Duration::from_millis(1500), "1500ms"),
-            (Duration::from_micros(7), "7us"),
-            (Duration::ZERO, "0s"),
-        ];
-        for (duration, text) in cases {
-            assert_eq!(compact(duration), text);
+    /// Figures that name what they were asked about, to see where each lands.
+    struct Echo;
+
+    impl DiagramFigures for Echo {
+        fn edge(&self, from: &str, trigger: EdgeTrigger<'_>, to: &str) -> Option<String> {
+            match trigger {
+                EdgeTrigger::Deadline => Some(format!("{from}~{to} late")),
+                EdgeTrigger::Instruction(_) if from == "Created" => Some("72.0%".to_owned()),
+                EdgeTrigger::Instruction(_) => None,
+            }
         }
+
+        fn state(&self, state: &str) -> Option<String> {
+            (state == "Paid").then(|| "fail 3.1%".to_owned())
+        }
+    }
+
+    #[test]
+    fn figures_follow_edge_labels_and_describe_states() {
+        let diagram = render_mermaid_with(&checkout(), &Echo);
+        assert!(
+            diagram.contains("    Created --> StockReserved: reserve_stock / Reserved · 72.0%\n")
+        );
+        assert!(diagram.contains("    Review --> Expired: after 48h · Review~Expired late\n"));
+        assert!(diagram.contains("    Paid: fail 3.1%\n    Paid --> Shipped: ship\n"));
+        assert_eq!(
+            render_mermaid_with(&checkout(), &NoFigures),
+            render_mermaid(&checkout())
+        );
     }
 }

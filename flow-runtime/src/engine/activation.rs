@@ -70,6 +70,8 @@ pub(crate) struct Activation<F: FlowMachine> {
     pub(crate) stats: Option<(FlowStats, LabelSlot)>,
     /// The user code running now, if any: a panic caught in the drive loop is its.
     pub(crate) running: Option<UserCall<F::State>>,
+    /// Whether the chaos in force has rules for this flow, as last looked up.
+    pub(crate) chaos: crate::chaos::FlowChaos,
 }
 
 impl<F: FlowMachine> Activation<F> {
@@ -98,6 +100,7 @@ impl<F: FlowMachine> Activation<F> {
                 to: Cow::Borrowed(start.name()),
                 attempt: 1,
                 compensable: false,
+                injected: None,
                 at: now,
                 signal: None,
             });
@@ -158,6 +161,7 @@ impl<F: FlowMachine> Activation<F> {
             error: None,
             stats,
             running: None,
+            chaos: crate::chaos::FlowChaos::default(),
         };
         Ok((activation, record))
     }
@@ -205,6 +209,7 @@ impl<F: FlowMachine> Activation<F> {
             error: record.error,
             stats,
             running: None,
+            chaos: crate::chaos::FlowChaos::default(),
         })
     }
 

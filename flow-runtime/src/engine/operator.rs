@@ -138,6 +138,41 @@ impl<'a, S: Store> Operator<'a, S> {
                 suggestion: flow_core::did_you_mean(state, flow.states().map(|state| state.name())),
             })?;
         let (record, lease) = self.engine.acquire_for(flow, instance).await?;
+        self.skip_leased(record, lease, Cow::Borrowed(target.name()))
+            .await
+    }
+
+    /// [`Operator::skip`] for a tool that has the instance's definition but not its types
+    /// (`flowctl`): the caller checked that `state` is a state of flow `flow` `version`, and
+    /// the instance must be an instance of that flow version.
+    #[cfg(feature = "cli")]
+    pub(crate) async fn skip_checked_by_caller(
+        &self,
+        instance: InstanceId,
+        flow: &str,
+        version: u32,
+        state: String,
+    ) -> Result<(), EngineError> {
+        let (record, lease) = self.engine.acquire(instance).await?;
+        if record.flow != flow || record.flow_version != version {
+            self.engine.inner.store.release(instance, lease).await?;
+            return Err(EngineError::WrongFlow {
+                instance,
+                expected: format!("{flow} v{version}"),
+                actual: format!("{} v{}", record.flow, record.flow_version),
+            });
+        }
+        self.skip_leased(record, lease, Cow::Owned(state)).await
+    }
+
+    /// Moves the leased `record` to `target`, if it rests.
+    async fn skip_leased(
+        &self,
+        record: InstanceRecord,
+        lease: Lease,
+        target: Cow<'static, str>,
+    ) -> Result<(), EngineError> {
+        let instance = record.id;
         if !matches!(
             record.status,
             Status::Paused | Status::Waiting | Status::Manual
@@ -145,7 +180,7 @@ impl<'a, S: Store> Operator<'a, S> {
             return self.refuse(instance, lease, "skip", record.status).await;
         }
         let mut change = Change::from(&record);
-        change.state = Cow::Borrowed(target.name());
+        change.state = target.clone();
         change.status = Status::Running;
         change.attempt = 1;
         change.queries = 0;
@@ -153,7 +188,7 @@ impl<'a, S: Store> Operator<'a, S> {
         change.paused_from = None;
         change.compensation_boundary = None;
         change.due_at = Some(self.engine.inner.clock.now());
-        self.apply(&record, lease, change, "skip", Some(target.name()))
+        self.apply(&record, lease, change, "skip", Some(&*target))
             .await
     }
 
@@ -194,7 +229,7 @@ impl<'a, S: Store> Operator<'a, S> {
         lease: Lease,
         change: Change,
         instruction: &'static str,
-        target: Option<&'static str>,
+        target: Option<&str>,
     ) -> Result<(), EngineError> {
         let inner = &self.engine.inner;
         let entry = JournalEntry {
@@ -206,6 +241,7 @@ impl<'a, S: Store> Operator<'a, S> {
             to: change.state.clone(),
             attempt: 1,
             compensable: false,
+            injected: None,
             at: self.engine.inner.clock.now(),
             signal: None,
         };
