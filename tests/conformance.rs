@@ -114,6 +114,7 @@ pub fn entry(step: u64, kind: JournalKind, compensable: bool) -> JournalEntry {
         to: "B".into(),
         attempt: 1,
         compensable,
+        injected: None,
         at: whole_millis(SystemTime::now()),
         signal: None,
     }

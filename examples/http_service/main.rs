@@ -30,7 +30,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let events = EventStream::new();
     let engine = engine(store, &events)?;
 
-    let mut config = HttpConfig::from_env()?.events(events);
+    let mut config = HttpConfig::from_env()?.events(events.clone());
     if config.tokens().is_empty() {
         // Demo tokens, printed below: set FLOW_HTTP_TOKENS for anything but a demo.
         config = config
@@ -56,8 +56,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     println!("listening on http://{}", listener.local_addr()?);
     let router = http::router(engine.clone(), config);
     axum::serve(listener, router)
-        .with_graceful_shutdown(async {
+        .with_graceful_shutdown(async move {
             let _ = tokio::signal::ctrl_c().await;
+            // Open event streams end, so the server's connections can close.
+            events.close();
         })
         .await?;
     engine.shutdown().await;

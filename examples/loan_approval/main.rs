@@ -8,6 +8,10 @@
 //! the committee decides it.
 //!
 //! `FLOW_STORE=sqlite://loans.db cargo run --example loan_approval`
+//!
+//! `cargo run --release --example loan_approval -- --simulate` runs 100,000 synthetic
+//! applications with the rates of `rates.toml` instead, and prints the funnel
+//! (`--instances N`, `--seed S`, `--json`).
 
 #[path = "../common/report.rs"]
 mod report;
@@ -18,6 +22,7 @@ mod actions;
 mod config;
 mod flows;
 mod model;
+mod simulation;
 
 use flow_runtime::{AuditPlugin, Flow, Outcome, Status};
 
@@ -38,7 +43,21 @@ fn print_outcome(outcome: &Outcome<LoanApproval>) {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    if let Err(error) = run().await {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = if args.iter().any(|arg| arg == "--simulate") {
+        let number = |flag: &str, default: u64| {
+            args.iter()
+                .position(|arg| arg == flag)
+                .and_then(|at| args.get(at + 1))
+                .and_then(|value| value.parse().ok())
+                .unwrap_or(default)
+        };
+        let json = args.iter().any(|arg| arg == "--json");
+        simulation::simulate(number("--instances", 100_000), number("--seed", 42), json).await
+    } else {
+        run().await
+    };
+    if let Err(error) = result {
         eprintln!("error: {error}");
         std::process::exit(1);
     }

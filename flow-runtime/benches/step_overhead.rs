@@ -5,8 +5,14 @@
 //! --bench step_overhead`; the per-step overhead is (engine - baseline) / 10, instance
 //! creation and final commit included. A 1-step flow separates the two: the marginal cost of
 //! a step is (ten - one) / 9.
+//!
+//! Chaos is compiled in and off in every engine here (its one flag per step); the
+//! `chaos_armed_for_another_flow` case shows what a step pays when chaos is on for some
+//! other flow (the flag set, the plan looked up, nothing found). A build without chaos is
+//! the commit before it: compare its `engine_memory_store_with_statistics` figure.
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use flow_runtime::chaos::{ChaosConfig, ChaosRule, FaultKind};
 use flow_runtime::prelude::*;
 use flow_runtime::store::{AnyStore, MemoryStore};
 use flow_runtime::{EngineBuilder, InstanceId, Stats};
@@ -70,6 +76,15 @@ fn step_overhead(c: &mut Criterion) {
         .register::<Ten>()
         .build()
         .expect("a valid flow");
+    let chaos_elsewhere = Engine::builder()
+        .statistics(Stats::default())
+        .register::<Ten>()
+        .register::<One>()
+        .chaos(
+            ChaosConfig::seeded(1).rule(ChaosRule::at("One", "S0").fail(0.0, FaultKind::Retryable)),
+        )
+        .build()
+        .expect("a valid flow");
 
     let mut group = c.benchmark_group("ten_steps");
     group.bench_function("baseline_awaits_the_fns", |b| {
@@ -90,6 +105,15 @@ fn step_overhead(c: &mut Criterion) {
     group.bench_function("engine_any_store_memory_with_statistics", |b| {
         b.to_async(&runtime).iter(|| async {
             let outcome = any.run::<Ten>(Noop::default()).await.expect("runs");
+            std::hint::black_box(outcome.data.counter)
+        });
+    });
+    group.bench_function("engine_chaos_armed_for_another_flow", |b| {
+        b.to_async(&runtime).iter(|| async {
+            let outcome = chaos_elsewhere
+                .run::<Ten>(Noop::default())
+                .await
+                .expect("runs");
             std::hint::black_box(outcome.data.counter)
         });
     });

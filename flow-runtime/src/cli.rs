@@ -41,6 +41,7 @@ mod flows;
 mod instances;
 mod operate;
 mod report;
+mod simulate;
 mod time;
 
 use std::ffi::OsString;
@@ -53,7 +54,7 @@ use flow_core::{Flow, FlowSpec};
 
 pub use error::CliError;
 
-use args::{Cli, Command};
+use args::{Cli, Command, SimulationFormat};
 use catalog::FlowCatalog;
 use draw::FigureSource;
 use operate::Instruction;
@@ -71,6 +72,8 @@ type LoaderFactory = Arc<dyn Fn() -> Result<Engine<MemoryStore>, EngineError> + 
 pub struct Flowctl {
     compiled: Vec<FlowSpec>,
     loader: Option<LoaderFactory>,
+    /// The flows `simulate` can run, by name.
+    simulators: Vec<(&'static str, simulate::Simulator)>,
 }
 
 impl std::fmt::Debug for Flowctl {
@@ -85,6 +88,14 @@ impl std::fmt::Debug for Flowctl {
                     .collect::<Vec<_>>(),
             )
             .field("checks_with_engine", &self.loader.is_some())
+            .field(
+                "simulates",
+                &self
+                    .simulators
+                    .iter()
+                    .map(|(name, _)| name)
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -108,6 +119,19 @@ impl Flowctl {
     /// Registers compiled flow `F`, so that commands know its definition.
     pub fn flow<F: Flow>(mut self) -> Self {
         self.compiled.push(F::spec());
+        self
+    }
+
+    /// Registers compiled flow `F` like [`Flowctl::flow`], and lets `simulate` run it: its
+    /// synthetic instances start from `F::Data::default()`.
+    pub fn simulating<F: Flow>(mut self) -> Self
+    where
+        F::Data: crate::engine::FlowData + Default,
+    {
+        if !self.compiled.iter().any(|spec| spec.name == F::NAME) {
+            self.compiled.push(F::spec());
+        }
+        self.simulators.push((F::NAME, simulate::simulator::<F>()));
         self
     }
 
@@ -208,6 +232,38 @@ impl Flowctl {
                     return Ok((Answer::Quiet, false));
                 }
                 Ok((Answer::Report(report), valid))
+            }
+            Command::Simulate {
+                flow,
+                instances,
+                seed,
+                rates,
+                format,
+            } => {
+                let Some((_, simulator)) = self.simulators.iter().find(|(name, _)| *name == flow)
+                else {
+                    return Err(CliError::NotSimulated {
+                        flow,
+                        registered: self
+                            .simulators
+                            .iter()
+                            .map(|(name, _)| (*name).to_owned())
+                            .collect(),
+                    });
+                };
+                let request = simulate::SimulationRequest {
+                    instances,
+                    seed,
+                    rates: rates.map(simulate::read_rates).transpose()?,
+                    progress: !cli.json && format == SimulationFormat::Table,
+                };
+                let report = simulator(request).await?;
+                let text = match (cli.json, format) {
+                    (true, _) | (_, SimulationFormat::Json) => report.to_json(),
+                    (_, SimulationFormat::Table) => report.to_table(),
+                    (_, SimulationFormat::Mermaid) => report.mermaid.clone(),
+                };
+                Ok((Answer::Raw(text), true))
             }
             Command::Flows { sources, store } => {
                 let mut catalog = FlowCatalog::new(&self.compiled, &sources.documents)?;

@@ -60,6 +60,34 @@
 //!   "action": [{…}]}`. The syntax comes from the file's extension, or else from the first
 //!   character (`{` is JSON).
 //!
+//! # Operations' configuration beside the flows
+//!
+//! `[[route]]` and `[[override]]` (see [`RouteDefinition`], [`OverrideDefinition`]), and:
+//!
+//! ```toml
+//! [[chaos]]                      # see crate::chaos
+//! flow = "Checkout"
+//! version = 2                    # optional: every version by default
+//! state = "Paid"                 # or `action = "charge"`: every state that runs it
+//! failure_rate = 0.05            # 0..=1 of attempts, with
+//! error = "retryable"            # "retryable" (default) | "permanent" | "timeout" | "unknown"
+//! latency = "20ms"               # added before every attempt
+//! weights = { Charged = 70, Declined = 20, Suspicious = 10 }   # percent, adding up to 100
+//! crash = "after_action"         # | "before_commit", for tests; crash_rate = 1.0 by default
+//! compensation_failure_rate = 0.0
+//! seed = 42                      # 0 by default
+//!
+//! [[plugin]]                     # a plugin installed on the builder, by its name
+//! name = "audit"
+//! enabled = false
+//! ```
+//!
+//! A document that carries any of these is a configuration: applying it sets the chaos and
+//! the plugin switches in force to what it says (no `[[chaos]]`: chaos off; a plugin it does
+//! not name: on). Rates outside 0..=1, weights that do not add up to 100, a state,
+//! instruction, flow or plugin the engine does not have are each a diagnostic at their line,
+//! with the closest name.
+//!
 //! # Reading and checking
 //!
 //! ```
@@ -130,6 +158,7 @@
 //! and locates their diagnostics the same way.
 
 mod backoff;
+mod chaos_definition;
 mod definition;
 mod diagnostic;
 mod export;
@@ -149,6 +178,7 @@ mod tests;
 use std::path::Path;
 use std::sync::Arc;
 
+pub use chaos_definition::{ChaosDefinition, PluginSwitch};
 pub use definition::{FlowDefinition, StepOverride};
 pub use diagnostic::{DocumentDiagnostic, DocumentErrors, Snippet};
 pub use export::{ExportError, to_toml};
@@ -225,6 +255,13 @@ pub struct FlowDocument {
     /// Retry overrides by flow and action: when a document has any, they replace the
     /// overrides of earlier documents.
     pub overrides: Vec<OverrideDefinition>,
+    /// Chaos rules (see [`crate::chaos`]): a document that carries configuration (routes,
+    /// overrides, chaos or plugin switches) sets the chaos in force to these, none when it
+    /// has none.
+    pub chaos: Vec<ChaosDefinition>,
+    /// Plugin switches: a document that carries configuration switches the plugins it
+    /// names as it says, and every other plugin on.
+    pub plugins: Vec<PluginSwitch>,
 }
 
 /// A document as far as it could be read: see [`FlowDocument::read_structure`].
@@ -282,6 +319,8 @@ impl FlowDocument {
                     actions: Vec::new(),
                     routes: Vec::new(),
                     overrides: Vec::new(),
+                    chaos: Vec::new(),
+                    plugins: Vec::new(),
                 },
                 clean: Vec::new(),
                 diagnostics: problems.list,
@@ -295,6 +334,8 @@ impl FlowDocument {
                 actions: lowered.actions,
                 routes: lowered.routes,
                 overrides: lowered.overrides,
+                chaos: lowered.chaos,
+                plugins: lowered.plugins,
             },
             clean,
             diagnostics: problems.list,
@@ -324,6 +365,16 @@ impl FlowDocument {
                 }],
             }),
         }
+    }
+
+    /// Whether the document carries operations' configuration (routes, overrides, chaos or
+    /// plugin switches), not just flows and actions: applying it sets chaos and plugin
+    /// switches to what it says.
+    pub fn is_configuration(&self) -> bool {
+        !self.routes.is_empty()
+            || !self.overrides.is_empty()
+            || !self.chaos.is_empty()
+            || !self.plugins.is_empty()
     }
 
     /// The flow `name` at `version`.

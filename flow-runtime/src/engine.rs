@@ -7,6 +7,7 @@
 
 mod activation;
 mod builder;
+mod chaos_attempt;
 mod config;
 mod config_source;
 mod document_flow;
@@ -26,6 +27,8 @@ mod saga;
 #[cfg(feature = "script")]
 mod script_action;
 mod signal_delivery;
+mod switches;
+mod synthetic;
 mod worker;
 
 use std::sync::Arc;
@@ -50,7 +53,8 @@ pub use route::{Routed, RoutedOutcome};
 
 use activation::{Activation, outcome_from_record};
 use inner::Inner;
-use machine::{Compiled, FlowKey, FlowMachine};
+use machine::FlowKey;
+pub(crate) use machine::{Compiled, FlowMachine};
 use signal_delivery::Delivery;
 
 use crate::outcome::{Outcome, Status};
@@ -84,6 +88,9 @@ pub struct StartOptions {
     pub labels: Vec<(String, String)>,
     /// The router's choice, journaled as the instance's first entry.
     pub(crate) route: Option<route::JournaledRoute>,
+    /// The id the instance gets, when it must be reproducible (a simulation's); a new one
+    /// otherwise.
+    pub(crate) id: Option<InstanceId>,
 }
 
 impl StartOptions {
@@ -187,7 +194,7 @@ impl<S: Store> Engine<S> {
         }
         let stats = self.registered_stats(&flow)?;
         self.ensure_worker();
-        let id = InstanceId::new();
+        let id = options.id.unwrap_or_default();
         let (mut activation, mut record) =
             Activation::start(flow, id, data, options, stats, self.inner.clock.now())?;
         if queued {

@@ -24,6 +24,19 @@ pub enum JournalKind {
     Route,
 }
 
+/// What chaos did to a journal entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Injected {
+    /// The attempt's failure was injected: the failure entry is chaos's.
+    Failure,
+    /// Chaos answered for the action with a drawn instruction: the action did not run, so
+    /// compensation has nothing of it to undo.
+    Answer,
+    /// Chaos delayed the attempt; the action ran.
+    Latency,
+}
+
 /// One thing an instance did.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct JournalEntry {
@@ -44,6 +57,11 @@ pub struct JournalEntry {
     pub attempt: u32,
     /// Whether the step's action has a compensation (what compaction must keep).
     pub compensable: bool,
+    /// What chaos did here, if anything (see [`crate::chaos`]). Absent in records written
+    /// before chaos existed and in every entry chaos did not touch, so those read and write
+    /// as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub injected: Option<Injected>,
     /// When it was recorded.
     pub at: SystemTime,
     /// For a signal sent with [`Engine::signal_as`](crate::Engine::signal_as) or with data:
@@ -117,9 +135,26 @@ mod tests {
             to: "B".into(),
             attempt: 1,
             compensable,
+            injected: None,
             at: SystemTime::UNIX_EPOCH,
             signal: None,
         }
+    }
+
+    #[test]
+    fn entries_written_before_chaos_read_as_not_injected_and_write_as_before() {
+        let old = r#"{"step":3,"kind":"failure","action":"charge","instruction":"declined","from":"Paid","to":"Paid","attempt":1,"compensable":false,"at":{"secs_since_epoch":0,"nanos_since_epoch":0}}"#;
+        let entry: JournalEntry = serde_json::from_str(old).expect("an old entry decodes");
+        assert_eq!(entry.injected, None);
+        assert_eq!(serde_json::to_string(&entry).expect("encodes"), old);
+        let marked = JournalEntry {
+            injected: Some(Injected::Answer),
+            ..entry
+        };
+        let text = serde_json::to_string(&marked).expect("encodes");
+        assert!(text.contains(r#""injected":"answer""#), "{text}");
+        let back: JournalEntry = serde_json::from_str(&text).expect("decodes");
+        assert_eq!(back.injected, Some(Injected::Answer));
     }
 
     #[test]
@@ -150,5 +185,16 @@ mod tests {
             kept,
             [(0, JournalKind::Step), (1, JournalKind::Compensation)]
         );
+    }
+
+    #[test]
+    fn an_entry_journaled_before_signals_carried_data_still_decodes() {
+        let stored = r#"{"step":1,"kind":"signal","action":"ReviewDecision","instruction":"Approve","from":"InReview","to":"Approved","attempt":1,"compensable":false,"at":{"secs_since_epoch":1,"nanos_since_epoch":0}}"#;
+        let entry: JournalEntry = serde_json::from_str(stored).expect("decodes");
+        assert_eq!(entry.kind, JournalKind::Signal);
+        assert_eq!(entry.signal, None);
+        // And an entry without a note is written as before, without the field.
+        let written = serde_json::to_string(&entry).expect("encodes");
+        assert!(!written.contains("signal\":"), "{written}");
     }
 }

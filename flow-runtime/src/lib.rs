@@ -45,6 +45,7 @@
 extern crate self as flow_runtime;
 
 pub mod actions;
+pub mod chaos;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod clock;
@@ -61,6 +62,7 @@ pub mod plugin;
 pub mod routing;
 #[cfg(feature = "script")]
 pub mod script;
+pub mod simulate;
 pub mod stats;
 pub mod store;
 
@@ -80,7 +82,7 @@ pub use flow_core::{
 };
 pub use flow_macros::{Instruction, action, flow};
 pub use instance_error::InstanceError;
-pub use journal::{JournalEntry, JournalKind};
+pub use journal::{Injected, JournalEntry, JournalKind};
 pub use outcome::{Outcome, Status};
 pub use plugin::{AttemptInfo, AuditPlugin, Plugin, TracingPlugin};
 pub use stats::{Stats, StatsConfig};

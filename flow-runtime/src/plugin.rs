@@ -8,6 +8,7 @@ mod tracing_plugin;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use flow_core::{ActionError, InstanceId};
@@ -123,23 +124,43 @@ pub trait Plugin: Send + Sync + 'static {
     }
 }
 
+/// One installed plugin, its name, and whether it is switched on.
+struct InstalledPlugin {
+    name: String,
+    plugin: Arc<dyn Plugin>,
+    enabled: AtomicBool,
+}
+
 /// The installed plugins.
 #[derive(Clone, Default)]
 pub(crate) struct Plugins {
-    all: Arc<[Arc<dyn Plugin>]>,
-    wrapping: Arc<[Arc<dyn Plugin>]>,
+    all: Arc<[InstalledPlugin]>,
+    /// Indices into `all` of the plugins that wrap action attempts.
+    wrapping: Arc<[usize]>,
+    /// Whether any plugin is switched off: while none is (the usual case), hooks skip the
+    /// per-plugin switch.
+    some_disabled: Arc<AtomicBool>,
 }
 
 impl Plugins {
-    pub(crate) fn new(plugins: Vec<Arc<dyn Plugin>>) -> Self {
+    pub(crate) fn new(plugins: Vec<(String, Arc<dyn Plugin>)>) -> Self {
         let wrapping = plugins
             .iter()
-            .filter(|plugin| plugin.wraps_actions())
-            .cloned()
+            .enumerate()
+            .filter(|(_, (_, plugin))| plugin.wraps_actions())
+            .map(|(index, _)| index)
             .collect();
         Self {
-            all: plugins.into(),
+            all: plugins
+                .into_iter()
+                .map(|(name, plugin)| InstalledPlugin {
+                    name,
+                    plugin,
+                    enabled: AtomicBool::new(true),
+                })
+                .collect(),
             wrapping,
+            some_disabled: Arc::default(),
         }
     }
 
@@ -155,18 +176,110 @@ impl Plugins {
         !self.wrapping.is_empty()
     }
 
-    /// `attempt` wrapped by every wrapping plugin, the first installed outermost.
+    /// The installed plugins' names, in installation order.
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
+        self.all.iter().map(|installed| installed.name.as_str())
+    }
+
+    /// Switches every plugin named in `switches` on or off, and every other one on.
+    /// Returns the first name no plugin has (nothing is switched then).
+    pub(crate) fn switch(&self, switches: &[(String, bool)]) -> Result<(), String> {
+        if let Some((unknown, _)) = switches
+            .iter()
+            .find(|(name, _)| self.all.iter().all(|installed| installed.name != *name))
+        {
+            return Err(unknown.clone());
+        }
+        for installed in self.all.iter() {
+            let enabled = switches
+                .iter()
+                .rev()
+                .find(|(name, _)| *name == installed.name)
+                .is_none_or(|(_, enabled)| *enabled);
+            installed.enabled.store(enabled, Ordering::Relaxed);
+        }
+        let some_disabled = self
+            .all
+            .iter()
+            .any(|installed| !installed.enabled.load(Ordering::Relaxed));
+        self.some_disabled.store(some_disabled, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Whether the plugin `name` is installed and on.
+    pub(crate) fn is_enabled(&self, name: &str) -> Option<bool> {
+        self.all
+            .iter()
+            .find(|installed| installed.name == name)
+            .map(|installed| installed.enabled.load(Ordering::Relaxed))
+    }
+
+    /// The plugins switched on.
+    #[inline]
+    fn enabled(&self) -> impl Iterator<Item = &InstalledPlugin> {
+        let filter = self.some_disabled.load(Ordering::Relaxed);
+        self.all
+            .iter()
+            .filter(move |installed| !filter || installed.enabled.load(Ordering::Relaxed))
+    }
+
+    /// `attempt` wrapped by every wrapping plugin switched on, the first installed outermost.
     pub(crate) fn wrap<'a>(&'a self, info: AttemptInfo, attempt: Attempt<'a>) -> Attempt<'a> {
+        let filter = self.some_disabled.load(Ordering::Relaxed);
         self.wrapping
             .iter()
             .rev()
-            .fold(attempt, |inner, plugin| plugin.around_action(info, inner))
+            .filter_map(|index| self.all.get(*index))
+            .filter(|installed| !filter || installed.enabled.load(Ordering::Relaxed))
+            .fold(attempt, |inner, installed| {
+                installed.plugin.around_action(info, inner)
+            })
     }
 
-    /// Calls `hook` on every plugin.
+    /// Calls `hook` on every plugin switched on.
+    #[inline]
     pub(crate) fn each(&self, hook: impl Fn(&dyn Plugin)) {
-        for plugin in self.all.iter() {
-            hook(plugin.as_ref());
+        for installed in self.enabled() {
+            hook(installed.plugin.as_ref());
         }
+    }
+}
+
+/// The name [`crate::EngineBuilder::plugin`] gives a plugin of type `P`: its type's name
+/// in snake case, without a `Plugin` suffix (`AuditPlugin` is `audit`).
+pub(crate) fn default_name<P>() -> String {
+    let full = std::any::type_name::<P>();
+    let bare = full.split('<').next().unwrap_or(full);
+    let last = bare.rsplit("::").next().unwrap_or(bare);
+    let last = last
+        .strip_suffix("Plugin")
+        .filter(|rest| !rest.is_empty())
+        .unwrap_or(last);
+    let mut name = String::with_capacity(last.len() + 4);
+    for (index, character) in last.chars().enumerate() {
+        if character.is_uppercase() {
+            if index > 0 {
+                name.push('_');
+            }
+            name.extend(character.to_lowercase());
+        } else {
+            name.push(character);
+        }
+    }
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct AuditTrailPlugin;
+    impl Plugin for AuditTrailPlugin {}
+
+    #[test]
+    fn plugins_are_named_after_their_type() {
+        assert_eq!(default_name::<AuditPlugin>(), "audit");
+        assert_eq!(default_name::<TracingPlugin>(), "tracing");
+        assert_eq!(default_name::<AuditTrailPlugin>(), "audit_trail");
     }
 }

@@ -57,7 +57,8 @@ pub use histogram::{LATENCY_BUCKET_COUNT, latency_bucket_bound_micros};
 pub use labels::{LabelSlot, OVERFLOW_LABEL_VALUE};
 pub use shape::StateShape;
 pub use snapshot::{
-    EdgeSnapshot, FlowSnapshot, LatencyBucket, LatencySnapshot, StateSnapshot, StatsSnapshot,
+    EdgeSnapshot, FlowSnapshot, InjectedFault, InjectedSnapshot, LatencyBucket, LatencySnapshot,
+    StateSnapshot, StatsSnapshot,
 };
 
 /// The Prometheus metric names [`Stats::render_prometheus`] emits.
@@ -69,11 +70,14 @@ pub use snapshot::{
 /// but it is fed through cached counter/gauge handles rather than a facade `Histogram` (which
 /// would cost a sample push per step), so its `# TYPE` lines say `counter`/`gauge`. Only the
 /// bounds 4^k µs (1 µs … about 67 s) and `+Inf` are exported; the snapshot keeps every bucket.
+/// What chaos injected is `flow_chaos_injected_total` with a `fault` label
+/// (`failed`, `retried`, `instruction`, `latency`, `crash`), exported for a state once chaos
+/// touched it: real failures are never mixed with injected ones.
 pub mod metric_names {
     pub use super::prometheus::{
-        CATCH_ALL_INSTRUCTION, STATE_COMPENSATED, STATE_ENTERED, STATE_FAILED, STATE_FAILURE_RATIO,
-        STATE_RETRIED, STATE_SUCCEEDED, STEP_LATENCY_BUCKET, STEP_LATENCY_COUNT, STEP_LATENCY_SUM,
-        TRANSITION, TRANSITION_CONVERSION_RATIO,
+        CATCH_ALL_INSTRUCTION, CHAOS_INJECTED, STATE_COMPENSATED, STATE_ENTERED, STATE_FAILED,
+        STATE_FAILURE_RATIO, STATE_RETRIED, STATE_SUCCEEDED, STEP_LATENCY_BUCKET,
+        STEP_LATENCY_COUNT, STEP_LATENCY_SUM, TRANSITION, TRANSITION_CONVERSION_RATIO,
     };
 }
 

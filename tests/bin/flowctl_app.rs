@@ -5,7 +5,7 @@
 //! `flowctl_app serve STORE_URL FLAG_FILE`: starts one booking that completes and one that
 //!   parks, prints `completed ID` and `parked ID`, then works as the store's worker until
 //!   killed (taking up what operators retry).
-//! `flowctl_app ctl ARGS…`: `flowctl ARGS…` with the `Bookings` flow known.
+//! `flowctl_app ctl ARGS…`: `flowctl ARGS…` with the `Bookings` flow known (and simulated).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -69,7 +69,7 @@ fn main() -> ExitCode {
         .as_deref()
     {
         Some("ctl") => flow_runtime::cli::Flowctl::new()
-            .flow::<Bookings>()
+            .simulating::<Bookings>()
             .run(std::iter::once(program).chain(args)),
         Some("serve") => {
             let url = args

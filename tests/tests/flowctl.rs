@@ -495,3 +495,73 @@ async fn skip_checks_a_document_flow_instance_against_its_stored_definition() {
         "{shown}"
     );
 }
+
+#[test]
+fn an_application_simulates_its_flow_with_the_rates_of_a_document() {
+    let rates = std::env::temp_dir().join(format!("flowctl-rates-{}.toml", unique()));
+    std::fs::write(
+        &rates,
+        "[[chaos]]\nflow = \"Bookings\"\nstate = \"Booked\"\nfailure_rate = 0.25\nerror = \"permanent\"\n",
+    )
+    .unwrap();
+    let rates_arg = rates.to_str().unwrap();
+    let run = |seed: &str| {
+        app_ctl(&[
+            "simulate",
+            "Bookings",
+            "--instances",
+            "4000",
+            "--seed",
+            seed,
+            "--rates",
+            rates_arg,
+            "--format",
+            "json",
+        ])
+    };
+    let first = json(&run("7"));
+    assert_eq!(first["instances"], 4000);
+    let success = first["success_rate"].as_f64().unwrap();
+    assert!(
+        (0.72..0.78).contains(&success),
+        "a 25% permanent failure at Booked leaves about 75% succeeding: {success}"
+    );
+    assert_eq!(
+        stdout(&run("7")),
+        stdout(&run("7")),
+        "the same seed, the same report"
+    );
+    assert_ne!(
+        stdout(&run("7")),
+        stdout(&run("8")),
+        "another seed, another"
+    );
+
+    let table = app_ctl(&[
+        "simulate",
+        "Bookings",
+        "--instances",
+        "500",
+        "--rates",
+        rates_arg,
+    ]);
+    assert!(table.status.success(), "{}", stderr(&table));
+    assert!(stdout(&table).contains("Booked"), "{}", stdout(&table));
+
+    let unknown = app_ctl(&["simulate", "Nope"]);
+    assert!(!unknown.status.success());
+    assert!(
+        stderr(&unknown).contains("cannot simulate `Nope`")
+            && stderr(&unknown).contains("Bookings"),
+        "{}",
+        stderr(&unknown)
+    );
+    let standalone = flowctl(&["simulate", "Bookings"]);
+    assert!(!standalone.status.success());
+    assert!(
+        stderr(&standalone).contains("Flowctl::simulating::<Bookings>()"),
+        "{}",
+        stderr(&standalone)
+    );
+    let _ = std::fs::remove_file(rates);
+}

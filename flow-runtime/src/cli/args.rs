@@ -94,6 +94,25 @@ pub(crate) enum Command {
         #[arg(long, default_value_t = 100_000)]
         limit: usize,
     },
+    /// Run synthetic instances of a compiled flow with the rates of a configuration
+    /// document (`[[chaos]]`: instruction weights, failure rates) in place of its actions:
+    /// end states, the funnel, retries, compensations and parked instances.
+    Simulate {
+        /// The flow's name.
+        flow: String,
+        /// How many instances.
+        #[arg(long, default_value_t = 10_000)]
+        instances: u64,
+        /// The seed: the same seed gives the same report, byte for byte.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// A configuration document whose `[[chaos]]` tables for the flow are the rates.
+        #[arg(long, value_name = "FILE")]
+        rates: Option<PathBuf>,
+        /// The report's form (`--json` is the same as `--format json`).
+        #[arg(long, value_enum, default_value_t = SimulationFormat::Table)]
+        format: SimulationFormat,
+    },
     /// List stored instances.
     Instances {
         #[command(flatten)]
@@ -199,4 +218,15 @@ mod tests {
     fn the_command_line_is_consistent() {
         super::Cli::command().debug_assert();
     }
+}
+
+/// How `simulate` prints its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum SimulationFormat {
+    /// A text table: end states and the funnel.
+    Table,
+    /// The report as JSON.
+    Json,
+    /// A Mermaid diagram with the funnel's percentages on its edges.
+    Mermaid,
 }

@@ -102,4 +102,26 @@ pub enum CliError {
         /// What is wrong.
         reason: String,
     },
+    /// A rates document could not be read.
+    #[error("cannot read the rates document `{path}`: {reason}")]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The flow is not one this command set can simulate.
+    #[error(
+        "cannot simulate `{flow}`: a simulation runs the flow's compiled table, and this command set has no simulation of it{}; run the application's own command with the flow registered by `Flowctl::simulating::<{flow}>()`, or `Simulation::of_document` from Rust for a document flow",
+        if registered.is_empty() { String::new() } else { format!(" (it simulates: {})", registered.join(", ")) }
+    )]
+    NotSimulated {
+        /// The flow asked for.
+        flow: String,
+        /// The flows it can simulate.
+        registered: Vec<String>,
+    },
+    /// The simulation refused its settings or failed.
+    #[error("{0}")]
+    Simulation(#[from] crate::simulate::SimulationError),
 }

@@ -72,6 +72,7 @@ fn state(
         compensated: 0,
         unmatched: 0,
         failure_rate: ratio(failed),
+        injected: Default::default(),
         latency: LatencySnapshot {
             count: 0,
             sum_seconds: 0.0,

@@ -133,7 +133,10 @@ impl Reader<'_> {
             message: format!("`{token}` is not a JSON number"),
         };
         let number: serde_json::Number = serde_json::from_str(token).map_err(|_| invalid())?;
-        Ok(number.as_i64().map_or(Value::Float, Value::Integer))
+        Ok(match number.as_i64() {
+            Some(integer) => Value::Integer(integer),
+            None => Value::Float(number.as_f64().unwrap_or(f64::NAN)),
+        })
     }
 
     /// A string token: its decoded text and its span, quotes included.

@@ -13,6 +13,7 @@ use flow_core::{
 };
 
 use super::backoff::{BackoffError, parse_backoff};
+use super::chaos_definition::{ChaosDefinition, PluginSwitch};
 use super::definition::{ElementSpans, FlowDefinition, StateSpans, StepOverride};
 use super::diagnostic::Problems;
 use super::location::SourceText;
@@ -22,10 +23,11 @@ use super::route_definition::RouteDefinition;
 use super::script::{ScriptActionDef, ScriptOrigin, ScriptSource};
 use super::tree::{Entry, Node, Text, Value};
 
+mod chaos;
 mod overrides;
 mod routes;
 
-const DOCUMENT_KEYS: &[&str] = &["flow", "action", "route", "override"];
+const DOCUMENT_KEYS: &[&str] = &["flow", "action", "route", "override", "chaos", "plugin"];
 const FLOW_KEYS: &[&str] = &[
     "name", "version", "data", "start", "success", "failure", "state",
 ];
@@ -70,6 +72,8 @@ pub(crate) struct Lowered {
     pub(crate) actions: Vec<ScriptActionDef>,
     pub(crate) routes: Vec<RouteDefinition>,
     pub(crate) overrides: Vec<OverrideDefinition>,
+    pub(crate) chaos: Vec<ChaosDefinition>,
+    pub(crate) plugins: Vec<PluginSwitch>,
 }
 
 pub(crate) fn lower(
@@ -105,7 +109,15 @@ impl Lowering<'_, '_> {
         let mut actions: Vec<(ScriptActionDef, Range<usize>)> = Vec::new();
         let mut routes = Vec::new();
         let mut overrides = Vec::new();
+        let mut chaos = Vec::new();
+        let mut plugins = Vec::new();
         if let Some(entries) = self.table(root, "the document", DOCUMENT_KEYS) {
+            if let Some(entry) = get(entries, "chaos") {
+                chaos = self.chaos(entry);
+            }
+            if let Some(entry) = get(entries, "plugin") {
+                plugins = self.plugins(entry);
+            }
             if let Some(entry) = get(entries, "override") {
                 overrides = self.overrides(entry);
             }
@@ -130,6 +142,8 @@ impl Lowering<'_, '_> {
             actions: actions.into_iter().map(|(action, _)| action).collect(),
             routes,
             overrides,
+            chaos,
+            plugins,
         }
     }
 

@@ -55,7 +55,10 @@ fn node(text: &str, value: &Spanned<DeValue<'_>>, problems: &mut Problems<'_>) -
                 Value::Integer(0)
             }
         },
-        DeValue::Float(_) => Value::Float,
+        DeValue::Float(float) => {
+            // TOML spells floats as Rust does (`0.05`, `1e-3`); underscores are digit groups.
+            Value::Float(float.as_str().replace('_', "").parse().unwrap_or(f64::NAN))
+        }
         DeValue::Boolean(boolean) => Value::Boolean(*boolean),
         DeValue::Datetime(_) => Value::Datetime,
         DeValue::Array(array) => Value::Array(

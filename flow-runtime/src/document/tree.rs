@@ -21,8 +21,8 @@ pub(crate) enum Value {
     String(Text),
     /// An integer.
     Integer(i64),
-    /// A number with a fraction or exponent: no key of the format takes one.
-    Float,
+    /// A number with a fraction or exponent (rates and weights of `[[chaos]]` take one).
+    Float(f64),
     /// `true` or `false`.
     Boolean(bool),
     /// A TOML date or time: no key of the format takes one.
@@ -61,7 +61,7 @@ impl Value {
         match self {
             Value::String(_) => "a string",
             Value::Integer(_) => "an integer",
-            Value::Float => "a float",
+            Value::Float(_) => "a float",
             Value::Boolean(_) => "a boolean",
             Value::Datetime => "a date",
             Value::Array(_) => "an array",

@@ -70,6 +70,8 @@ pub(crate) struct Activation<F: FlowMachine> {
     pub(crate) stats: Option<(FlowStats, LabelSlot)>,
     /// The user code running now, if any: a panic caught in the drive loop is its.
     pub(crate) running: Option<UserCall<F::State>>,
+    /// Whether the chaos in force has rules for this flow, as last looked up.
+    pub(crate) chaos: crate::chaos::FlowChaos,
 }
 
 impl<F: FlowMachine> Activation<F> {
@@ -98,6 +100,7 @@ impl<F: FlowMachine> Activation<F> {
                 to: Cow::Borrowed(start.name()),
                 attempt: 1,
                 compensable: false,
+                injected: None,
                 at: now,
                 signal: None,
             });
@@ -158,6 +161,7 @@ impl<F: FlowMachine> Activation<F> {
             error: None,
             stats,
             running: None,
+            chaos: crate::chaos::FlowChaos::default(),
         };
         Ok((activation, record))
     }
@@ -205,6 +209,7 @@ impl<F: FlowMachine> Activation<F> {
             error: record.error,
             stats,
             running: None,
+            chaos: crate::chaos::FlowChaos::default(),
         })
     }
 
@@ -424,5 +429,29 @@ mod tests {
         })
         .expect("encodes");
         assert_eq!(encode(&context).expect("encodes"), expected);
+    }
+
+    #[test]
+    fn a_context_stored_before_signals_carried_data_still_decodes() {
+        let stored = br#"{"data":{"total":3},"labels":[["channel","web"]]}"#;
+        let loaded: LoadedContext<serde_json::Value> =
+            serde_json::from_slice(stored).expect("decodes");
+        assert_eq!(loaded.data["total"], 3);
+        assert_eq!(loaded.labels, [("channel".to_owned(), "web".to_owned())]);
+        assert_eq!(loaded.signal, None);
+    }
+
+    #[test]
+    fn a_context_with_a_signal_is_stored_with_it_and_read_back() {
+        let mut context = Context::new(InstanceId::new(), "Loan", 1, "Review", 7u32);
+        context.set_signal(Some(flow_core::ReceivedSignal {
+            event: "Correct".to_owned(),
+            actor: Some("rita".to_owned()),
+            payload: serde_json::json!({ "amount": 900 }),
+        }));
+        let stored = encode(&context).expect("encodes");
+        let loaded: LoadedContext<u32> = serde_json::from_slice(&stored).expect("decodes");
+        assert_eq!(loaded.data, 7);
+        assert_eq!(loaded.signal.as_ref(), context.received_signal());
     }
 }

@@ -22,6 +22,7 @@ use super::resume::FlowResume;
 use super::route::route_entry;
 use super::signal_delivery::PayloadType;
 use crate::actions::{ActionRegistry, RegistryError};
+use crate::chaos::{ChaosConfig, ChaosPlan, ChaosSwitch};
 use crate::clock::Clock;
 use crate::plugin::{Plugin, Plugins};
 use crate::stats::{StateShape, Stats};
@@ -35,8 +36,9 @@ type Registration<S> =
 pub struct EngineBuilder<S: Store = MemoryStore> {
     store: S,
     config: EngineConfig,
-    plugins: Vec<Arc<dyn Plugin>>,
+    plugins: Vec<(String, Arc<dyn Plugin>)>,
     stats: Option<Stats>,
+    chaos: ChaosConfig,
     flows: Vec<Registration<S>>,
     clock: Clock,
     actions: ActionRegistry,
@@ -58,6 +60,7 @@ impl<S: Store> EngineBuilder<S> {
             config: EngineConfig::default(),
             plugins: Vec::new(),
             stats: None,
+            chaos: ChaosConfig::default(),
             flows: Vec::new(),
             clock: Clock::System,
             actions: ActionRegistry::new(),
@@ -135,9 +138,24 @@ impl<S: Store> EngineBuilder<S> {
         self
     }
 
-    /// Installs a plugin; plugins run in installation order.
-    pub fn plugin(mut self, plugin: impl Plugin) -> Self {
-        self.plugins.push(Arc::new(plugin));
+    /// Installs a plugin; plugins run in installation order. It is named after its type,
+    /// in snake case without a `Plugin` suffix (`AuditPlugin` is `audit`): the name a
+    /// configuration document's `[[plugin]]` switches it on and off by.
+    pub fn plugin<P: Plugin>(self, plugin: P) -> Self {
+        let name = crate::plugin::default_name::<P>();
+        self.named_plugin(name, plugin)
+    }
+
+    /// Installs a plugin under `name` (see [`EngineBuilder::plugin`]).
+    pub fn named_plugin(mut self, name: impl Into<String>, plugin: impl Plugin) -> Self {
+        self.plugins.push((name.into(), Arc::new(plugin)));
+        self
+    }
+
+    /// Injects the faults of `chaos` (see [`crate::chaos`]); checked at `build` against the
+    /// registered flows. Off by default.
+    pub fn chaos(mut self, chaos: ChaosConfig) -> Self {
+        self.chaos = chaos;
         self
     }
 
@@ -179,6 +197,7 @@ impl<S: Store> EngineBuilder<S> {
                 Registered {
                     name: F::NAME,
                     version: F::VERSION,
+                    table: flow.table(),
                     stats: stats.clone(),
                     resume: Arc::new(FlowResume { flow, stats }),
                     retry_overrides,
@@ -215,12 +234,22 @@ impl<S: Store> EngineBuilder<S> {
             let (type_id, registered) = register(&self.stats)?;
             flows.insert(type_id, registered);
         }
+        let chaos = ChaosSwitch::default();
+        if !self.chaos.is_empty() {
+            let specs: Vec<flow_core::FlowSpec> = flows
+                .values()
+                .map(|registered: &Registered<S>| registered.table.to_spec())
+                .collect();
+            let specs: Vec<&flow_core::FlowSpec> = specs.iter().collect();
+            chaos.set(ChaosPlan::checked(&self.chaos, &specs)?);
+        }
         let engine = Engine {
             inner: Arc::new(Inner {
                 store: self.store,
                 clock: self.clock,
                 config: self.config,
                 plugins: Plugins::new(self.plugins),
+                chaos,
                 stats: self.stats,
                 flows,
                 actions: self.actions,

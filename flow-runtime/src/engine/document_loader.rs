@@ -154,6 +154,8 @@ async fn install_document<S: Store>(
     }
     check_routes(inner, document, &mut diagnostics);
     check_overrides(inner, document, &mut diagnostics);
+    check_chaos(inner, document, &checked, &mut diagnostics);
+    check_plugins(inner, document, &mut diagnostics);
     if !diagnostics.is_empty() {
         // A stable sort: problems on one token keep the order they were found in.
         diagnostics.sort_by_key(|diagnostic| (diagnostic.line, diagnostic.column));
@@ -222,6 +224,9 @@ async fn install_document<S: Store>(
             .store(timeouts, std::sync::atomic::Ordering::Relaxed);
         tracing::info!(overrides = document.overrides.len(), "overrides applied");
     }
+    if make_current && document.is_configuration() {
+        apply_chaos_and_plugins(inner, document);
+    }
     if make_current && let Some(first) = document.routes.first() {
         let router = document.routes.iter().fold(Router::new(), |router, route| {
             router.kind(route.kind.clone(), route.routes.clone())
@@ -286,6 +291,89 @@ fn check_routes<S: Store>(
             ));
         }
     }
+}
+
+/// Checks every chaos rule against the flows the engine runs: compiled, loaded, or in
+/// this document (`checked`, with their action catalogs).
+fn check_chaos<S: Store>(
+    inner: &Inner<S>,
+    document: &FlowDocument,
+    checked: &[Checked<'_, S>],
+    diagnostics: &mut Vec<DocumentDiagnostic>,
+) {
+    if document.chaos.is_empty() {
+        return;
+    }
+    let compiled: Vec<FlowSpec> = inner
+        .flows
+        .values()
+        .map(|registered| registered.table.to_spec())
+        .collect();
+    let documents = inner.documents();
+    let specs: Vec<&FlowSpec> = compiled
+        .iter()
+        .chain(checked.iter().map(|flow| &flow.spec))
+        .chain(documents.specs())
+        .collect();
+    for definition in &document.chaos {
+        for problem in crate::chaos::flow_problems(&definition.rule, &specs) {
+            diagnostics.push(definition.diagnostic(problem));
+        }
+    }
+}
+
+/// Checks that every plugin switch names an installed plugin.
+fn check_plugins<S: Store>(
+    inner: &Inner<S>,
+    document: &FlowDocument,
+    diagnostics: &mut Vec<DocumentDiagnostic>,
+) {
+    for switch in &document.plugins {
+        if inner.plugins.is_enabled(&switch.name).is_some() {
+            continue;
+        }
+        let names: Vec<&str> = inner.plugins.names().collect();
+        let help = match flow_core::did_you_mean(&switch.name, names.iter().copied()) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None if names.is_empty() => "the engine has no plugins installed".to_owned(),
+            None => format!(
+                "the installed plugins are {}",
+                names
+                    .iter()
+                    .map(|name| format!("`{name}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        diagnostics.push(switch.problem(
+            "config::unknown_plugin",
+            format!("no plugin `{}` is installed", switch.name),
+            Some(help),
+        ));
+    }
+}
+
+/// Puts the document's chaos and plugin switches in force (they were checked).
+fn apply_chaos_and_plugins<S: Store>(inner: &Inner<S>, document: &FlowDocument) {
+    let config = document
+        .chaos
+        .iter()
+        .fold(crate::chaos::ChaosConfig::new(), |config, definition| {
+            config.rule(definition.rule.clone())
+        });
+    inner.chaos.set(crate::chaos::ChaosPlan::unchecked(&config));
+    let switches: Vec<(String, bool)> = document
+        .plugins
+        .iter()
+        .map(|switch| (switch.name.clone(), switch.enabled))
+        .collect();
+    // Every name was checked against the installed plugins.
+    let _ = inner.plugins.switch(&switches);
+    tracing::info!(
+        chaos_rules = document.chaos.len(),
+        plugin_switches = switches.len(),
+        "chaos and plugin switches applied"
+    );
 }
 
 /// Checks that every override names a flow the engine runs and an action of that flow.

@@ -3,25 +3,30 @@
 //! store; failures hand over to the saga.
 //!
 //! This is the hot path: it allocates nothing per step beyond the journal entry, spawns no
-//! task, and skips plugins and statistics behind one branch each when they are off.
+//! task, and skips plugins, statistics and chaos behind one branch each when they are off
+//! (chaos, when armed, takes a boxed path of its own: `chaos_step`).
 
 use std::borrow::Cow;
-use std::pin::pin;
+use std::future::Future;
+use std::pin::{Pin, pin};
 use std::time::{Duration, SystemTime};
 
 use flow_core::{ActionError, ErrorKind, StateEntryKind, StepError, StepPolicy};
 
 use super::activation::Activation;
+use super::chaos_attempt::{Injection, chaos_attempt, count};
 use super::error::EngineError;
 use super::inner::Inner;
 use super::lease_keeper::keep_leased;
 use super::machine::{FlowMachine, MachineState};
 use super::panic_guard::{UserCall, catch};
 use super::saga;
+use crate::chaos::CrashPoint;
 use crate::instance_error::InstanceError;
-use crate::journal::{JournalEntry, JournalKind};
+use crate::journal::{Injected, JournalEntry, JournalKind};
 use crate::outcome::Status;
 use crate::plugin::{AttemptInfo, StepEvent};
+use crate::stats::InjectedFault;
 use crate::store::{OperatorRequest, Store};
 
 /// Drives `activation` until it rests (ends, waits, pauses, needs a person, or has a timer).
@@ -71,11 +76,12 @@ async fn recover_from_panic<F: FlowMachine, S: Store>(
                     .plugins
                     .each(|plugin| plugin.after_action(&event, Err(&error), Duration::ZERO));
             }
-            handle_error(inner, activation, policy, error, Duration::ZERO).await
+            handle_error(inner, activation, policy, error, Duration::ZERO, false).await
         }
         Some(UserCall::Compensation { step, name, state }) => {
             let error = ActionError::retryable(format!("`{name}` panicked: {message}"));
-            saga::compensation_failed(inner, activation, step, name, state, error.into()).await
+            saga::compensation_failed(inner, activation, step, name, state, error.into(), false)
+                .await
         }
         None => {
             let reason = format!(
@@ -105,8 +111,20 @@ async fn drive_until_rest<F: FlowMachine, S: Store>(
                 }
                 // The step case is matched here, not in `run_state`: one await less per step.
                 let go_on = match &activation.flow.table().states[activation.state.index()].kind {
+                    // Chaos is the one branch a step pays for it when off (and an atomic
+                    // load when it is on for other flows only).
+                    StateEntryKind::Step { action, .. }
+                        if inner.chaos.is_armed()
+                            && inner.chaos.applies_to(
+                                activation.flow.name(),
+                                activation.flow.version(),
+                                &mut activation.chaos,
+                            ) =>
+                    {
+                        chaos_step(inner, activation, action).await?
+                    }
                     StateEntryKind::Step { action, .. } => {
-                        run_step(inner, activation, action).await?
+                        run_step::<F, S, false>(inner, activation, action).await?
                     }
                     _ => run_state(inner, activation).await?,
                 };
@@ -152,8 +170,21 @@ async fn run_state<F: FlowMachine, S: Store>(
     after_commit(inner, activation, request).await
 }
 
-/// Runs one attempt of the state's action and commits what came of it.
-async fn run_step<F: FlowMachine, S: Store>(
+/// [`run_step`] with chaos in force, as a boxed future of its own: the loop's future and
+/// code stay as they are without chaos.
+#[inline(never)]
+fn chaos_step<'a, F: FlowMachine, S: Store>(
+    inner: &'a Inner<S>,
+    activation: &'a mut Activation<F>,
+    policy: &'static StepPolicy,
+) -> Pin<Box<dyn Future<Output = Result<bool, EngineError>> + Send + 'a>> {
+    Box::pin(run_step::<F, S, true>(inner, activation, policy))
+}
+
+/// Runs one attempt of the state's action and commits what came of it. Compiled twice:
+/// with `CHAOS` the chaos layer decides the attempt; without it every chaos branch folds
+/// away, and the step is what it was before chaos existed.
+async fn run_step<F: FlowMachine, S: Store, const CHAOS: bool>(
     inner: &Inner<S>,
     activation: &mut Activation<F>,
     policy: &'static StepPolicy,
@@ -174,7 +205,13 @@ async fn run_step<F: FlowMachine, S: Store>(
     activation.running = Some(UserCall::Step { policy, querying });
     let (id, token) = (activation.id(), activation.lease.token);
     let timeout = inner.step_timeout(activation.flow.key(), policy);
-    let result = if inner.plugins.wraps_actions() {
+    let mut injection = Injection::NONE;
+    let result = if CHAOS {
+        let call = pin!(chaos_attempt(inner, activation, policy, timeout, querying));
+        let (result, injected) = keep_leased(inner, id, token, call).await;
+        injection = injected;
+        result
+    } else if inner.plugins.wraps_actions() {
         let call = pin!(wrapped_attempt(
             inner, activation, policy, timeout, querying
         ));
@@ -195,6 +232,9 @@ async fn run_step<F: FlowMachine, S: Store>(
 
     match result {
         Ok(transition) => {
+            if injection.crash == Some(CrashPoint::AfterAction) {
+                return Ok(crash(activation, CrashPoint::AfterAction));
+            }
             if let Some((stats, slot)) = &activation.stats {
                 stats.succeeded(
                     *slot,
@@ -203,6 +243,9 @@ async fn run_step<F: FlowMachine, S: Store>(
                     transition.next.index(),
                     latency,
                 );
+                if injection.instruction {
+                    stats.injected(*slot, state.index(), InjectedFault::Instruction);
+                }
             }
             if !inner.plugins.is_empty() {
                 let event = step_event(activation, policy.action);
@@ -224,9 +267,13 @@ async fn run_step<F: FlowMachine, S: Store>(
                 to: Cow::Borrowed(transition.next.name()),
                 attempt: activation.attempt,
                 compensable: policy.compensation.is_some(),
+                injected: injection.journal_mark(),
                 at: now,
                 signal: None,
             };
+            if injection.crash == Some(CrashPoint::BeforeCommit) {
+                return Ok(crash(activation, CrashPoint::BeforeCommit));
+            }
             // Arrive before counting the step: a failure end undoes the steps before this one.
             arrive(activation, transition.next, now);
             activation.step += 1;
@@ -257,7 +304,7 @@ async fn run_step<F: FlowMachine, S: Store>(
                     .plugins
                     .each(|plugin| plugin.after_action(&event, Err(&error), latency));
             }
-            handle_error(inner, activation, policy, error, latency).await
+            handle_error(inner, activation, policy, error, latency, injection.failure).await
         }
         Err(error @ StepError::NoAction { .. }) => {
             // The table said this state runs an action and the dispatch disagrees: a bug in
@@ -272,10 +319,21 @@ async fn run_step<F: FlowMachine, S: Store>(
     }
 }
 
+/// A crash point stops the step: nothing is committed and the lease is kept until it
+/// lapses, as when the process dies here; recovery then runs the step again. Returns
+/// that the activation does not go on.
+#[cold]
+#[inline(never)]
+fn crash<F: FlowMachine>(activation: &Activation<F>, point: CrashPoint) -> bool {
+    tracing::warn!(instance = %activation.id(), step = activation.step, state = activation.state.name(), point = point.name(), "chaos: crash point; the step is left uncommitted for recovery to run again");
+    count(activation, InjectedFault::Crash);
+    false
+}
+
 /// One attempt under `timeout` (the action's, or the configuration's override). A timeout
 /// is retryable, or an unknown outcome when the action can be queried (the request may have
 /// gone through).
-async fn attempt<F: FlowMachine>(
+pub(crate) async fn attempt<F: FlowMachine>(
     activation: &mut Activation<F>,
     policy: &StepPolicy,
     timeout: Option<Duration>,
@@ -309,7 +367,7 @@ async fn attempt<F: FlowMachine>(
 }
 
 /// One attempt inside the wrapping plugins' around hooks (boxed: only when some plugin wraps).
-async fn wrapped_attempt<F: FlowMachine, S: Store>(
+pub(crate) async fn wrapped_attempt<F: FlowMachine, S: Store>(
     inner: &Inner<S>,
     activation: &mut Activation<F>,
     policy: &'static StepPolicy,
@@ -343,19 +401,25 @@ async fn handle_error<F: FlowMachine, S: Store>(
     policy: &'static StepPolicy,
     error: ActionError,
     latency: std::time::Duration,
+    injected: bool,
 ) -> Result<bool, EngineError> {
     let seed = activation.id().seed();
     let failed_attempt = activation.attempt;
     // Journaled before the attempt counter moves on. An unknown outcome is not a failure:
     // its queries are not journaled as such.
-    let failure = (error.kind() != ErrorKind::Unknown)
-        .then(|| failure_entry(activation, policy.action, &error, inner.clock.now()));
+    let failure = (error.kind() != ErrorKind::Unknown).then(|| JournalEntry {
+        injected: injected.then_some(Injected::Failure),
+        ..failure_entry(activation, policy.action, &error, inner.clock.now())
+    });
     let (retry_at, gave_up) = match error.kind() {
         ErrorKind::Unknown => {
             let queries = inner.config.unknown_outcome_queries;
             if queries.allows_retry_after(activation.queries + 1) {
                 activation.queries += 1;
-                (Some(queries.delay(activation.queries, seed)), None)
+                (
+                    Some(inner.chaos.timer(queries.delay(activation.queries, seed))),
+                    None,
+                )
             } else {
                 (
                     None,
@@ -370,7 +434,7 @@ async fn handle_error<F: FlowMachine, S: Store>(
         ErrorKind::Retryable => {
             match inner.retry_policy(activation.flow.key(), policy.action, policy.retry) {
                 Some(retry) if retry.allows_retry_after(activation.attempt) => {
-                    let delay = retry.delay(activation.attempt, seed);
+                    let delay = inner.chaos.timer(retry.delay(activation.attempt, seed));
                     activation.attempt += 1;
                     (Some(delay), None)
                 }
@@ -389,16 +453,30 @@ async fn handle_error<F: FlowMachine, S: Store>(
         if let Some((stats, slot)) = &activation.stats
             && error.kind() == ErrorKind::Retryable
         {
-            stats.retried(*slot, activation.state.index());
+            if injected {
+                stats.injected(*slot, activation.state.index(), InjectedFault::Retried);
+            } else {
+                stats.retried(*slot, activation.state.index());
+            }
         }
         tracing::debug!(action = policy.action, attempt = activation.attempt, ?delay, %error, "scheduled another attempt");
+        if delay.is_zero() && inner.chaos.fires_timers_at_once() {
+            // A timer due at once in a simulation: go on here, as the worker would at once.
+            activation.due_at = None;
+            let request = activation.commit(inner, failure, false, false).await?;
+            return after_commit(inner, activation, request).await;
+        }
         activation.due_at = Some(inner.clock.now() + delay);
         let request = activation.commit(inner, failure, true, false).await?;
         return after_commit(inner, activation, request).await;
     }
     // The step failed for good: that, not each failed attempt, is what failure rates count.
     if let Some((stats, slot)) = &activation.stats {
-        stats.failed(*slot, activation.state.index(), latency);
+        if injected {
+            stats.injected(*slot, activation.state.index(), InjectedFault::Failed);
+        } else {
+            stats.failed(*slot, activation.state.index(), latency);
+        }
     }
     let last_error =
         InstanceError::from_action(policy.action, &error, failed_attempt, activation.step);
@@ -430,6 +508,7 @@ pub(crate) fn failure_entry<F: FlowMachine>(
         to: state,
         attempt: activation.attempt,
         compensable: false,
+        injected: None,
         at,
         signal: None,
     }
@@ -532,6 +611,7 @@ pub(crate) async fn move_from_wait<F: FlowMachine, S: Store>(
         to: Cow::Borrowed(target.name()),
         attempt: 1,
         compensable: false,
+        injected: None,
         at: now,
         signal,
     };

@@ -24,6 +24,17 @@ pub enum EngineError {
         /// What is wrong.
         message: String,
     },
+    /// A chaos rule names what the engine does not run, or holds a value out of range.
+    #[error(transparent)]
+    InvalidChaos(#[from] crate::chaos::ChaosError),
+    /// No plugin of this name is installed.
+    #[error("no plugin `{name}` is installed{}", match .suggestion { Some(best) => format!("; did you mean `{best}`?"), None => String::new() })]
+    UnknownPlugin {
+        /// The name asked for.
+        name: String,
+        /// The closest installed name.
+        suggestion: Option<String>,
+    },
     /// The flow was not registered with the engine.
     #[error("flow `{flow}` is not registered: call `Engine::builder().register::<{flow}>()`")]
     UnregisteredFlow {

@@ -90,6 +90,8 @@ pub(crate) struct AppliedRoutes {
 pub(crate) struct Registered<S: Store> {
     pub(crate) name: &'static str,
     pub(crate) version: u32,
+    /// Its graph, for checks of configuration that names its states.
+    pub(crate) table: &'static flow_core::FlowTable,
     pub(crate) stats: Option<FlowStats>,
     pub(crate) resume: Arc<dyn Resume<S>>,
     /// Retry policies that replace an action's own in this flow, by action name.
@@ -110,6 +112,8 @@ pub(crate) struct Inner<S: Store> {
     pub(crate) clock: Clock,
     pub(crate) config: EngineConfig,
     pub(crate) plugins: Plugins,
+    /// The faults injected, if any: the step path reads one flag when there are none.
+    pub(crate) chaos: crate::chaos::ChaosSwitch,
     pub(crate) stats: Option<Stats>,
     pub(crate) flows: HashMap<FlowKey, Registered<S>>,
     /// The actions document flows may name, by data type and name.

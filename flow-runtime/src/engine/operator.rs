@@ -241,6 +241,7 @@ impl<'a, S: Store> Operator<'a, S> {
             to: change.state.clone(),
             attempt: 1,
             compensable: false,
+            injected: None,
             at: self.engine.inner.clock.now(),
             signal: None,
         };

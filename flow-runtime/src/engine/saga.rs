@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 
 use super::activation::Activation;
+use super::chaos_attempt::chaos_compensation;
 use super::drive::{after_commit, step_event};
 use super::error::EngineError;
 use super::inner::Inner;
@@ -12,7 +13,7 @@ use super::lease_keeper::keep_leased;
 use super::machine::{FlowMachine, MachineState};
 use super::panic_guard::UserCall;
 use crate::instance_error::InstanceError;
-use crate::journal::{JournalEntry, JournalKind};
+use crate::journal::{Injected, JournalEntry, JournalKind};
 use crate::outcome::Status;
 use crate::store::Store;
 
@@ -25,10 +26,11 @@ pub(crate) fn begin<F: FlowMachine>(activation: &mut Activation<F>) {
     activation.due_at = None;
 }
 
-/// The latest completed compensable step below the boundary that is not undone yet.
+/// The latest completed compensable step below the boundary that is not undone yet, and
+/// whether chaos answered for its action (which then never ran).
 fn next_to_undo<F: FlowMachine>(
     activation: &Activation<F>,
-) -> Option<(u64, &'static str, F::State)> {
+) -> Option<(u64, &'static str, F::State, bool)> {
     let boundary = activation.compensation_boundary?;
     activation
         .journal
@@ -46,7 +48,8 @@ fn next_to_undo<F: FlowMachine>(
         .and_then(|entry| {
             let state = activation.flow.state_named(&entry.from)?;
             let compensation = activation.flow.policy(state)?.compensation?;
-            Some((entry.step, compensation, state))
+            let answered = entry.injected == Some(Injected::Answer);
+            Some((entry.step, compensation, state, answered))
         })
 }
 
@@ -87,7 +90,7 @@ pub(crate) async fn compensate_next<F: FlowMachine, S: Store>(
         park_manual(inner, activation, reason).await?;
         return Ok(false);
     }
-    let Some((step, compensation, state)) = next_to_undo(activation) else {
+    let Some((step, compensation, state, answered)) = next_to_undo(activation) else {
         activation.status = if activation.cancelled {
             Status::Cancelled
         } else {
@@ -105,15 +108,31 @@ pub(crate) async fn compensate_next<F: FlowMachine, S: Store>(
         state,
     });
     let (id, token) = (activation.id(), activation.lease.token);
-    let result = {
+    let (result, injected) = if inner.chaos.is_armed() {
+        let mut call = Box::pin(chaos_compensation(inner, activation, step, state, answered));
+        keep_leased(inner, id, token, call.as_mut()).await
+    } else if answered {
+        // Chaos answered for the step's action (chaos since switched off): it never ran,
+        // so there is nothing to undo.
+        (Ok(()), false)
+    } else {
         let call = std::pin::pin!(activation.flow.compensate(state, &mut activation.context));
-        keep_leased(inner, id, token, call).await
+        (keep_leased(inner, id, token, call).await, false)
     };
     activation.running = None;
     let entry = match result {
         Ok(()) => undone(inner, activation, step, compensation, state),
         Err(error) => {
-            return compensation_failed(inner, activation, step, compensation, state, error).await;
+            return compensation_failed(
+                inner,
+                activation,
+                step,
+                compensation,
+                state,
+                error,
+                injected,
+            )
+            .await;
         }
     };
     activation.attempt = 1;
@@ -148,6 +167,7 @@ fn undone<F: FlowMachine, S: Store>(
         to: Cow::Borrowed(state.name()),
         attempt: activation.attempt,
         compensable: false,
+        injected: None,
         at: inner.clock.now(),
         signal: None,
     }
@@ -163,6 +183,7 @@ pub(crate) async fn compensation_failed<F: FlowMachine, S: Store>(
     compensation: &'static str,
     state: F::State,
     error: flow_core::StepError,
+    injected: bool,
 ) -> Result<bool, EngineError> {
     if !inner.plugins.is_empty()
         && let flow_core::StepError::Action(action_error) = &error
@@ -200,7 +221,9 @@ pub(crate) async fn compensation_failed<F: FlowMachine, S: Store>(
             Ok(false)
         }
         error if retry.allows_retry_after(activation.attempt) => {
-            let delay = retry.delay(activation.attempt, activation.id().seed());
+            let delay = inner
+                .chaos
+                .timer(retry.delay(activation.attempt, activation.id().seed()));
             tracing::debug!(compensation, attempt = activation.attempt, %error, ?delay, "compensation failed; retrying later");
             let failure = JournalEntry {
                 step,
@@ -211,10 +234,19 @@ pub(crate) async fn compensation_failed<F: FlowMachine, S: Store>(
                 to: Cow::Borrowed(state.name()),
                 attempt: activation.attempt,
                 compensable: false,
+                injected: injected.then_some(Injected::Failure),
                 at: inner.clock.now(),
                 signal: None,
             };
             activation.attempt += 1;
+            if delay.is_zero() && inner.chaos.fires_timers_at_once() {
+                // A timer due at once in a simulation: go on here, as the worker would.
+                activation.due_at = None;
+                activation
+                    .commit(inner, Some(failure), false, false)
+                    .await?;
+                return Ok(true);
+            }
             activation.due_at = Some(inner.clock.now() + delay);
             activation.commit(inner, Some(failure), true, false).await?;
             Ok(false)

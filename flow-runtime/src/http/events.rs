@@ -54,6 +54,9 @@ pub struct InstanceEvent {
 #[derive(Clone, Debug)]
 pub struct EventStream {
     sender: broadcast::Sender<InstanceEvent>,
+    /// Ends every subscriber's stream: a server shutting down gracefully waits for its
+    /// connections, and an event stream would otherwise never end.
+    closed: tokio_util::sync::CancellationToken,
 }
 
 impl Default for EventStream {
@@ -67,7 +70,14 @@ impl EventStream {
     pub fn new() -> Self {
         Self {
             sender: broadcast::channel(BACKLOG).0,
+            closed: tokio_util::sync::CancellationToken::new(),
         }
+    }
+
+    /// Ends every subscriber's stream, now and for later subscribers: call it when the
+    /// server shuts down.
+    pub fn close(&self) {
+        self.closed.cancel();
     }
 
     /// A new subscriber's receiver.
@@ -99,19 +109,25 @@ impl EventStream {
     /// The server-sent events of this stream, for one subscriber.
     pub(crate) fn sse(&self) -> Sse<impl Stream<Item = Result<Event, Infallible>> + use<>> {
         let receiver = self.subscribe();
-        let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
-            let sse = match receiver.recv().await {
-                Ok(event) => {
-                    let json = serde_json::to_string(&event).unwrap_or_default();
-                    Event::default().event(event.kind.clone()).data(json)
-                }
-                Err(broadcast::error::RecvError::Lagged(missed)) => Event::default()
-                    .event("lagged")
-                    .data(format!("{{\"missed\":{missed}}}")),
-                Err(broadcast::error::RecvError::Closed) => return None,
-            };
-            Some((Ok(sse), receiver))
-        });
+        let closed = self.closed.clone();
+        let stream =
+            futures_util::stream::unfold((receiver, closed), |(mut receiver, closed)| async move {
+                let received = tokio::select! {
+                    () = closed.cancelled() => return None,
+                    received = receiver.recv() => received,
+                };
+                let sse = match received {
+                    Ok(event) => {
+                        let json = serde_json::to_string(&event).unwrap_or_default();
+                        Event::default().event(event.kind.clone()).data(json)
+                    }
+                    Err(broadcast::error::RecvError::Lagged(missed)) => Event::default()
+                        .event("lagged")
+                        .data(format!("{{\"missed\":{missed}}}")),
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                };
+                Some((Ok(sse), (receiver, closed)))
+            });
         Sse::new(stream).keep_alive(KeepAlive::default())
     }
 }

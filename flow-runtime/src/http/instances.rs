@@ -12,8 +12,8 @@ use super::body::JsonBody;
 use super::error::{ApiError, ErrorBody};
 use super::router::ApiState;
 use super::views::{
-    InstanceBrief, InstanceDetail, InstancePage, ListQuery, RouteStartRequest, SignalRequest,
-    StartRequest, Started,
+    Attribute, InstanceBrief, InstanceDetail, InstancePage, ListQuery, RouteStartRequest,
+    SignalRequest, StartRequest, Started,
 };
 use crate::engine::StartOptions;
 use crate::outcome::Status;
@@ -24,7 +24,9 @@ use crate::store::Store;
 const PAGE_LIMIT: u32 = 500;
 /// How many instances a page lists when the caller does not say.
 const PAGE_DEFAULT: u32 = 50;
-/// How many instances per status the listing reads from the store to filter and page.
+/// How many instances per status the listing reads from the store to filter and page:
+/// `Store::list` takes a status and a count only, so flow, version and `after` are applied
+/// here, on at most this many of each status.
 const SCAN_LIMIT: usize = 10_000;
 
 /// The instance id in a path, or a 400 naming it.
@@ -103,18 +105,13 @@ pub(crate) async fn start_routed<S: Store>(
     caller.require(Role::Service, "start instances")?;
     let mut route = RouteRequest::new(kind);
     for (name, value) in request.attributes {
-        let value = match value {
-            serde_json::Value::String(text) => AttributeValue::Text(text),
-            serde_json::Value::Number(number) => {
-                AttributeValue::Number(number.as_f64().unwrap_or(f64::NAN))
-            }
-            other => {
-                return Err(ApiError::MalformedJson(format!(
-                    "attribute `{name}` is {other}; attributes are text or numbers"
-                )));
-            }
-        };
-        route = route.attribute(name, value);
+        route = route.attribute(
+            name,
+            match value {
+                Attribute::Text(text) => AttributeValue::Text(text),
+                Attribute::Number(number) => AttributeValue::Number(number),
+            },
+        );
     }
     if let Some(key) = request.key {
         route = route.key(key);
@@ -134,7 +131,7 @@ pub(crate) async fn start_routed<S: Store>(
     get,
     path = "/instances/{id}",
     tag = "instances",
-    params(("id" = String, Path, description = "The instance's id")),
+    params(("id" = String, Path, format = Uuid, description = "The instance's id")),
     responses(
         (status = 200, description = "The instance as stored", body = InstanceDetail),
         (status = 400, description = "Not an instance id", body = ErrorBody),
@@ -174,12 +171,8 @@ pub(crate) async fn list<S: Store>(
 ) -> Result<Json<InstancePage>, ApiError> {
     caller.require(Role::Viewer, "list instances")?;
     let Query(query) = query.map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
-    let statuses = match query.status.as_deref() {
-        Some(name) => vec![Status::from_name(name).ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "`{name}` is not a status; the statuses are running, waiting, compensating, paused, manual, completed, failed and cancelled"
-            ))
-        })?],
+    let statuses = match query.status {
+        Some(name) => vec![Status::from(name)],
         None => ALL_STATUSES.to_vec(),
     };
     let limit = query.limit.unwrap_or(PAGE_DEFAULT);
@@ -238,7 +231,7 @@ const ALL_STATUSES: [Status; 8] = [
     post,
     path = "/instances/{id}/signals",
     tag = "instances",
-    params(("id" = String, Path, description = "The instance's id")),
+    params(("id" = String, Path, format = Uuid, description = "The instance's id")),
     request_body = SignalRequest,
     responses(
         (status = 200, description = "Delivered; where the instance rests now", body = InstanceBrief),

@@ -8,8 +8,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use super::error::{ApiError, ErrorBody};
 use super::events::InstanceEvent;
 use super::views::{
-    FlowDescription, InstanceBrief, InstanceDetail, InstancePage, JournalLine, RouteStartRequest,
-    SignalRequest, SkipRequest, StartRequest, Started,
+    Attribute, FlowDescription, InstanceBrief, InstanceDetail, InstancePage, JournalLine,
+    RouteStartRequest, SignalRequest, SkipRequest, StartRequest, Started, StatusName,
 };
 use super::{diagram, flows, instances, operator, stats};
 
@@ -50,6 +50,8 @@ use super::{diagram, flows, instances, operator, stats};
         JournalLine,
         FlowDescription,
         InstanceEvent,
+        StatusName,
+        Attribute,
     )),
     modifiers(&BearerSecurity)
 )]

@@ -34,7 +34,7 @@ macro_rules! instruction {
             post,
             path = $path,
             tag = "operator",
-            params(("id" = String, Path, description = "The instance's id")),
+            params(("id" = String, Path, format = Uuid, description = "The instance's id")),
             responses(
                 (status = 200, description = "Done; where the instance is now", body = InstanceBrief),
                 (status = 400, description = "Not an instance id", body = ErrorBody),
@@ -88,7 +88,7 @@ instruction!(
     post,
     path = "/instances/{id}/skip",
     tag = "operator",
-    params(("id" = String, Path, description = "The instance's id")),
+    params(("id" = String, Path, format = Uuid, description = "The instance's id")),
     request_body = SkipRequest,
     responses(
         (status = 200, description = "Moved; where the instance is now", body = InstanceBrief),

@@ -35,8 +35,10 @@ impl<S: Store> Clone for ApiState<S> {
 /// (`axum::serve(listener, router)`, or `.nest("/flow", router)` beside its own routes).
 /// Every route but `/openapi.json` needs a bearer token of `config` (see [`super::auth`]).
 ///
-/// The router has no state left to give, so more routes can be merged into it: the
-/// dashboard will be served beside the API this way.
+/// The router's state is given, so it merges with an application's own routes; it answers
+/// paths it does not know with a JSON 404 (its fallback), so merge it only into a router
+/// without a fallback of its own, or `nest` it. The dashboard will be served from this
+/// router as more routes beside the API, behind the same tokens.
 pub fn router<S: Store>(engine: Engine<S>, config: HttpConfig) -> Router {
     let limit = config.body_limit;
     let state = ApiState {

@@ -17,7 +17,8 @@ pub struct StartRequest {
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
     /// The flow version; the highest registered or loaded when left out.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_version")]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 4294967295_i64)]
     pub version: Option<u32>,
     /// Routing labels (tenant, channel ...), kept in the context and in statistics.
     #[serde(default)]
@@ -33,11 +34,20 @@ pub struct RouteStartRequest {
     pub data: serde_json::Value,
     /// The request's attributes (tenant, channel, amount ...): text or numbers.
     #[serde(default)]
-    #[schema(value_type = Object)]
-    pub attributes: BTreeMap<String, serde_json::Value>,
+    pub attributes: BTreeMap<String, Attribute>,
     /// The sticky key of weighted splits (a customer id); a fresh one when left out.
     #[serde(default)]
     pub key: Option<String>,
+}
+
+/// One attribute of a routed request.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum Attribute {
+    /// Text (`"acme"`).
+    Text(String),
+    /// A number (`12000`).
+    Number(f64),
 }
 
 /// A new instance.
@@ -120,15 +130,56 @@ pub struct InstancePage {
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only instances in this status; all statuses when left out.
-    pub status: Option<String>,
+    pub status: Option<StatusName>,
     /// Only instances of this flow.
     pub flow: Option<String>,
     /// Only instances of this flow version.
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4294967295_i64)]
     pub version: Option<u32>,
     /// At most this many (1 to 500, 50 when left out).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// Only instances after this one (the `next` of the page before).
+    #[param(format = Uuid)]
     pub after: Option<String>,
+}
+
+/// An instance's status, as the API names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusName {
+    /// Running a step.
+    Running,
+    /// Waiting for a signal or its deadline.
+    Waiting,
+    /// Undoing its completed steps.
+    Compensating,
+    /// Paused by an operator.
+    Paused,
+    /// Needing a person.
+    Manual,
+    /// Ended in a success state.
+    Completed,
+    /// Ended in a failure state, compensated.
+    Failed,
+    /// Cancelled by an operator, compensated.
+    Cancelled,
+}
+
+impl From<StatusName> for crate::outcome::Status {
+    fn from(name: StatusName) -> Self {
+        use crate::outcome::Status;
+        match name {
+            StatusName::Running => Status::Running,
+            StatusName::Waiting => Status::Waiting,
+            StatusName::Compensating => Status::Compensating,
+            StatusName::Paused => Status::Paused,
+            StatusName::Manual => Status::Manual,
+            StatusName::Completed => Status::Completed,
+            StatusName::Failed => Status::Failed,
+            StatusName::Cancelled => Status::Cancelled,
+        }
+    }
 }
 
 /// Everything stored of an instance.
@@ -285,6 +336,30 @@ impl From<FlowListing> for FlowDescription {
             mermaid: flow_core::render_mermaid(&listing.spec),
         }
     }
+}
+
+/// A version as JSON writes whole numbers, `2` or `2.0` alike (JSON Schema's integers).
+fn whole_version<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<u32>, D::Error> {
+    use serde::Deserialize;
+    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    let whole = number.as_u64().or_else(|| {
+        number
+            .as_f64()
+            .filter(|value| value.fract() == 0.0 && *value >= 0.0)
+            .map(|value| value as u64)
+    });
+    whole
+        .and_then(|value| u32::try_from(value).ok())
+        .map(Some)
+        .ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "version {number} is not a whole number from 0 to 4294967295"
+            ))
+        })
 }
 
 /// Milliseconds since the Unix epoch.

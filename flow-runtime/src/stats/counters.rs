@@ -6,7 +6,9 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use super::histogram::LatencyHistogram;
 use super::prometheus::SlotExport;
 use super::shape::StateShape;
-use super::snapshot::{EdgeSnapshot, FlowSnapshot, StateSnapshot, ratio};
+use super::snapshot::{
+    EdgeSnapshot, FlowSnapshot, InjectedFault, InjectedSnapshot, StateSnapshot, ratio,
+};
 
 /// Copies of every counter per label set: a thread adds to its own copy, so that threads
 /// running steps of the same flow at once do not take each other's cache lines on every
@@ -43,6 +45,8 @@ pub(crate) struct StateCounters {
     pub(crate) compensated: AtomicU64,
     /// Transitions that matched no edge of the shape.
     pub(crate) unmatched: AtomicU64,
+    /// What chaos injected, by [`InjectedFault`] index: apart from the real counts.
+    pub(crate) injected: [AtomicU64; InjectedFault::ALL.len()],
     pub(crate) latency: LatencyHistogram,
     /// One counter per edge of the state's shape, same order.
     pub(crate) edges: Box<[AtomicU64]>,
@@ -57,6 +61,7 @@ impl StateCounters {
             retried: AtomicU64::new(0),
             compensated: AtomicU64::new(0),
             unmatched: AtomicU64::new(0),
+            injected: Default::default(),
             latency: LatencyHistogram::default(),
             edges: shape.edges.iter().map(|_| AtomicU64::new(0)).collect(),
         }
@@ -102,6 +107,21 @@ impl StateCounters {
         let retried = sum(|counters| &counters.retried);
         let compensated = sum(|counters| &counters.compensated);
         let unmatched = sum(|counters| &counters.unmatched);
+        let injected = |fault: InjectedFault| -> u64 {
+            stripes
+                .iter()
+                .map(|counters| counters.injected[fault as usize].load(Ordering::Relaxed))
+                .sum()
+        };
+        let injected_failed = injected(InjectedFault::Failed);
+        let injected = InjectedSnapshot {
+            failed: injected_failed,
+            retried: injected(InjectedFault::Retried),
+            instructions: injected(InjectedFault::Instruction),
+            delayed: injected(InjectedFault::Latency),
+            crashed: injected(InjectedFault::Crash),
+            failure_rate: 0.0,
+        };
         let latency =
             LatencyHistogram::snapshot_of(stripes.iter().map(|counters| &counters.latency));
         let entered = sum(|counters| &counters.entered);
@@ -114,6 +134,10 @@ impl StateCounters {
             compensated,
             unmatched,
             failure_rate: ratio(failed, entered),
+            injected: InjectedSnapshot {
+                failure_rate: ratio(injected_failed, entered),
+                ..injected
+            },
             latency,
             edges: edges
                 .into_iter()

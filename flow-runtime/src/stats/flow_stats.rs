@@ -11,7 +11,7 @@ use super::counters::{SlotTable, StateCounters};
 use super::labels::{LabelRegistry, LabelSlot};
 use super::prometheus::SlotExport;
 use super::shape::StateShape;
-use super::snapshot::FlowSnapshot;
+use super::snapshot::{FlowSnapshot, InjectedFault};
 
 /// The statistics of one flow version, from
 /// [`Stats::register_flow`](super::Stats::register_flow). Cheap to clone (an `Arc`).
@@ -93,7 +93,7 @@ impl FlowStats {
             cell.get_or_init(|| {
                 let routing = record.labels.labels_of(slot);
                 let export = SlotExport::register(
-                    &record.recorder,
+                    Arc::clone(&record.recorder),
                     record.flow,
                     record.version,
                     &record.states,
@@ -141,6 +141,14 @@ impl FlowStats {
         if let Some(counters) = self.counters(slot, state) {
             counters.failed.fetch_add(1, Ordering::Relaxed);
             counters.latency.record(latency);
+        }
+    }
+
+    /// Chaos injected `fault` at `state` (counted apart from real outcomes).
+    #[inline]
+    pub fn injected(&self, slot: LabelSlot, state: usize, fault: InjectedFault) {
+        if let Some(counters) = self.counters(slot, state) {
+            counters.injected[fault as usize].fetch_add(1, Ordering::Relaxed);
         }
     }
 

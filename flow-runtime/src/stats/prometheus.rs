@@ -18,7 +18,8 @@ use metrics_exporter_prometheus::PrometheusRecorder;
 
 use super::histogram::{LATENCY_BUCKET_COUNT, latency_bucket_bound_micros};
 use super::shape::StateShape;
-use super::snapshot::StateSnapshot;
+use super::snapshot::{InjectedFault, StateSnapshot};
+use std::sync::{Arc, OnceLock};
 
 /// Counter: times an instance entered a state.
 pub const STATE_ENTERED: &str = "flow_state_entered_total";
@@ -42,6 +43,10 @@ pub const STEP_LATENCY_BUCKET: &str = "flow_step_latency_seconds_bucket";
 pub const STEP_LATENCY_SUM: &str = "flow_step_latency_seconds_sum";
 /// Counter: latency samples of a state's action.
 pub const STEP_LATENCY_COUNT: &str = "flow_step_latency_seconds_count";
+
+/// Counter: what chaos injected at a state (label `fault`: `failed`, `retried`,
+/// `instruction`, `latency`, `crash`); registered for a state once chaos touched it.
+pub const CHAOS_INJECTED: &str = "flow_chaos_injected_total";
 
 /// The catch-all edge's `instruction` label value.
 pub const CATCH_ALL_INSTRUCTION: &str = "*";
@@ -77,6 +82,10 @@ pub(crate) fn describe(recorder: &PrometheusRecorder) {
             "Cumulative count of the state's action latencies at most le seconds.",
         ),
         (STEP_LATENCY_COUNT, "Latency samples of the state's action."),
+        (
+            CHAOS_INJECTED,
+            "What chaos injected at the state, apart from real outcomes.",
+        ),
     ];
     for (name, help) in counters {
         recorder.describe_counter(
@@ -112,6 +121,9 @@ pub(crate) fn describe(recorder: &PrometheusRecorder) {
 #[derive(Debug)]
 pub(crate) struct SlotExport {
     states: Box<[StateExport]>,
+    recorder: Arc<PrometheusRecorder>,
+    /// The label set's routing labels, for series registered later.
+    routing: Vec<Label>,
 }
 
 #[derive(Debug)]
@@ -128,13 +140,18 @@ struct StateExport {
     latency_buckets: Box<[Counter]>,
     latency_sum: Gauge,
     latency_count: Counter,
+    /// `flow`, `version` and `state`, for series registered later.
+    labels: Vec<Label>,
+    /// Per [`InjectedFault`], registered on the first render after chaos touched the state,
+    /// so that engines without chaos export no such series.
+    injected: OnceLock<Box<[Counter]>>,
 }
 
 impl SlotExport {
     /// Registers every series of one label set: labels `flow`, `version`, `state` (plus
     /// `instruction` and `to` on edges, `le` on buckets) and then the routing labels.
     pub(crate) fn register(
-        recorder: &PrometheusRecorder,
+        recorder: Arc<PrometheusRecorder>,
         flow: &'static str,
         version: u32,
         states: &[StateShape],
@@ -200,10 +217,19 @@ impl SlotExport {
                 latency_buckets,
                 latency_sum: gauge(STEP_LATENCY_SUM, labels()),
                 latency_count: counter(STEP_LATENCY_COUNT, labels()),
+                labels: base.clone(),
+                injected: OnceLock::new(),
             }
         };
+        let states = states.iter().map(export_state).collect();
+        let routing = routing
+            .iter()
+            .map(|(key, value)| Label::new(key.clone(), value.clone()))
+            .collect();
         Self {
-            states: states.iter().map(export_state).collect(),
+            states,
+            recorder,
+            routing,
         }
     }
 
@@ -237,6 +263,30 @@ impl SlotExport {
             }
             export.latency_sum.set(state.latency.sum_seconds);
             export.latency_count.absolute(state.latency.count);
+            let touched = InjectedFault::ALL
+                .iter()
+                .any(|fault| state.injected.count(*fault) > 0);
+            if touched || export.injected.get().is_some() {
+                let handles = export.injected.get_or_init(|| {
+                    InjectedFault::ALL
+                        .iter()
+                        .map(|fault| {
+                            // The state's labels, then `fault` (a fixed set of values),
+                            // then the routing labels, like every other series.
+                            let mut labels = export.labels.clone();
+                            labels.push(Label::new("fault", fault.label()));
+                            labels.extend(self.routing.iter().cloned());
+                            self.recorder.register_counter(
+                                &Key::from_parts(CHAOS_INJECTED, labels),
+                                &METADATA,
+                            )
+                        })
+                        .collect()
+                });
+                for (handle, fault) in handles.iter().zip(InjectedFault::ALL) {
+                    handle.absolute(state.injected.count(fault));
+                }
+            }
         }
     }
 }

@@ -43,12 +43,86 @@ pub struct StateSnapshot {
     pub compensated: u64,
     /// Transitions out of it that matched none of its edges (an engine/shape mismatch).
     pub unmatched: u64,
-    /// `failed / entered`, 0 when it was never entered.
+    /// `failed / entered`, 0 when it was never entered: real failures only.
     pub failure_rate: f64,
+    /// What chaos injected here, counted apart from the figures above (absent from
+    /// snapshots taken before chaos existed).
+    #[serde(default)]
+    pub injected: InjectedSnapshot,
     /// How long its action took, successes and failures alike.
     pub latency: LatencySnapshot,
     /// Its outgoing edges, in the order the shape listed them.
     pub edges: Vec<EdgeSnapshot>,
+}
+
+/// What chaos injected at one state (see [`crate::chaos`]). `succeeded`, `failed` and
+/// `retried` of the state never include these failures; `succeeded` and the edges do
+/// include the steps whose instruction chaos forced, counted here too.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InjectedSnapshot {
+    /// Steps that failed for good on an injected failure.
+    pub failed: u64,
+    /// Attempts that failed on an injected failure and were retried.
+    pub retried: u64,
+    /// Steps whose instruction chaos drew by the node's weights.
+    pub instructions: u64,
+    /// Attempts chaos delayed.
+    pub delayed: u64,
+    /// Steps a crash point stopped.
+    pub crashed: u64,
+    /// `failed / entered` of the state: the injected failure rate.
+    pub failure_rate: f64,
+}
+
+impl InjectedSnapshot {
+    /// The count of `fault`.
+    pub fn count(&self, fault: InjectedFault) -> u64 {
+        match fault {
+            InjectedFault::Failed => self.failed,
+            InjectedFault::Retried => self.retried,
+            InjectedFault::Instruction => self.instructions,
+            InjectedFault::Latency => self.delayed,
+            InjectedFault::Crash => self.crashed,
+        }
+    }
+}
+
+/// What chaos injected, as statistics count it (the `fault` label of
+/// `flow_chaos_injected_total`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InjectedFault {
+    /// A step failed for good on an injected failure.
+    Failed,
+    /// An attempt failed on an injected failure and will be retried.
+    Retried,
+    /// Chaos drew the step's instruction.
+    Instruction,
+    /// Chaos delayed an attempt.
+    Latency,
+    /// A crash point stopped a step.
+    Crash,
+}
+
+impl InjectedFault {
+    /// Every fault, in label order.
+    pub const ALL: [InjectedFault; 5] = [
+        InjectedFault::Failed,
+        InjectedFault::Retried,
+        InjectedFault::Instruction,
+        InjectedFault::Latency,
+        InjectedFault::Crash,
+    ];
+
+    /// The value of the `fault` label.
+    pub fn label(self) -> &'static str {
+        match self {
+            InjectedFault::Failed => "failed",
+            InjectedFault::Retried => "retried",
+            InjectedFault::Instruction => "instruction",
+            InjectedFault::Latency => "latency",
+            InjectedFault::Crash => "crash",
+        }
+    }
 }
 
 /// One outgoing edge of a state.
@@ -160,6 +234,12 @@ impl StateSnapshot {
         self.retried += other.retried;
         self.compensated += other.compensated;
         self.unmatched += other.unmatched;
+        self.injected.failed += other.injected.failed;
+        self.injected.retried += other.injected.retried;
+        self.injected.instructions += other.injected.instructions;
+        self.injected.delayed += other.injected.delayed;
+        self.injected.crashed += other.injected.crashed;
+        self.injected.failure_rate = ratio(self.injected.failed, self.entered);
         self.latency.absorb(&other.latency);
         for theirs in &other.edges {
             let ours = self
