@@ -27,6 +27,7 @@ const COUNT_LIMIT: usize = 10_000;
 #[into_params(parameter_in = Query)]
 pub struct DiagramQuery {
     /// The flow version; the highest one when left out.
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4294967295_i64)]
     pub version: Option<u32>,
 }
 
@@ -34,7 +35,7 @@ pub struct DiagramQuery {
     get,
     path = "/flows/{flow}/diagram.svg",
     tag = "flows",
-    params(("flow" = String, Path, description = "The flow's name"), DiagramQuery),
+    params(("flow" = String, Path, description = "The flow's name", example = "Checkout"), DiagramQuery),
     responses(
         (status = 200, description = "The flow as a self-contained SVG image: conversion on edges, failure rate and instances now on states", content_type = "image/svg+xml", body = String),
         (status = 400, description = "A parameter that cannot be read", body = ErrorBody),
@@ -58,7 +59,7 @@ pub(crate) async fn svg<S: Store>(
     get,
     path = "/flows/{flow}/diagram.mmd",
     tag = "flows",
-    params(("flow" = String, Path, description = "The flow's name"), DiagramQuery),
+    params(("flow" = String, Path, description = "The flow's name", example = "Checkout"), DiagramQuery),
     responses(
         (status = 200, description = "The flow as Mermaid `stateDiagram-v2` text with the same figures", content_type = "text/plain", body = String),
         (status = 400, description = "A parameter that cannot be read", body = ErrorBody),
