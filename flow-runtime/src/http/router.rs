@@ -33,12 +33,12 @@ impl<S: Store> Clone for ApiState<S> {
 
 /// The HTTP API of `engine` as an axum [`Router`] to mount in an application's server
 /// (`axum::serve(listener, router)`, or `.nest("/flow", router)` beside its own routes).
-/// Every route but `/openapi.json` needs a bearer token of `config` (see [`super::auth`]).
+/// Every route but `/openapi.json` and the dashboard's files under `/ui` needs a bearer token
+/// of `config` (see [`super::auth`]); the dashboard asks for one and calls the API with it.
 ///
 /// The router's state is given, so it merges with an application's own routes; it answers
 /// paths it does not know with a JSON 404 (its fallback), so merge it only into a router
-/// without a fallback of its own, or `nest` it. The dashboard will be served from this
-/// router as more routes beside the API, behind the same tokens.
+/// without a fallback of its own, or `nest` it.
 pub fn router<S: Store>(engine: Engine<S>, config: HttpConfig) -> Router {
     let limit = config.body_limit;
     let state = ApiState {
