@@ -116,6 +116,7 @@ pub fn entry(step: u64, kind: JournalKind, compensable: bool) -> JournalEntry {
         compensable,
         injected: None,
         at: whole_millis(SystemTime::now()),
+        signal: None,
     }
 }
 

@@ -2,7 +2,7 @@
 
 use flow_runtime::prelude::*;
 
-use crate::model::Order;
+use super::model::Order;
 
 /// Units the warehouse holds.
 const STOCK_ON_HAND: u32 = 10;

@@ -4,8 +4,8 @@
 use flow_runtime::store::AnyStore;
 use flow_runtime::{Engine, EngineBuilder, EngineError, Stats, StatsConfig};
 
-use crate::flows::Checkout;
-use crate::model::Order;
+use super::flows::Checkout;
+use super::model::Order;
 
 /// The engine on `store` with every flow of this service registered, keeping statistics in
 /// `stats`.

@@ -2,8 +2,8 @@
 
 use flow_runtime::flow;
 
-use crate::actions::{charge_card, reserve_stock, ship};
-use crate::model::Order;
+use super::actions::{charge_card, reserve_stock, ship};
+use super::model::Order;
 
 flow! {
     /// Checkout of one order: reserve the stock, charge the card, ship the parcel.

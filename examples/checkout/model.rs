@@ -14,7 +14,9 @@ pub struct Order {
     /// Whether the address can be delivered to.
     pub deliverable: bool,
     /// How many times the carrier answers "busy" before it takes the parcel.
+    #[serde(default)]
     pub carrier_busy: u32,
     /// What happened to the outside world, in order (stands in for real systems).
+    #[serde(default)]
     pub effects: Vec<String>,
 }

@@ -20,8 +20,14 @@ pub fn print_path(journal: &[JournalEntry]) {
                 }
             ),
             JournalKind::Signal => println!(
-                "    {:<14} ==signal {}==> {}",
-                entry.from, entry.instruction, entry.to
+                "    {:<14} ==signal {}{}==> {}",
+                entry.from,
+                entry.instruction,
+                match entry.signal.as_ref().and_then(|note| note.actor.as_deref()) {
+                    Some(actor) => format!(" from {actor}"),
+                    None => String::new(),
+                },
+                entry.to
             ),
             JournalKind::Compensation => {
                 println!("    undo {:<9} {}", entry.from, entry.action)

@@ -2,7 +2,7 @@
 
 use flow_runtime::prelude::*;
 
-use crate::model::LoanApplication;
+use super::model::LoanApplication;
 
 /// What the credit check says.
 #[derive(Debug, Instruction)]
@@ -26,6 +26,19 @@ pub enum ReviewDecision {
     Reject,
 }
 
+/// What a reviewer may send with a decision (the signal's payload): a comment for the file,
+/// and a corrected amount. Both may be left out, and so may the whole note.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewNote {
+    /// What the reviewer writes.
+    #[serde(default)]
+    pub comment: Option<String>,
+    /// The amount the reviewer approves instead of the one asked for.
+    #[serde(default)]
+    pub amount: Option<u32>,
+}
+
 /// Asks the credit bureau for the applicant's score; changes nothing.
 #[action(readonly, retry(attempts = 3, backoff = exponential(20ms, 200ms)), timeout = 1s)]
 pub async fn check_credit(ctx: &mut Context<LoanApplication>) -> Result<Credit, ActionError> {
@@ -45,6 +58,24 @@ pub async fn open_account(ctx: &mut Context<LoanApplication>) -> Result<(), Acti
     // One account per application: the instance's id, shortened.
     let instance = ctx.instance().to_string();
     let account = format!("LN-{}", &instance[instance.len() - 6..]);
+    // A reviewer's note, when the approval came with one.
+    if let Some(note) = ctx.signal::<ReviewNote>()? {
+        let reviewer = ctx
+            .received_signal()
+            .and_then(|signal| signal.actor.clone())
+            .unwrap_or_else(|| "the reviewer".to_owned());
+        if let Some(amount) = note.amount {
+            ctx.data.amount = amount;
+            ctx.data
+                .effects
+                .push(format!("{reviewer} corrected the amount to {amount} EUR"));
+        }
+        if let Some(comment) = note.comment {
+            ctx.data
+                .effects
+                .push(format!("{reviewer} noted: {comment}"));
+        }
+    }
     ctx.data.effects.push(format!("opened account {account}"));
     ctx.data.account = Some(account);
     Ok(())

@@ -4,10 +4,13 @@
 use std::time::Duration;
 
 use flow_runtime::store::AnyStore;
-use flow_runtime::{AuditPlugin, Engine, EngineBuilder, EngineConfig, EngineError, Stats};
+use flow_runtime::{
+    AuditPlugin, Engine, EngineBuilder, EngineConfig, EngineError, FlowOptions, Stats,
+};
 
-use crate::flows::LoanApproval;
-use crate::model::LoanApplication;
+use super::actions::ReviewNote;
+use super::flows::LoanApproval;
+use super::model::LoanApplication;
 
 /// The engine for lending on `store`, with an audit trail and statistics.
 pub fn engine(
@@ -22,8 +25,16 @@ pub fn engine(
         })
         .statistics(stats.clone())
         .plugin(audit.clone())
-        .register::<LoanApproval>()
+        .register_with::<LoanApproval>(flow_options())
         .build()
+}
+
+/// How the engine runs the loan flow: the reviewer's decisions carry a [`ReviewNote`] (or
+/// nothing), and a payload that is not one is refused before the application moves.
+pub fn flow_options() -> FlowOptions {
+    FlowOptions::default()
+        .signal_payload::<Option<ReviewNote>>("Approve")
+        .signal_payload::<Option<ReviewNote>>("Reject")
 }
 
 /// What happens to each demo application.

@@ -3,8 +3,8 @@
 
 use flow_runtime::flow;
 
-use crate::actions::{ReviewDecision, check_credit, disburse, open_account};
-use crate::model::LoanApplication;
+use super::actions::{ReviewDecision, check_credit, disburse, open_account};
+use super::model::LoanApplication;
 
 flow! {
     /// Loan approval. Unclear credit goes to a reviewer; without a decision in time, the

@@ -26,7 +26,7 @@ mod simulation;
 
 use flow_runtime::{AuditPlugin, Flow, Outcome, Status};
 
-use actions::ReviewDecision;
+use actions::{ReviewDecision, ReviewNote};
 use config::Script;
 use flows::LoanApproval;
 
@@ -90,8 +90,13 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                     "{applicant}: waiting in {}; {reviewer} decides {decision}",
                     outcome.state
                 );
+                // The decision carries the reviewer's note; the journal names the reviewer.
+                let note = ReviewNote {
+                    comment: Some("income confirmed by phone".to_owned()),
+                    amount: None,
+                };
                 outcome = engine
-                    .signal::<LoanApproval>(outcome.instance, decision)
+                    .signal_as::<LoanApproval>(reviewer, outcome.instance, decision, &note)
                     .await?;
                 reviewed = Some(outcome.instance);
             }

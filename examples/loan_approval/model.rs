@@ -12,7 +12,9 @@ pub struct LoanApplication {
     /// The credit bureau's score.
     pub credit_score: u32,
     /// The account number once opened.
+    #[serde(default)]
     pub account: Option<String>,
     /// What happened to the outside world, in order.
+    #[serde(default)]
     pub effects: Vec<String>,
 }

@@ -12,6 +12,8 @@ thread_local! {
     static ID_CONTEXT: ContextV7 = const { ContextV7::new() };
 }
 
+use crate::signal::{ReceivedSignal, SignalPayloadError};
+
 /// The identity of one instance of a flow: a time-ordered UUID (v7).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
@@ -112,6 +114,7 @@ pub struct Context<D> {
     step: u64,
     attempt: u32,
     labels: Vec<(String, String)>,
+    signal: Option<ReceivedSignal>,
 }
 
 impl<D> Context<D> {
@@ -132,6 +135,7 @@ impl<D> Context<D> {
             step: 0,
             attempt: 1,
             labels: Vec::new(),
+            signal: None,
         }
     }
 
@@ -194,6 +198,46 @@ impl<D> Context<D> {
             Some((_, existing)) => *existing = value,
             None => self.labels.push((key, value)),
         }
+    }
+
+    /// The payload of the last signal the instance received, decoded as `T`: `None` before
+    /// any signal, or when the signal carried no data; an error naming the event and the
+    /// type when the stored payload is not a `T`.
+    ///
+    /// ```
+    /// # use flow_core::{Context, InstanceId, ReceivedSignal};
+    /// #[derive(serde::Deserialize)]
+    /// struct Correction { amount: u64 }
+    /// # let mut ctx = Context::new(InstanceId::new(), "Loan", 1, "Review", ());
+    /// # ctx.set_signal(Some(ReceivedSignal { event: "Correct".into(), actor: None, payload: serde_json::json!({"amount": 900}) }));
+    /// let correction: Option<Correction> = ctx.signal()?;
+    /// assert_eq!(correction.map(|c| c.amount), Some(900));
+    /// # Ok::<(), flow_core::SignalPayloadError>(())
+    /// ```
+    pub fn signal<T: serde::de::DeserializeOwned>(&self) -> Result<Option<T>, SignalPayloadError> {
+        match &self.signal {
+            Some(signal) => signal.payload_as(),
+            None => Ok(None),
+        }
+    }
+
+    /// The payload of the last signal the instance received, as JSON.
+    pub fn signal_json(&self) -> Option<&serde_json::Value> {
+        self.signal
+            .as_ref()
+            .map(|signal| &signal.payload)
+            .filter(|payload| !payload.is_null())
+    }
+
+    /// The last signal the instance received: its event, sender and payload. It stays until
+    /// the next signal replaces it.
+    pub fn received_signal(&self) -> Option<&ReceivedSignal> {
+        self.signal.as_ref()
+    }
+
+    /// Engine bookkeeping: the signal that moved the instance out of its wait.
+    pub fn set_signal(&mut self, signal: Option<ReceivedSignal>) {
+        self.signal = signal;
     }
 
     /// Engine bookkeeping: the instance entered `state` after `step` completed steps and

@@ -16,6 +16,7 @@ pub mod mapping_rules;
 pub mod mermaid;
 pub mod retry;
 pub mod saga_rules;
+pub mod signal;
 pub mod spec;
 pub mod state;
 pub mod step_rules;
@@ -35,6 +36,7 @@ pub use mapping_rules::{all_instructions_mapped, unmapped_instruction};
 pub use mermaid::{render_mermaid, render_mermaid_with};
 pub use retry::{Backoff, RetryPolicy};
 pub use saga_rules::{SagaViolation, saga_violation, states_after_pivot};
+pub use signal::{ReceivedSignal, SignalPayloadError};
 pub use spec::{
     ActionCatalog, ActionSpec, Deadline, Edge, Effect, FlowSpec, StateKind, StateSpec, StepSpec,
     WaitSpec,

@@ -18,6 +18,7 @@ mod documents;
 mod drive;
 mod error;
 mod inner;
+mod json_door;
 mod lease_keeper;
 mod machine;
 mod operator;
@@ -27,6 +28,7 @@ mod route;
 mod saga;
 #[cfg(feature = "script")]
 mod script_action;
+mod signal_delivery;
 mod switches;
 mod synthetic;
 mod worker;
@@ -46,6 +48,7 @@ pub use config_source::{ConfigWatch, WatchStatus};
 pub use document_flow::{BuildError, DocumentFlow, DocumentState};
 pub use document_loader::{LoadError, LoadedFlow};
 pub use error::EngineError;
+pub use json_door::FlowListing;
 pub use machine::{FlowTypes, MachineState};
 pub use operator::Operator;
 pub use route::{Routed, RoutedOutcome};
@@ -55,6 +58,7 @@ pub(crate) use document_flow::{leak, leak_slice};
 use inner::Inner;
 use machine::FlowKey;
 pub(crate) use machine::{Compiled, FlowMachine};
+use signal_delivery::Delivery;
 
 use crate::outcome::{Outcome, Status};
 use crate::stats::Stats;
@@ -234,8 +238,69 @@ impl<S: Store> Engine<S> {
     where
         F::Data: FlowData,
     {
-        self.signal_on(Compiled::<F>::new(), instance, event.event_name())
+        self.signal_on(
+            Compiled::<F>::new(),
+            instance,
+            event.event_name(),
+            Delivery::default(),
+        )
+        .await
+    }
+
+    /// [`Engine::signal`] with data: `payload` (a `serde_json::Value`, or any `Serialize`
+    /// value) is kept with the instance and read by the actions after the wait with
+    /// `ctx.signal::<T>()`. It is refused, the instance unchanged, when its JSON is larger
+    /// than [`EngineConfig::signal_payload_limit`] or when it does not decode as the type
+    /// registered for the event ([`FlowOptions::signal_payload`]).
+    pub async fn signal_with<F: Flow>(
+        &self,
+        instance: InstanceId,
+        event: impl SignalEvent,
+        payload: &impl serde::Serialize,
+    ) -> Result<Outcome<F>, EngineError>
+    where
+        F::Data: FlowData,
+    {
+        let event = event.event_name();
+        let delivery = self.delivery(instance, event, None, payload)?;
+        self.signal_on(Compiled::<F>::new(), instance, event, delivery)
             .await
+    }
+
+    /// [`Engine::signal_with`] sent by `actor` (a person, a service, an API token's name):
+    /// the journal's entry for the signal names them, and the actions after the wait see
+    /// them in `ctx.received_signal()`. Give `&()` as `payload` for a signal without data.
+    pub async fn signal_as<F: Flow>(
+        &self,
+        actor: &str,
+        instance: InstanceId,
+        event: impl SignalEvent,
+        payload: &impl serde::Serialize,
+    ) -> Result<Outcome<F>, EngineError>
+    where
+        F::Data: FlowData,
+    {
+        let event = event.event_name();
+        let delivery = self.delivery(instance, event, Some(actor), payload)?;
+        self.signal_on(Compiled::<F>::new(), instance, event, delivery)
+            .await
+    }
+
+    /// The checked sender and payload of a signal.
+    fn delivery(
+        &self,
+        instance: InstanceId,
+        event: &str,
+        actor: Option<&str>,
+        payload: &impl serde::Serialize,
+    ) -> Result<Delivery, EngineError> {
+        Delivery::new(
+            instance,
+            event,
+            actor,
+            payload,
+            self.inner.config.signal_payload_limit,
+        )
     }
 
     /// Delivers `event` to the waiting instance `instance` of `flow` and drives it on.
@@ -244,6 +309,7 @@ impl<S: Store> Engine<S> {
         flow: M,
         instance: InstanceId,
         event: &str,
+        delivery: Delivery,
     ) -> Result<Outcome<K>, EngineError>
     where
         M: FlowMachine,
@@ -276,6 +342,18 @@ impl<S: Store> Engine<S> {
                 });
             }
         };
+        if let Err(error) = self.check_payload(
+            &activation.flow,
+            instance,
+            transition.instruction,
+            &delivery,
+        ) {
+            let _ = self.inner.store.release(instance, lease).await;
+            return Err(error);
+        }
+        activation
+            .context
+            .set_signal(Some(delivery.received(transition.instruction)));
         let event_type = activation.flow.wait_event(activation.state);
         let span = tracing::info_span!("flow", flow = activation.flow.name(), %instance);
         let go_on = drive::move_from_wait(
@@ -284,6 +362,7 @@ impl<S: Store> Engine<S> {
             event_type,
             transition.instruction,
             transition.next,
+            delivery.note(),
         )
         .await?;
         if go_on {
@@ -296,6 +375,28 @@ impl<S: Store> Engine<S> {
         }
         let flow = activation.flow.clone();
         self.wait_on(&flow, instance, is_resting).await
+    }
+
+    /// Refuses `delivery` unless its payload decodes as the type registered for `event` in
+    /// `flow` (compiled flows register them; any JSON goes for the others).
+    fn check_payload<M: FlowMachine>(
+        &self,
+        flow: &M,
+        instance: InstanceId,
+        event: &str,
+        delivery: &Delivery,
+    ) -> Result<(), EngineError> {
+        let Some(registered) = self.inner.flows.get(&flow.key()) else {
+            return Ok(());
+        };
+        match registered
+            .payload_types
+            .iter()
+            .find(|payload| payload.event == event)
+        {
+            Some(expected) => expected.check(instance, delivery),
+            None => Ok(()),
+        }
     }
 
     /// Waits until instance `instance` of `F` rests (ends, waits, pauses or needs a person)
@@ -415,7 +516,23 @@ impl<S: Store> Engine<S> {
         event: impl SignalEvent,
     ) -> Result<Outcome<DocumentFlow<D>>, EngineError> {
         let flow = self.instance_flow::<D>(instance).await?;
-        self.signal_on(flow, instance, event.event_name()).await
+        self.signal_on(flow, instance, event.event_name(), Delivery::default())
+            .await
+    }
+
+    /// [`Engine::signal_document`] with data and its sender, like [`Engine::signal_as`]
+    /// (`None` as `actor` when the sender is not known).
+    pub async fn signal_document_as<D: FlowData>(
+        &self,
+        actor: Option<&str>,
+        instance: InstanceId,
+        event: impl SignalEvent,
+        payload: &impl serde::Serialize,
+    ) -> Result<Outcome<DocumentFlow<D>>, EngineError> {
+        let event = event.event_name();
+        let delivery = self.delivery(instance, event, actor, payload)?;
+        let flow = self.instance_flow::<D>(instance).await?;
+        self.signal_on(flow, instance, event, delivery).await
     }
 
     /// Waits until instance `instance` of a document flow over `D` rests, like

@@ -64,6 +64,26 @@ pub struct JournalEntry {
     pub injected: Option<Injected>,
     /// When it was recorded.
     pub at: SystemTime,
+    /// For a signal sent with [`Engine::signal_as`](crate::Engine::signal_as) or with data:
+    /// who sent it and which payload. Absent in journals written before signals carried data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<Box<SignalNote>>,
+}
+
+/// Who sent a signal and what it carried, as its journal entry records it. The payload itself
+/// is kept with the instance's context (the last one); the journal keeps its size and digest,
+/// so that every payload an instance received is accounted for without the journal growing
+/// with them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SignalNote {
+    /// Who sent it (a person, a service, an API token's name), when the sender said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    /// The payload's size as stored (compact JSON), 0 for none.
+    pub payload_bytes: usize,
+    /// The SHA-256 of the payload as stored, in hex; `None` for a signal without data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload_sha256: Option<String>,
 }
 
 /// Keeps `journal` within `cap` entries, dropping the oldest entries that compensation does
@@ -117,6 +137,7 @@ mod tests {
             compensable,
             injected: None,
             at: SystemTime::UNIX_EPOCH,
+            signal: None,
         }
     }
 
@@ -164,5 +185,16 @@ mod tests {
             kept,
             [(0, JournalKind::Step), (1, JournalKind::Compensation)]
         );
+    }
+
+    #[test]
+    fn an_entry_journaled_before_signals_carried_data_still_decodes() {
+        let stored = r#"{"step":1,"kind":"signal","action":"ReviewDecision","instruction":"Approve","from":"InReview","to":"Approved","attempt":1,"compensable":false,"at":{"secs_since_epoch":1,"nanos_since_epoch":0}}"#;
+        let entry: JournalEntry = serde_json::from_str(stored).expect("decodes");
+        assert_eq!(entry.kind, JournalKind::Signal);
+        assert_eq!(entry.signal, None);
+        // And an entry without a note is written as before, without the field.
+        let written = serde_json::to_string(&entry).expect("encodes");
+        assert!(!written.contains("signal\":"), "{written}");
     }
 }

@@ -53,6 +53,8 @@ pub mod diagram;
 pub mod document;
 mod engine;
 pub mod grammar;
+#[cfg(feature = "http")]
+pub mod http;
 mod instance_error;
 pub mod journal;
 mod outcome;
@@ -70,13 +72,13 @@ pub use document::{DocumentErrors, DocumentOrigin, FlowDocument};
 pub use engine::publish_redis_config;
 pub use engine::{
     BuildError, ConfigWatch, DocumentFlow, DocumentState, Engine, EngineBuilder, EngineConfig,
-    EngineError, FlowData, FlowOptions, FlowTypes, LoadError, LoadedFlow, MachineState, Operator,
-    Routed, RoutedOutcome, StartOptions, WatchStatus,
+    EngineError, FlowData, FlowListing, FlowOptions, FlowTypes, LoadError, LoadedFlow,
+    MachineState, Operator, Routed, RoutedOutcome, StartOptions, WatchStatus,
 };
 pub use flow_core::{
     Action, ActionError, Backoff, Context, Diagnostic, DiagnosticCode, Effect, ErrorKind, Flow,
-    FlowSpec, FlowState, IdempotencyKey, InstanceId, Instruction, RetryPolicy, SignalError,
-    SignalEvent, StepError, Transition, render_mermaid, validate,
+    FlowSpec, FlowState, IdempotencyKey, InstanceId, Instruction, ReceivedSignal, RetryPolicy,
+    SignalError, SignalEvent, SignalPayloadError, StepError, Transition, render_mermaid, validate,
 };
 pub use flow_macros::{Instruction, action, flow};
 pub use instance_error::InstanceError;

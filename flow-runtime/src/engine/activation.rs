@@ -28,17 +28,22 @@ pub trait FlowData: Serialize + DeserializeOwned + Send + 'static {}
 
 impl<T: Serialize + DeserializeOwned + Send + 'static> FlowData for T {}
 
-/// How the context is stored: the data and the routing labels.
+/// How the context is stored: the data, the routing labels, and the last signal received
+/// (left out when there is none, so records from before signals carried data read the same).
 #[derive(Serialize)]
 struct StoredContext<'a, D> {
     data: &'a D,
     labels: &'a [(String, String)],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signal: Option<&'a flow_core::ReceivedSignal>,
 }
 
 #[derive(serde::Deserialize)]
 struct LoadedContext<D> {
     data: D,
     labels: Vec<(String, String)>,
+    #[serde(default)]
+    signal: Option<flow_core::ReceivedSignal>,
 }
 
 /// One instance being driven.
@@ -97,6 +102,7 @@ impl<F: FlowMachine> Activation<F> {
                 compensable: false,
                 injected: None,
                 at: now,
+                signal: None,
             });
         }
         let stats = stats.map(|stats| {
@@ -178,6 +184,7 @@ impl<F: FlowMachine> Activation<F> {
         for (key, value) in loaded.labels {
             context.set_label(key, value);
         }
+        context.set_signal(loaded.signal);
         context.enter(state.name(), record.step, record.attempt);
         let stats = stats.map(|stats| {
             let slot = stats.slot(context.labels());
@@ -396,10 +403,12 @@ fn encode<D: Serialize>(context: &Context<D>) -> Result<Vec<u8>, EngineError> {
         message: error.to_string(),
     };
     let labels = context.labels();
-    if !labels.is_empty() {
+    let signal = context.received_signal();
+    if !labels.is_empty() || signal.is_some() {
         return serde_json::to_vec(&StoredContext {
             data: &context.data,
             labels,
+            signal,
         })
         .map_err(codec_error);
     }
@@ -436,8 +445,33 @@ mod tests {
         let expected = serde_json::to_vec(&StoredContext {
             data: &context.data,
             labels: context.labels(),
+            signal: None,
         })
         .expect("encodes");
         assert_eq!(encode(&context).expect("encodes"), expected);
+    }
+
+    #[test]
+    fn a_context_stored_before_signals_carried_data_still_decodes() {
+        let stored = br#"{"data":{"total":3},"labels":[["channel","web"]]}"#;
+        let loaded: LoadedContext<serde_json::Value> =
+            serde_json::from_slice(stored).expect("decodes");
+        assert_eq!(loaded.data["total"], 3);
+        assert_eq!(loaded.labels, [("channel".to_owned(), "web".to_owned())]);
+        assert_eq!(loaded.signal, None);
+    }
+
+    #[test]
+    fn a_context_with_a_signal_is_stored_with_it_and_read_back() {
+        let mut context = Context::new(InstanceId::new(), "Loan", 1, "Review", 7u32);
+        context.set_signal(Some(flow_core::ReceivedSignal {
+            event: "Correct".to_owned(),
+            actor: Some("rita".to_owned()),
+            payload: serde_json::json!({ "amount": 900 }),
+        }));
+        let stored = encode(&context).expect("encodes");
+        let loaded: LoadedContext<u32> = serde_json::from_slice(&stored).expect("decodes");
+        assert_eq!(loaded.data, 7);
+        assert_eq!(loaded.signal.as_ref(), context.received_signal());
     }
 }

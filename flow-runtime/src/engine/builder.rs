@@ -20,6 +20,7 @@ use super::inner::{Inner, Registered};
 use super::machine::{Compiled, FlowKey, FlowMachine};
 use super::resume::FlowResume;
 use super::route::route_entry;
+use super::signal_delivery::PayloadType;
 use crate::actions::{ActionRegistry, RegistryError};
 use crate::chaos::{ChaosConfig, ChaosPlan, ChaosSwitch};
 use crate::clock::Clock;
@@ -200,6 +201,7 @@ impl<S: Store> EngineBuilder<S> {
                     diagnostics,
                 });
             }
+            let payload_types = options.payload_types::<F>()?;
             let retry_overrides = options.resolve::<F>()?;
             let flow = Compiled::<F>::new();
             let stats = stats
@@ -224,6 +226,7 @@ impl<S: Store> EngineBuilder<S> {
                         })
                         .collect(),
                     route: Box::new(route_entry::<F, S>()),
+                    payload_types,
                     data_type: std::any::type_name::<F::Data>(),
                 },
             ))
@@ -334,9 +337,50 @@ pub(crate) fn state_shapes(table: &'static FlowTable) -> Vec<StateShape> {
 #[derive(Debug, Clone, Default)]
 pub struct FlowOptions {
     retry_overrides: Vec<(String, RetryPolicy)>,
+    payload_types: Vec<PayloadType>,
 }
 
 impl FlowOptions {
+    /// Signals `event` carry a `T`: a payload that does not decode as one is refused with
+    /// [`EngineError::InvalidPayload`] and the instance stays as it was. Actions after the
+    /// wait read it with `ctx.signal::<T>()`.
+    pub fn signal_payload<T: serde::de::DeserializeOwned>(
+        mut self,
+        event: impl Into<String>,
+    ) -> Self {
+        self.payload_types.push(PayloadType::of::<T>(event.into()));
+        self
+    }
+
+    /// The payload types, each checked to name an event one of `F`'s waits takes.
+    fn payload_types<F: Flow>(&self) -> Result<Vec<PayloadType>, EngineError> {
+        let events: Vec<&'static str> = F::TABLE
+            .states
+            .iter()
+            .filter_map(|state| match &state.kind {
+                StateEntryKind::Wait { edges, .. } => Some(edges.iter()),
+                _ => None,
+            })
+            .flatten()
+            .filter_map(|edge| edge.instruction)
+            .collect();
+        for payload in &self.payload_types {
+            if !events.contains(&payload.event.as_str()) {
+                return Err(EngineError::InvalidOverride {
+                    flow: F::NAME,
+                    message: match flow_core::did_you_mean(&payload.event, events.iter().copied()) {
+                        Some(best) => format!(
+                            "no wait takes event `{}`; did you mean `{best}`?",
+                            payload.event
+                        ),
+                        None => format!("no wait takes event `{}`", payload.event),
+                    },
+                });
+            }
+        }
+        Ok(self.payload_types.clone())
+    }
+
     /// In this flow, retries `action` with `policy` instead of its declared policy.
     pub fn retry(mut self, action: impl Into<String>, policy: RetryPolicy) -> Self {
         self.retry_overrides.push((action.into(), policy));

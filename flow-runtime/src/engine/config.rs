@@ -23,6 +23,9 @@ pub struct EngineConfig {
     /// Backoff between queries of an unknown outcome (attempts = how many queries before
     /// the instance is handed to a person).
     pub unknown_outcome_queries: RetryPolicy,
+    /// The largest signal payload accepted, in bytes of compact JSON: a payload is stored
+    /// with the instance's context and rewritten with it at every commit, so it is bounded.
+    pub signal_payload_limit: usize,
 }
 
 impl Default for EngineConfig {
@@ -43,6 +46,7 @@ impl Default for EngineConfig {
                 Duration::from_millis(100),
                 Duration::from_secs(60),
             ),
+            signal_payload_limit: 64 * 1024,
         }
     }
 }

@@ -270,6 +270,7 @@ async fn run_step<F: FlowMachine, S: Store, const CHAOS: bool>(
                 compensable: policy.compensation.is_some(),
                 injected: injection.journal_mark(),
                 at: now,
+                signal: None,
             };
             if injection.crash == Some(CrashPoint::BeforeCommit) {
                 return Ok(crash(activation, CrashPoint::BeforeCommit));
@@ -446,6 +447,7 @@ pub(crate) fn failure_entry<F: FlowMachine>(
         compensable: false,
         injected: None,
         at,
+        signal: None,
     }
 }
 
@@ -473,7 +475,7 @@ async fn take_deadline<F: FlowMachine, S: Store>(
     let Some((_, target)) = activation.flow.deadline(activation.state) else {
         return Ok(false);
     };
-    move_from_wait(inner, activation, "deadline", "Deadline", target).await
+    move_from_wait(inner, activation, "deadline", "Deadline", target, None).await
 }
 
 /// Moves a waiting instance to `target` on `event` (a signal's variant, or `Deadline`) and
@@ -484,6 +486,7 @@ pub(crate) async fn move_from_wait<F: FlowMachine, S: Store>(
     source: &'static str,
     event: &'static str,
     target: F::State,
+    signal: Option<Box<crate::journal::SignalNote>>,
 ) -> Result<bool, EngineError> {
     let now = inner.clock.now();
     let from = activation.state;
@@ -507,6 +510,7 @@ pub(crate) async fn move_from_wait<F: FlowMachine, S: Store>(
         compensable: false,
         injected: None,
         at: now,
+        signal,
     };
     arrive(activation, target, now);
     let release = !matches!(activation.status, Status::Running | Status::Compensating);

@@ -135,6 +135,35 @@ pub enum EngineError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The data given to start an instance does not decode as the flow's data type.
+    #[error("data for flow `{flow}` does not decode as `{expected}`: {reason}")]
+    InvalidData {
+        /// The flow.
+        flow: String,
+        /// The flow's data type.
+        expected: String,
+        /// What serde said.
+        reason: String,
+    },
+    /// A signal's payload was refused: too large, or not of the type registered for its
+    /// event. The instance is unchanged.
+    #[error("signal `{event}` for instance `{instance}` refused: {reason}")]
+    InvalidPayload {
+        /// The instance.
+        instance: InstanceId,
+        /// The signal's event.
+        event: String,
+        /// Why.
+        reason: String,
+    },
+    /// No registered or loaded flow has this name (and version).
+    #[error("no flow `{flow}`{}", version.map(|v| format!(" v{v}")).unwrap_or_default())]
+    NoSuchFlow {
+        /// The name given.
+        flow: String,
+        /// The version given.
+        version: Option<u32>,
+    },
     /// The engine is shutting down and takes no new work.
     #[error("the engine is shutting down")]
     ShuttingDown,

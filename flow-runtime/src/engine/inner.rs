@@ -44,6 +44,35 @@ pub(crate) trait Resume<S: Store>: Send + Sync {
         record: InstanceRecord,
         lease: Lease,
     ) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+    /// Starts an instance with `data` decoded from JSON (see [`super::json_door`]).
+    fn start_json(
+        &self,
+        engine: super::Engine<S>,
+        data: serde_json::Value,
+        options: super::StartOptions,
+    ) -> super::json_door::Door<flow_core::InstanceId>;
+
+    /// Delivers a signal with its sender and payload and drives the instance until it rests.
+    fn signal_json(
+        &self,
+        engine: super::Engine<S>,
+        instance: flow_core::InstanceId,
+        event: String,
+        delivery: super::signal_delivery::Delivery,
+    ) -> super::json_door::Door<crate::store::InstanceSummary>;
+
+    /// Moves a resting instance to the state called `state`, as `actor`'s manual fix.
+    fn skip_json(
+        &self,
+        engine: super::Engine<S>,
+        actor: String,
+        instance: flow_core::InstanceId,
+        state: String,
+    ) -> super::json_door::Door<()>;
+
+    /// The flow's graph.
+    fn spec(&self) -> flow_core::FlowSpec;
 }
 
 /// The routes in force and which configuration they came with.
@@ -73,6 +102,8 @@ pub(crate) struct Registered<S: Store> {
     pub(crate) route: Box<dyn std::any::Any + Send + Sync>,
     /// The Rust type of the flow's data, for errors.
     pub(crate) data_type: &'static str,
+    /// The payload types its events carry, where registered.
+    pub(crate) payload_types: Vec<super::signal_delivery::PayloadType>,
 }
 
 pub(crate) struct Inner<S: Store> {

@@ -124,7 +124,7 @@ impl<'a, S: Store> Operator<'a, S> {
     }
 
     /// [`Operator::skip`] on the flow `flow`.
-    async fn skip_on<M: FlowMachine>(
+    pub(crate) async fn skip_on<M: FlowMachine>(
         &self,
         flow: &M,
         instance: InstanceId,
@@ -243,6 +243,7 @@ impl<'a, S: Store> Operator<'a, S> {
             compensable: false,
             injected: None,
             at: self.engine.inner.clock.now(),
+            signal: None,
         };
         let due_at = change.due_at;
         inner

@@ -11,6 +11,7 @@ use super::activation::Activation;
 use super::document_loader::{self, StoredDefinitionError};
 use super::drive;
 use super::inner::{Inner, Resume};
+use super::json_door;
 use super::machine::FlowMachine;
 use crate::outcome::Status;
 use crate::stats::FlowStats;
@@ -105,6 +106,39 @@ pub(crate) struct FlowResume<F> {
 }
 
 impl<F: FlowMachine, S: Store> Resume<S> for FlowResume<F> {
+    fn start_json(
+        &self,
+        engine: super::Engine<S>,
+        data: serde_json::Value,
+        options: super::StartOptions,
+    ) -> json_door::Door<flow_core::InstanceId> {
+        json_door::start_json(engine, self.flow.clone(), data, options)
+    }
+
+    fn signal_json(
+        &self,
+        engine: super::Engine<S>,
+        instance: flow_core::InstanceId,
+        event: String,
+        delivery: super::signal_delivery::Delivery,
+    ) -> json_door::Door<crate::store::InstanceSummary> {
+        json_door::signal_json(engine, self.flow.clone(), instance, event, delivery)
+    }
+
+    fn skip_json(
+        &self,
+        engine: super::Engine<S>,
+        actor: String,
+        instance: flow_core::InstanceId,
+        state: String,
+    ) -> json_door::Door<()> {
+        json_door::skip_json(engine, self.flow.clone(), actor, instance, state)
+    }
+
+    fn spec(&self) -> flow_core::FlowSpec {
+        self.flow.table().to_spec()
+    }
+
     fn resume(
         &self,
         inner: Arc<Inner<S>>,

@@ -188,7 +188,7 @@ impl<S: Store> Engine<S> {
 
     /// The router's choice for `request` (the variant and why), and the start options that
     /// record it on the instance (labels, and the route for the journal).
-    fn choose(
+    pub(super) fn choose(
         &self,
         request: &RouteRequest,
     ) -> Result<(Variant, String, StartOptions), EngineError> {

@@ -160,6 +160,7 @@ fn undone<F: FlowMachine, S: Store>(
         compensable: false,
         injected: None,
         at: inner.clock.now(),
+        signal: None,
     }
 }
 
@@ -226,6 +227,7 @@ pub(crate) async fn compensation_failed<F: FlowMachine, S: Store>(
                 compensable: false,
                 injected: injected.then_some(Injected::Failure),
                 at: inner.clock.now(),
+                signal: None,
             };
             activation.attempt += 1;
             if delay.is_zero() && inner.chaos.fires_timers_at_once() {

@@ -8,6 +8,7 @@ use tracing::Instrument;
 use super::activation::Activation;
 use super::error::EngineError;
 use super::machine::{FlowMachine, FlowTypes, MachineState};
+use super::signal_delivery::Delivery;
 use super::{Engine, StartOptions, drive, is_resting};
 use crate::chaos::{ChaosPlan, DEADLINE_EVENT, Draw, Roll};
 use crate::outcome::{Outcome, Status};
@@ -51,7 +52,8 @@ impl<S: Store> Engine<S> {
             outcome = if event == DEADLINE_EVENT {
                 self.expire_on(flow.clone(), id).await?
             } else {
-                self.signal_on(flow.clone(), id, event).await?
+                self.signal_on(flow.clone(), id, event, Delivery::default())
+                    .await?
             };
             waits += 1;
         }
@@ -123,9 +125,15 @@ impl<S: Store> Engine<S> {
             }
         };
         let span = tracing::info_span!("flow", flow = activation.flow.name(), %instance);
-        let go_on =
-            drive::move_from_wait(&self.inner, &mut activation, "deadline", "Deadline", target)
-                .await?;
+        let go_on = drive::move_from_wait(
+            &self.inner,
+            &mut activation,
+            "deadline",
+            "Deadline",
+            target,
+            None,
+        )
+        .await?;
         if go_on {
             drive::drive(&self.inner, &mut activation)
                 .instrument(span)
