@@ -41,6 +41,8 @@ mod flows;
 mod instances;
 mod operate;
 mod report;
+#[cfg(feature = "http")]
+mod serve;
 mod simulate;
 mod time;
 
@@ -74,6 +76,9 @@ pub struct Flowctl {
     loader: Option<LoaderFactory>,
     /// The flows `simulate` can run, by name.
     simulators: Vec<(&'static str, simulate::Simulator)>,
+    /// What `serve` adds to its engine: the application's flows and actions.
+    #[cfg(feature = "http")]
+    serving: Option<serve::ServeSetup>,
 }
 
 impl std::fmt::Debug for Flowctl {
@@ -144,6 +149,20 @@ impl Flowctl {
         engine: impl Fn() -> Result<Engine<MemoryStore>, EngineError> + Send + Sync + 'static,
     ) -> Self {
         self.loader = Some(Arc::new(engine));
+        self
+    }
+
+    /// Serves (`serve`) an engine with what `setup` adds to its builder: the application's
+    /// compiled flows and its actions, so its documents' flows find them by name.
+    #[cfg(feature = "http")]
+    pub fn serving_with(
+        mut self,
+        setup: impl Fn(crate::EngineBuilder<AnyStore>) -> crate::EngineBuilder<AnyStore>
+        + Send
+        + Sync
+        + 'static,
+    ) -> Self {
+        self.serving = Some(Arc::new(setup));
         self
     }
 
@@ -270,6 +289,21 @@ impl Flowctl {
                     (_, SimulationFormat::Mermaid) => report.mermaid.clone(),
                 };
                 Ok((Answer::Raw(text), true))
+            }
+            #[cfg(feature = "http")]
+            Command::Serve {
+                store,
+                sources,
+                addr,
+            } => {
+                serve::serve(
+                    &store.store,
+                    &sources.documents,
+                    &addr,
+                    self.serving.as_ref(),
+                )
+                .await?;
+                Ok((Answer::Quiet, true))
             }
             Command::Flows { sources, store } => {
                 let mut catalog = FlowCatalog::new(&self.compiled, &sources.documents)?;

@@ -70,6 +70,7 @@ fn main() -> ExitCode {
     {
         Some("ctl") => flow_runtime::cli::Flowctl::new()
             .simulating::<Bookings>()
+            .serving_with(|builder| builder.register::<Bookings>())
             .run(std::iter::once(program).chain(args)),
         Some("serve") => {
             let url = args

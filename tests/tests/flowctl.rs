@@ -623,3 +623,65 @@ weights = { Approve = 100 }
     );
     let _ = std::fs::remove_file(rates);
 }
+
+/// `serve` started from `command`: the child and the address it printed.
+fn served(mut command: Command) -> (Child, String) {
+    let mut child = command
+        .args(["--addr", "127.0.0.1:0"])
+        .env("FLOW_HTTP_TOKENS", "ops:operator:serve-test-token")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start serve");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let address = loop {
+        let line = lines
+            .next()
+            .expect("serve prints where it listens")
+            .unwrap();
+        if let Some(rest) = line.strip_prefix("listening on http://") {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    (child, address)
+}
+
+#[test]
+fn serve_answers_the_api_and_the_dashboard_for_an_application_s_flows() {
+    use flow_tests::http_client::request;
+    let url = format!("sqlite://{}", fresh_sqlite_path().display());
+    let mut command = Command::new(env!("CARGO_BIN_EXE_flowctl_app"));
+    command.args(["ctl", "serve", "--store", &url]);
+    let (mut child, address) = served(command);
+    let token = Some("serve-test-token");
+    let flows = request(&address, "GET", "/flows", token, None);
+    assert_eq!(flows.status, 200, "{}", flows.body);
+    assert!(flows.body.contains("Bookings"), "{}", flows.body);
+    let started = request(
+        &address,
+        "POST",
+        "/flows/Bookings/instances",
+        token,
+        Some(r#"{"data": {"customer": "ada", "confirmed": true, "log": []}}"#),
+    );
+    assert!(
+        (200..300).contains(&started.status),
+        "{}: {}",
+        started.status,
+        started.body
+    );
+    assert_eq!(request(&address, "GET", "/flows", None, None).status, 401);
+    assert_eq!(request(&address, "GET", "/ui", None, None).status, 200);
+    child.kill().unwrap();
+    let _ = child.wait();
+
+    // The standalone binary serves the same API, with the flows of the documents it is given.
+    let mut command = Command::new(env!("CARGO_BIN_EXE_flowctl_main"));
+    command.args(["serve", "--store", &url]);
+    let (mut child, address) = served(command);
+    let spec = request(&address, "GET", "/openapi.json", None, None);
+    assert_eq!(spec.status, 200);
+    assert!(spec.json()["openapi"].as_str().unwrap().starts_with("3.1"));
+    child.kill().unwrap();
+    let _ = child.wait();
+}

@@ -118,6 +118,18 @@ pub(crate) enum Command {
         #[arg(long, value_enum, default_value_t = SimulationFormat::Table)]
         format: SimulationFormat,
     },
+    /// Serve the HTTP API and the dashboard (`/ui`) over an engine on a store, with the
+    /// flows of the documents given. Tokens: `FLOW_HTTP_TOKENS="name:role:secret,..."`.
+    #[cfg(feature = "http")]
+    Serve {
+        #[command(flatten)]
+        store: StoreArg,
+        #[command(flatten)]
+        sources: SourcesArg,
+        /// The address to listen on.
+        #[arg(long, env = "FLOW_HTTP_ADDR", default_value = "127.0.0.1:8080")]
+        addr: String,
+    },
     /// List stored instances.
     Instances {
         #[command(flatten)]

@@ -124,4 +124,7 @@ pub enum CliError {
     /// The simulation refused its settings or failed.
     #[error("{0}")]
     Simulation(#[from] crate::simulate::SimulationError),
+    /// The HTTP server could not start or stopped with an error.
+    #[error("serve: {0}")]
+    Serve(String),
 }
