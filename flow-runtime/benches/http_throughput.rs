@@ -15,51 +15,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{Noop, Ten, seconds};
 use flow_runtime::http::{self, ApiToken, EventStream, HttpConfig, Role};
-use flow_runtime::prelude::*;
-use flow_runtime::{EngineBuilder, EngineConfig, MemoryStore, StartOptions};
-use serde::{Deserialize, Serialize};
+use flow_runtime::{Engine, EngineBuilder, EngineConfig, MemoryStore, StartOptions};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Noop {
-    pub counter: u64,
-}
-
-#[action(readonly)]
-async fn noop(ctx: &mut Context<Noop>) -> Result<(), ActionError> {
-    ctx.data.counter += 1;
-    Ok(())
-}
-
-flow! {
-    pub flow Ten: Noop {
-        start S0;
-        S0 => noop => S1;
-        S1 => noop => S2;
-        S2 => noop => S3;
-        S3 => noop => S4;
-        S4 => noop => S5;
-        S5 => noop => S6;
-        S6 => noop => S7;
-        S7 => noop => S8;
-        S8 => noop => S9;
-        S9 => noop => Done;
-        success Done;
-    }
-}
 
 const TOKEN: &str = "bench-token";
 const IN_FLIGHT: usize = 64;
 const SUBSCRIBERS: usize = 10;
-
-fn seconds() -> Duration {
-    let seconds = std::env::var("BENCH_SECONDS")
-        .ok()
-        .and_then(|text| text.parse().ok())
-        .unwrap_or(5);
-    Duration::from_secs(seconds)
-}
 
 fn engine(events: &EventStream) -> Engine<MemoryStore> {
     EngineBuilder::with_store(MemoryStore::new())

@@ -14,86 +14,18 @@
 
 use std::collections::BTreeMap;
 use std::process::Command;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use flow_runtime::prelude::*;
+mod common;
+
+use common::{seconds, steps_per_second};
 use flow_runtime::store::RedisStore;
-use flow_runtime::{EngineBuilder, EngineConfig};
-use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Noop {
-    pub counter: u64,
-}
-
-#[action(readonly)]
-async fn noop(ctx: &mut Context<Noop>) -> Result<(), ActionError> {
-    ctx.data.counter += 1;
-    Ok(())
-}
-
-flow! {
-    pub flow Ten: Noop {
-        start S0;
-        S0 => noop => S1;
-        S1 => noop => S2;
-        S2 => noop => S3;
-        S3 => noop => S4;
-        S4 => noop => S5;
-        S5 => noop => S6;
-        S6 => noop => S7;
-        S7 => noop => S8;
-        S8 => noop => S9;
-        S9 => noop => Done;
-        success Done;
-    }
-}
-
-const STEPS: u64 = 10;
 const IN_FLIGHT: usize = 64;
 
 /// Records the `redis-benchmark` runs commit to, chosen at random per call: enough that no
 /// record's journal reaches the cap (the engine's instances never do either, at 11 entries).
 const BENCH_RECORDS: usize = 50_000;
-
-fn seconds() -> Duration {
-    let seconds = std::env::var("BENCH_SECONDS")
-        .ok()
-        .and_then(|text| text.parse().ok())
-        .unwrap_or(5);
-    Duration::from_secs(seconds)
-}
-
-/// Runs 10-step instances, `IN_FLIGHT` at once, for `length`: steps per second.
-async fn steps_per_second(store: RedisStore, length: Duration) -> f64 {
-    let engine = EngineBuilder::with_store(store)
-        .config(EngineConfig::default())
-        .register::<Ten>()
-        .build()
-        .expect("a valid flow");
-    let finished = Arc::new(AtomicU64::new(0));
-    let start = Instant::now();
-    let mut drivers = Vec::new();
-    for _ in 0..IN_FLIGHT {
-        let engine = engine.clone();
-        let finished = Arc::clone(&finished);
-        drivers.push(tokio::spawn(async move {
-            while start.elapsed() < length {
-                let outcome = engine.run::<Ten>(Noop::default()).await.expect("runs");
-                assert_eq!(outcome.data.counter, STEPS);
-                finished.fetch_add(1, Ordering::Relaxed);
-            }
-        }));
-    }
-    for driver in drivers {
-        driver.await.expect("a driver");
-    }
-    let elapsed = start.elapsed().as_secs_f64();
-    engine.shutdown().await;
-    (finished.load(Ordering::Relaxed) * STEPS) as f64 / elapsed
-}
 
 /// The commands the store's scripts run (`redis.call` in `src/store/redis/*.lua`).
 const SCRIPT_COMMANDS: &[&str] = &[
@@ -289,7 +221,7 @@ async fn single_server(url: &str, length: Duration) -> f64 {
         .expect("a connection");
 
     let before = command_calls(&mut connection).await;
-    let engine_rate = steps_per_second(store, length).await;
+    let engine_rate = steps_per_second(store, IN_FLIGHT, length).await;
     let after = command_calls(&mut connection).await;
     let steps = engine_rate * length.as_secs_f64();
     let engine_calls = calls_between(&before, &after);
@@ -363,7 +295,7 @@ async fn cluster(url: &str, length: Duration, single_rate: f64) {
             return;
         }
     };
-    let rate = steps_per_second(store, length).await;
+    let rate = steps_per_second(store, IN_FLIGHT, length).await;
     let nodes = url.trim_start_matches("redis+cluster://").split(',');
     for node in nodes {
         if let Ok(client) = redis::Client::open(format!("redis://{node}"))
