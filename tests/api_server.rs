@@ -29,9 +29,19 @@ impl ApiServer {
     /// Starts the server at `program` (`env!("CARGO_BIN_EXE_http_server")`) and waits until
     /// it listens.
     pub fn start(program: &str) -> ApiServer {
+        Self::spawn(program, None)
+    }
+
+    /// [`ApiServer::start`] with request bodies limited to `bytes`.
+    pub fn start_with_body_limit(program: &str, bytes: usize) -> ApiServer {
+        Self::spawn(program, Some(bytes))
+    }
+
+    fn spawn(program: &str, body_limit: Option<usize>) -> ApiServer {
         let url = format!("sqlite://{}", fresh_sqlite_path().display());
         let mut child = Command::new(program)
             .arg(&url)
+            .args(body_limit.map(|bytes| bytes.to_string()))
             .env(
                 "FLOW_HTTP_TOKENS",
                 format!("dash:viewer:{VIEWER},intake:service:{SERVICE},rita:operator:{OPERATOR}"),

@@ -3,101 +3,17 @@
 //! sees, every operator instruction journaled with the token's name, 401 and 403, and each
 //! kind of bad input answered 4xx with a JSON error and the instance unchanged.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use flow_tests::http_client::{Answer, request, stream};
-use flow_tests::servers::fresh_sqlite_path;
+use flow_tests::api_server::{ApiServer, OPERATOR, SERVICE, VIEWER};
+use flow_tests::http_client::{Answer, stream};
 use serde_json::{Value, json};
 
-const VIEWER: &str = "viewer-secret";
-const SERVICE: &str = "service-secret";
-const OPERATOR: &str = "operator-secret";
 const BODY_LIMIT: usize = 4096;
 
-/// A running server process, stopped when dropped.
-struct Server {
-    child: Child,
-    address: String,
-}
-
-impl Server {
-    fn start() -> Server {
-        let url = format!("sqlite://{}", fresh_sqlite_path().display());
-        let mut child = Command::new(env!("CARGO_BIN_EXE_http_server"))
-            .arg(&url)
-            .arg(BODY_LIMIT.to_string())
-            .env(
-                "FLOW_HTTP_TOKENS",
-                format!("dash:viewer:{VIEWER},intake:service:{SERVICE},rita:operator:{OPERATOR}"),
-            )
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the server");
-        let stdout = child.stdout.take().expect("its output");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("the server says where it listens");
-        let address = line
-            .trim()
-            .strip_prefix("listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-            .to_owned();
-        Server { child, address }
-    }
-
-    fn get(&self, path: &str, token: Option<&str>) -> Answer {
-        request(&self.address, "GET", path, token, None)
-    }
-
-    fn post(&self, path: &str, token: Option<&str>, body: &str) -> Answer {
-        request(&self.address, "POST", path, token, Some(body))
-    }
-
-    /// Starts a `Review` (waiting for its reviewer) and returns its id.
-    fn waiting_review(&self, amount: u64) -> String {
-        let started = self.post(
-            "/flows/Review/instances",
-            Some(SERVICE),
-            &json!({ "data": { "amount": amount } }).to_string(),
-        );
-        assert_eq!(started.status, 201, "{}", started.body);
-        let id = started.json()["instance"].as_str().unwrap().to_owned();
-        self.until(&id, |instance| instance["status"] == "waiting");
-        id
-    }
-
-    /// The instance `id`, read as the viewer.
-    fn instance(&self, id: &str) -> Value {
-        let read = self.get(&format!("/instances/{id}"), Some(VIEWER));
-        assert_eq!(read.status, 200, "{}", read.body);
-        read.json()
-    }
-
-    /// Reads instance `id` until `done` holds of it (the worker drives started instances).
-    fn until(&self, id: &str, done: impl Fn(&Value) -> bool) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let instance = self.instance(id);
-            if done(&instance) {
-                return instance;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "instance never got there: {instance}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The test server, with request bodies limited to `BODY_LIMIT`.
+fn start_server() -> ApiServer {
+    ApiServer::start_with_body_limit(env!("CARGO_BIN_EXE_http_server"), BODY_LIMIT)
 }
 
 /// Asserts a refusal: `status`, a JSON body with `error` = `kind` and a `detail` holding
@@ -123,7 +39,7 @@ fn unchanged(instance: &Value) -> Value {
 
 #[test]
 fn a_start_a_read_and_a_signal_whose_payload_the_next_action_sees() {
-    let server = Server::start();
+    let server = start_server();
     let id = server.waiting_review(1_000);
     let waiting = server.instance(&id);
     assert_eq!(waiting["flow"], "Review");
@@ -165,7 +81,7 @@ fn a_start_a_read_and_a_signal_whose_payload_the_next_action_sees() {
 
 #[test]
 fn a_start_by_routed_request_gets_the_variant_the_router_chose() {
-    let server = Server::start();
+    let server = start_server();
     let started = server.post(
         "/routes/application/instances",
         Some(SERVICE),
@@ -189,7 +105,7 @@ fn a_start_by_routed_request_gets_the_variant_the_router_chose() {
 
 #[test]
 fn each_operator_instruction_is_journaled_with_the_tokens_name() {
-    let server = Server::start();
+    let server = start_server();
     let operator = |id: &str, instruction: &str, body: &str| {
         let answer = server.post(
             &format!("/instances/{id}/{instruction}"),
@@ -256,7 +172,7 @@ fn each_operator_instruction_is_journaled_with_the_tokens_name() {
 
 #[test]
 fn no_token_is_401_and_a_role_too_low_is_403_and_nothing_changes() {
-    let server = Server::start();
+    let server = start_server();
     let id = server.waiting_review(300);
     let before = unchanged(&server.instance(&id));
 
@@ -303,7 +219,7 @@ fn no_token_is_401_and_a_role_too_low_is_403_and_nothing_changes() {
 
 #[test]
 fn each_bad_input_is_a_4xx_with_a_json_error_and_the_instance_unchanged() {
-    let server = Server::start();
+    let server = start_server();
     let id = server.waiting_review(400);
     let before = unchanged(&server.instance(&id));
     let signals = format!("/instances/{id}/signals");
@@ -402,7 +318,7 @@ fn each_bad_input_is_a_4xx_with_a_json_error_and_the_instance_unchanged() {
 
 #[test]
 fn instances_are_listed_by_status_and_flow_a_page_at_a_time() {
-    let server = Server::start();
+    let server = start_server();
     let ids: Vec<String> = (0..3).map(|amount| server.waiting_review(amount)).collect();
     let first = server.get(
         "/instances?status=waiting&flow=Review&limit=2",
@@ -438,7 +354,7 @@ fn instances_are_listed_by_status_and_flow_a_page_at_a_time() {
 
 #[test]
 fn flows_statistics_metrics_and_the_openapi_document_are_served() {
-    let server = Server::start();
+    let server = start_server();
     server.waiting_review(1);
     let flows = server.get("/flows", Some(VIEWER));
     assert_eq!(flows.status, 200, "{}", flows.body);
@@ -507,7 +423,7 @@ fn flows_statistics_metrics_and_the_openapi_document_are_served() {
 
 #[test]
 fn the_event_stream_sends_each_transition_as_it_happens() {
-    let server = Server::start();
+    let server = start_server();
     let mut events = stream(&server.address, "/events", Some(VIEWER));
     assert_eq!(events.status, 200);
     let id = server.waiting_review(7);
