@@ -39,6 +39,21 @@ impl InstanceId {
         Self(Uuid::new_v7(Timestamp::now(context)))
     }
 
+    /// A new, time-ordered id stamped with `time` (a time the caller has read anyway: the
+    /// engine stamps an instance's id with its start time rather than read the clock twice).
+    /// A time before 1970 stamps as 1970.
+    pub fn at(time: std::time::SystemTime) -> Self {
+        let since_epoch = time
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let context = ThreadLocalContext::new(&ID_CONTEXT);
+        Self(Uuid::new_v7(Timestamp::from_unix(
+            context,
+            since_epoch.as_secs(),
+            since_epoch.subsec_nanos(),
+        )))
+    }
+
     /// The id whose 128 bits are `bits`: reproducible ids, for a simulation that numbers
     /// its instances so that the same seed meets the same ids.
     pub const fn from_u128(bits: u128) -> Self {

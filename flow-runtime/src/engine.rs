@@ -53,7 +53,7 @@ pub use machine::{FlowTypes, MachineState};
 pub use operator::Operator;
 pub use route::{Routed, RoutedOutcome};
 
-use activation::{Activation, outcome_from_record};
+use activation::{Activation, Unrested, outcome_from_record};
 pub(crate) use document_flow::{leak, leak_slice};
 use inner::Inner;
 use machine::FlowKey;
@@ -148,12 +148,14 @@ impl<S: Store> Engine<S> {
         M: FlowMachine,
         K: FlowTypes<Data = M::Data, State = M::State>,
     {
-        let mut activation = self.create(flow, data, options, false).await?;
+        let mut unrested = Unrested::new(self.create(flow, data, options, false).await?);
+        let activation = unrested.activation();
         let id = activation.id();
         let span = tracing::info_span!("flow", flow = activation.flow.name(), instance = %id);
-        drive::drive(&self.inner, &mut activation)
+        drive::drive(&self.inner, activation)
             .instrument(span)
             .await?;
+        let activation = unrested.into_rested();
         if is_resting(activation.status, activation.due_at) {
             return Ok(activation.into_outcome());
         }
@@ -197,18 +199,25 @@ impl<S: Store> Engine<S> {
         }
         let stats = self.registered_stats(&flow)?;
         self.ensure_worker();
-        let id = options.id.unwrap_or_default();
+        // One clock read stamps the id, the record and the lease.
+        let now = self.inner.clock.now();
+        let id = options.id.unwrap_or_else(|| InstanceId::at(now));
+        // Driven at once on a store that keeps contexts only at rest: nothing to store yet.
+        let store_context = queued || self.inner.store.keeps_running_context();
         let (mut activation, mut record) =
-            Activation::start(flow, id, data, options, stats, self.inner.clock.now())?;
+            Activation::start(flow, id, data, options, stats, now, store_context)?;
         if queued {
-            record.due_at = Some(self.inner.clock.now());
+            record.due_at = Some(now);
         }
         let lease_to = (!queued).then_some((self.inner.worker_id, self.inner.config.lease_ttl));
-        let now = self.inner.clock.now();
         let (lease, held) = self.inner.store.insert_held(record, now, lease_to).await?;
         if let Some(lease) = lease {
             activation.lease = lease;
             activation.held = held;
+            if self.inner.store.commits_in_process() {
+                // Inserted in process just now: the first step is ready as of `now`.
+                activation.step_ready = Some((activation.step, now));
+            }
         }
         if let Some((stats, slot)) = &activation.stats {
             stats.entered(*slot, activation.state.index());

@@ -132,6 +132,14 @@ pub trait Store: Send + Sync + 'static {
     /// paused, scheduled for later, ended), which is all an in-process store needs.
     fn keeps_running_context(&self) -> bool;
 
+    /// Whether a commit is done in this process without waiting (the memory store): the
+    /// time a step committed at is then also the time the next step starts at, and the
+    /// engine reads the clock once per step instead of twice. The default, for stores a
+    /// round trip away, is `false`.
+    fn commits_in_process(&self) -> bool {
+        false
+    }
+
     /// Stores a new instance; when `lease_to` names an owner and a time to live, the
     /// instance is leased to it from `now` in the same round trip.
     fn insert(

@@ -72,10 +72,16 @@ pub(crate) struct Activation<F: FlowMachine> {
     pub(crate) running: Option<UserCall<F::State>>,
     /// Whether the chaos in force has rules for this flow, as last looked up.
     pub(crate) chaos: crate::chaos::FlowChaos,
+    /// The time step `.0` became ready to start (its previous step's commit, done in
+    /// process), so that measuring it takes no clock read of its own. Taken by that step.
+    pub(crate) step_ready: Option<(u64, SystemTime)>,
 }
 
 impl<F: FlowMachine> Activation<F> {
-    /// A new instance in its start state, with the record to insert.
+    /// A new instance in its start state, with the record to insert. Without
+    /// `store_context` the record's context is left empty: the caller drives the instance at
+    /// once on a store that keeps contexts only at rest, so the first encoding waits until it
+    /// rests (or until its caller lets go of it, see [`Unrested`]).
     pub(crate) fn start(
         flow: F,
         id: InstanceId,
@@ -83,6 +89,7 @@ impl<F: FlowMachine> Activation<F> {
         options: super::StartOptions,
         stats: Option<FlowStats>,
         now: SystemTime,
+        store_context: bool,
     ) -> Result<(Self, InstanceRecord), EngineError> {
         let start = flow.start();
         let mut context = Context::new(id, flow.name(), flow.version(), start.name(), data);
@@ -120,8 +127,13 @@ impl<F: FlowMachine> Activation<F> {
             attempt: 1,
             step: 0,
             revision: 0,
-            // Stored from the start, so the record is readable whatever happens to its driver.
-            context: encode(&context)?,
+            // Stored from the start where the store keeps running contexts, so the record is
+            // readable whatever happens to its driver.
+            context: if store_context {
+                encode(&context)?
+            } else {
+                Vec::new()
+            },
             // The store's copy grows with the instance: room for a typical flow up front.
             journal: {
                 let mut stored = Vec::with_capacity(JOURNAL_CAPACITY);
@@ -162,6 +174,7 @@ impl<F: FlowMachine> Activation<F> {
             stats,
             running: None,
             chaos: crate::chaos::FlowChaos::default(),
+            step_ready: None,
         };
         Ok((activation, record))
     }
@@ -210,6 +223,7 @@ impl<F: FlowMachine> Activation<F> {
             stats,
             running: None,
             chaos: crate::chaos::FlowChaos::default(),
+            step_ready: None,
         })
     }
 
@@ -224,10 +238,11 @@ impl<F: FlowMachine> Activation<F> {
         } else {
             None
         };
+        let lease_expires_at = entry.at + inner.config.lease_ttl;
         let ack = inner
             .store
             .commit_step(StepCommit {
-                id: self.id(),
+                id: self.context.instance(),
                 expected_revision: self.revision,
                 lease_token: self.lease.token,
                 state: self.state.name(),
@@ -236,7 +251,7 @@ impl<F: FlowMachine> Activation<F> {
                 journal: &entry,
                 held: self.held.as_ref(),
                 journal_cap: inner.config.journal_cap,
-                lease_expires_at: entry.at + inner.config.lease_ttl,
+                lease_expires_at,
             })
             .await?;
         self.revision = ack.revision;
@@ -264,6 +279,10 @@ impl<F: FlowMachine> Activation<F> {
         } else {
             None
         };
+        let lease_expires_at = entry
+            .as_ref()
+            .map_or_else(|| inner.clock.now(), |entry| entry.at)
+            + inner.config.lease_ttl;
         let ack = inner
             .store
             .commit(Commit {
@@ -285,10 +304,7 @@ impl<F: FlowMachine> Activation<F> {
                 error: self.error.clone(),
                 clear_request,
                 release_lease: release,
-                lease_expires_at: entry
-                    .as_ref()
-                    .map_or_else(|| inner.clock.now(), |entry| entry.at)
-                    + inner.config.lease_ttl,
+                lease_expires_at,
             })
             .await?;
         self.revision = ack.revision;
@@ -351,6 +367,67 @@ impl<F: FlowMachine> Activation<F> {
             data: self.context.data,
             journal: self.journal,
             error: self.error,
+        }
+    }
+}
+
+/// An activation its caller drives at once on a store that keeps contexts only at rest (the
+/// memory store): the record holds no context of it until it rests. If the caller lets go of
+/// it before that (it drops the future mid-flow, or the drive fails), the context is written
+/// to the record on the way out, so that whoever adopts the orphan goes on with the data as
+/// it was.
+pub(crate) struct Unrested<F: FlowMachine>(Option<Activation<F>>);
+
+impl<F: FlowMachine> Unrested<F> {
+    pub(crate) fn new(activation: Activation<F>) -> Self {
+        Self(Some(activation))
+    }
+
+    /// The activation, to drive.
+    pub(crate) fn activation(&mut self) -> &mut Activation<F> {
+        self.0
+            .as_mut()
+            .expect("an `Unrested` holds its activation until `into_rested`")
+    }
+
+    /// The activation after its drive: its context was stored when it rested, or is stored
+    /// now if it stopped without resting (a chaos crash point leaves it for recovery).
+    pub(crate) fn into_rested(mut self) -> Activation<F> {
+        let activation = self
+            .0
+            .take()
+            .expect("an `Unrested` holds its activation until `into_rested`");
+        activation.store_context_if_held();
+        activation
+    }
+}
+
+impl<F: FlowMachine> Drop for Unrested<F> {
+    fn drop(&mut self) {
+        // While unwinding, user serialisation code must not run (a second panic aborts):
+        // the record then keeps no context, and adopting it fails as undecodable, which
+        // quarantines it.
+        if std::thread::panicking() {
+            return;
+        }
+        if let Some(activation) = &self.0 {
+            activation.store_context_if_held();
+        }
+    }
+}
+
+impl<F: FlowMachine> Activation<F> {
+    /// Writes the context to the record this activation still holds (it stopped without
+    /// resting), for whoever adopts the instance next.
+    fn store_context_if_held(&self) {
+        let Some(held) = &self.held else {
+            return;
+        };
+        match encode(&self.context) {
+            Ok(context) => held.keep_context(context),
+            Err(error) => {
+                tracing::warn!(instance = %self.id(), %error, "the context of an instance left mid-flow could not be stored")
+            }
         }
     }
 }

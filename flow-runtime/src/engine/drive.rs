@@ -200,9 +200,14 @@ async fn run_step<F: FlowMachine, S: Store, const CHAOS: bool>(
         inner.plugins.each(|plugin| plugin.before_action(&event));
     }
     // One clock read after the action serves the journal, the lease and the latency; the
-    // one before it is taken only when statistics or plugins use the latency.
+    // one before it is taken only when statistics or plugins use the latency, and not even
+    // then when the previous step committed in process just now.
     let measured = activation.stats.is_some() || !inner.plugins.is_empty();
-    let started = measured.then(|| inner.clock.now());
+    let ready = activation.step_ready.take();
+    let started = measured.then(|| match ready {
+        Some((step, at)) if step == activation.step => at,
+        _ => inner.clock.now(),
+    });
     activation.running = Some(UserCall::Step { policy, querying });
     let (id, token) = (activation.id(), activation.lease.token);
     let timeout = inner.step_timeout(activation.flow.key(), policy);
@@ -294,6 +299,9 @@ async fn run_step<F: FlowMachine, S: Store, const CHAOS: bool>(
             // Nothing asked and still running (no timer after a step): go on without the
             // general follow-up.
             if request.is_none() && activation.status == Status::Running {
+                if measured && inner.store.commits_in_process() {
+                    activation.step_ready = Some((activation.step, now));
+                }
                 return Ok(true);
             }
             after_commit(inner, activation, request).await

@@ -197,7 +197,8 @@ pub struct InstanceDetail {
     /// When the engine picks it up again (a retry, a deadline), in ms since the epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_at_ms: Option<u64>,
-    /// Its context as stored: `data`, `labels`, and the last `signal` received.
+    /// Its context as stored: `data`, `labels`, and the last `signal` received; empty while
+    /// an instance runs on the memory store, which stores it when the instance rests.
     #[schema(value_type = Object)]
     pub context: serde_json::Value,
     /// What it did, in order (bounded).
@@ -209,11 +210,17 @@ pub struct InstanceDetail {
 }
 
 impl InstanceDetail {
-    /// The detail of `record`; a context that is not JSON is shown as a string.
+    /// The detail of `record`; a context that is not JSON is shown as a string, and one not
+    /// stored yet (the memory store keeps a running instance's context with its driver until
+    /// the instance rests) as an empty object.
     pub(crate) fn of(record: InstanceRecord) -> Self {
-        let context = serde_json::from_slice(&record.context).unwrap_or_else(|_| {
-            serde_json::Value::String(String::from_utf8_lossy(&record.context).into_owned())
-        });
+        let context = if record.context.is_empty() {
+            serde_json::Value::Object(serde_json::Map::new())
+        } else {
+            serde_json::from_slice(&record.context).unwrap_or_else(|_| {
+                serde_json::Value::String(String::from_utf8_lossy(&record.context).into_owned())
+            })
+        };
         let error = record
             .error
             .as_ref()

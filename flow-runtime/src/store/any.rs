@@ -172,6 +172,17 @@ impl Store for AnyStore {
         }
     }
 
+    #[inline]
+    fn commits_in_process(&self) -> bool {
+        match self {
+            AnyStore::Memory(store) => store.commits_in_process(),
+            #[cfg(any(feature = "sqlite", feature = "postgres"))]
+            AnyStore::Sql(store) => store.commits_in_process(),
+            #[cfg(feature = "redis")]
+            AnyStore::Redis(store) => store.commits_in_process(),
+        }
+    }
+
     fn insert(
         &self,
         record: InstanceRecord,

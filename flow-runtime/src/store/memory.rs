@@ -69,6 +69,15 @@ impl HeldRecord {
     }
 }
 
+impl HeldRecord {
+    /// Stores `context` as the instance's context: what its driver leaves when it lets go
+    /// of the instance without a commit (its caller dropped it mid-flow), so that whoever
+    /// adopts the orphan goes on with the data as it was.
+    pub(crate) fn keep_context(&self, context: Vec<u8>) {
+        self.lock().context = context;
+    }
+}
+
 impl std::fmt::Debug for HeldRecord {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_tuple("HeldRecord").field(&self.lock().id).finish()
@@ -357,6 +366,11 @@ impl Store for MemoryStore {
     #[inline]
     fn keeps_running_context(&self) -> bool {
         false
+    }
+
+    #[inline]
+    fn commits_in_process(&self) -> bool {
+        true
     }
 
     fn insert(
