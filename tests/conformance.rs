@@ -11,12 +11,12 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use flow_runtime::prelude::*;
 use flow_runtime::store::{
-    Commit, InstanceRecord, OperatorRequest, Store, StoreError, StoredDefinition,
+    Commit, InstanceRecord, OperatorRequest, PendingRequest, Store, StoreError, StoredDefinition,
 };
 use flow_runtime::{
     EngineBuilder, EngineConfig, ErrorKind, InstanceError, InstanceId, JournalEntry, JournalKind,
@@ -61,6 +61,7 @@ macro_rules! store_conformance {
             check!(orphans_are_running_instances_whose_lease_lapsed);
             check!(an_undecodable_context_is_quarantined_and_others_go_on);
             check!(an_engine_runs_a_flow_on_it);
+            check!(a_request_for_a_busy_instance_is_applied_after_its_step_with_its_actor);
             check!(definitions_read_back_by_hash);
             check!(saving_a_definition_again_changes_nothing);
             check!(another_body_under_a_stored_hash_is_refused);
@@ -190,7 +191,7 @@ pub async fn records_read_back_as_written<S: Store>(store: S) {
         paused_from: Some(Status::Waiting),
         cancelled: true,
         queries: 5,
-        request: Some(OperatorRequest::Cancel),
+        request: Some(PendingRequest::new(OperatorRequest::Cancel, "rita")),
         error: Some(InstanceError {
             message: "card declined".into(),
             action: Some("charge".into()),
@@ -237,7 +238,7 @@ pub async fn inserts_do_not_overwrite<S: Store>(store: S) {
     );
     assert_eq!(
         store
-            .request(missing, OperatorRequest::Pause)
+            .request(missing, PendingRequest::new(OperatorRequest::Pause, "rita"))
             .await
             .unwrap_err(),
         StoreError::NotFound(missing)
@@ -621,17 +622,49 @@ pub async fn listing_filters_by_status_in_id_order<S: Store>(store: S) {
 pub async fn requests_reach_the_engine_in_its_next_commit<S: Store>(store: S) {
     let id = InstanceId::new();
     let token = insert_leased(&store, record(id)).await;
-    store.request(id, OperatorRequest::Pause).await.unwrap();
+    let pause = PendingRequest::new(OperatorRequest::Pause, "rita");
+    store.request(id, pause.clone()).await.unwrap();
+    assert_eq!(
+        store.load(id).await.unwrap().unwrap().request,
+        Some(pause.clone()),
+        "stored with who asked"
+    );
     let ack = store.commit(commit(id, 0, token)).await.unwrap();
-    assert_eq!(ack.request, Some(OperatorRequest::Pause));
+    assert_eq!(
+        ack.request,
+        Some(pause.clone()),
+        "handed back with who asked"
+    );
     // It stands until a commit says it is done with.
     let ack = store.commit(commit(id, 1, token)).await.unwrap();
-    assert_eq!(ack.request, Some(OperatorRequest::Pause));
-    let mut done = commit(id, 2, token);
+    assert_eq!(ack.request, Some(pause));
+    // A later one replaces it; any name round-trips, the separator of the stored form too.
+    let cancel = PendingRequest::new(OperatorRequest::Cancel, "ops:night shift, Zoë");
+    store.request(id, cancel.clone()).await.unwrap();
+    let ack = store.commit(commit(id, 2, token)).await.unwrap();
+    assert_eq!(ack.request, Some(cancel));
+    let mut done = commit(id, 3, token);
     done.clear_request = true;
     let ack = store.commit(done).await.unwrap();
     assert_eq!(ack.request, None);
     assert_eq!(store.load(id).await.unwrap().unwrap().request, None);
+
+    // A request without an actor (as stored before requests carried one) reads back as it
+    // was written.
+    let anonymous = InstanceId::new();
+    let token = insert_leased(
+        &store,
+        InstanceRecord {
+            request: Some(PendingRequest::from(OperatorRequest::Pause)),
+            ..record(anonymous)
+        },
+    )
+    .await;
+    let ack = store.commit(commit(anonymous, 0, token)).await.unwrap();
+    assert_eq!(
+        ack.request,
+        Some(PendingRequest::from(OperatorRequest::Pause))
+    );
 }
 
 pub async fn orphans_are_running_instances_whose_lease_lapsed<S: Store>(store: S) {
@@ -720,6 +753,39 @@ flow! {
     }
 }
 
+/// Instances whose gated step runs, and those a test let through: keyed by instance, as the
+/// suite runs on every store at once in one process.
+static AT_GATE: Mutex<Vec<InstanceId>> = Mutex::new(Vec::new());
+static LET_THROUGH: Mutex<Vec<InstanceId>> = Mutex::new(Vec::new());
+
+fn gate_holds(gate: &Mutex<Vec<InstanceId>>, id: InstanceId) -> bool {
+    gate.lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .contains(&id)
+}
+
+/// Says it runs, then waits until the test lets its instance through.
+#[action(readonly)]
+async fn wait_at_gate(ctx: &mut Context<Parcel>) -> Result<(), ActionError> {
+    AT_GATE
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(ctx.instance());
+    while !gate_holds(&LET_THROUGH, ctx.instance()) {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    Ok(())
+}
+
+flow! {
+    pub flow Turnstile: Parcel {
+        start Queued;
+        Queued => wait_at_gate => Through;
+        Through => weigh => Done;
+        success Done;
+    }
+}
+
 fn quick_engine<S: Store>(store: S) -> Engine<S> {
     EngineBuilder::with_store(store)
         .config(EngineConfig {
@@ -727,6 +793,7 @@ fn quick_engine<S: Store>(store: S) -> Engine<S> {
             ..EngineConfig::default()
         })
         .register::<Weighing>()
+        .register::<Turnstile>()
         .build()
         .unwrap()
 }
@@ -798,6 +865,72 @@ pub async fn an_engine_runs_a_flow_on_it<S: Store>(store: S) {
         .unwrap();
     let outcome = engine.wait_ended::<Weighing>(queued).await.unwrap();
     assert_eq!(outcome.data.weight, 12);
+    engine.shutdown().await;
+}
+
+pub async fn a_request_for_a_busy_instance_is_applied_after_its_step_with_its_actor<S: Store>(
+    store: S,
+) {
+    let engine = quick_engine(store);
+    for (actor, instruction) in [("rita", "pause"), ("sam", "cancel")] {
+        let id = engine.start::<Turnstile>(Parcel::default()).await.unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while !gate_holds(&AT_GATE, id) {
+            assert!(tokio::time::Instant::now() < deadline, "the step never ran");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let operator = engine.operator(actor);
+        match instruction {
+            "pause" => operator.pause(id).await.unwrap(),
+            _ => operator.cancel(id).await.unwrap(),
+        }
+        let pending = engine.record(id).await.unwrap();
+        assert_eq!(pending.status, Status::Running, "left for the engine");
+        assert_eq!(
+            pending.request.and_then(|request| request.actor).as_deref(),
+            Some(actor)
+        );
+        LET_THROUGH
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(id);
+        let outcome = match instruction {
+            "pause" => engine.wait::<Turnstile>(id).await.unwrap(),
+            _ => engine.wait_ended::<Turnstile>(id).await.unwrap(),
+        };
+        let expected = match instruction {
+            "pause" => Status::Paused,
+            _ => Status::Cancelled,
+        };
+        assert_eq!(outcome.status, expected);
+        assert_eq!(
+            outcome.state,
+            TurnstileState::Through,
+            "after the running step"
+        );
+        let stored = engine.record(id).await.unwrap();
+        assert_eq!(stored.request, None, "done with");
+        // Who acted, for operator entries (a step's instruction is its action's).
+        let journaled: Vec<(JournalKind, &str, &str)> = stored
+            .journal
+            .iter()
+            .map(|entry| {
+                let who = match entry.kind {
+                    JournalKind::Operator => &*entry.instruction,
+                    _ => "",
+                };
+                (entry.kind, &*entry.action, who)
+            })
+            .collect();
+        assert_eq!(
+            journaled,
+            [
+                (JournalKind::Step, "wait_at_gate", ""),
+                (JournalKind::Operator, instruction, actor),
+            ],
+            "the step, then the instruction with who gave it"
+        );
+    }
     engine.shutdown().await;
 }
 

@@ -16,6 +16,7 @@ mod memory;
 mod record;
 #[cfg(feature = "redis")]
 mod redis;
+mod request;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "redis"))]
@@ -30,11 +31,10 @@ use flow_core::InstanceId;
 pub use any::AnyStore;
 pub use definition::StoredDefinition;
 pub use memory::{HeldRecord, MemoryStore};
-pub use record::{
-    Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, OperatorRequest, StepCommit,
-};
+pub use record::{Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, StepCommit};
 #[cfg(feature = "redis")]
 pub use redis::{Persistence, RedisStore};
+pub use request::{OperatorRequest, PendingRequest};
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use sql::{SqlOptions, SqlStore, Synchronous};
 pub use url::{StoreUrl, redact_password};
@@ -224,11 +224,12 @@ pub trait Store: Send + Sync + 'static {
     /// The earliest due time, if any: lets a worker sleep until then.
     fn next_due(&self) -> impl Future<Output = Result<Option<SystemTime>, StoreError>> + Send;
 
-    /// Leaves `request` for the engine working on `id`; it sees it in its next commit.
+    /// Leaves `request` (with who gave it) for the engine working on `id`; it sees it in its
+    /// next commit. A later request replaces one not yet acted on.
     fn request(
         &self,
         id: InstanceId,
-        request: OperatorRequest,
+        request: PendingRequest,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Up to `limit` instances in `status`.

@@ -135,10 +135,15 @@ pub(crate) fn describe(record: &InstanceRecord) -> Report {
     if record.cancelled {
         text.push_str("cancelled by an operator\n");
     }
-    if let Some(request) = record.request {
+    if let Some(request) = &record.request {
+        let by = request
+            .actor
+            .as_deref()
+            .map(|actor| format!(" by {actor}"))
+            .unwrap_or_default();
         text.push_str(&format!(
-            "request   {} (waiting for the engine running it)\n",
-            request.name()
+            "request   {}{by} (waiting for the engine running it)\n",
+            request.kind.name()
         ));
     }
     if let Some(error) = &record.error {
@@ -183,7 +188,8 @@ pub(crate) fn describe(record: &InstanceRecord) -> Report {
         "revision": record.revision,
         "due_at": record.due_at.map(rfc3339),
         "cancelled": record.cancelled,
-        "request": record.request,
+        "request": record.request.as_ref().map(|request| request.kind),
+        "requested_by": record.request.as_ref().and_then(|request| request.actor.as_deref()),
         "error": record.error,
         "context": context,
         "journal": record.journal.iter().map(entry_json).collect::<Vec<_>>(),

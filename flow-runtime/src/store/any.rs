@@ -15,7 +15,7 @@ use flow_core::InstanceId;
 use super::url::StoreUrl;
 use super::{
     Commit, CommitAck, HeldRecord, InstanceRecord, InstanceSummary, Lease, MemoryStore,
-    OperatorRequest, StepCommit, Store, StoreError, StoredDefinition,
+    PendingRequest, StepCommit, Store, StoreError, StoredDefinition,
 };
 use crate::outcome::Status;
 
@@ -273,7 +273,7 @@ impl Store for AnyStore {
         forward!(self, store => store.next_due())
     }
 
-    async fn request(&self, id: InstanceId, request: OperatorRequest) -> Result<(), StoreError> {
+    async fn request(&self, id: InstanceId, request: PendingRequest) -> Result<(), StoreError> {
         forward!(self, store => store.request(id, request))
     }
 

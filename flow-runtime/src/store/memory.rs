@@ -13,7 +13,7 @@ use flow_core::InstanceId;
 use std::borrow::Cow;
 
 use super::{
-    Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, OperatorRequest, StepCommit, Store,
+    Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, PendingRequest, StepCommit, Store,
     StoreError, StoredDefinition,
 };
 use crate::journal::compact;
@@ -198,7 +198,7 @@ impl MemoryStore {
         }
         let ack = CommitAck {
             revision: record.revision,
-            request: record.request,
+            request: record.request.clone(),
         };
         let new_due = indexed_due(&record);
         drop(record);
@@ -310,7 +310,7 @@ fn apply_step(record: &mut InstanceRecord, step: StepCommit<'_>) -> Result<Commi
     }
     Ok(CommitAck {
         revision: record.revision,
-        request: record.request,
+        request: record.request.clone(),
     })
 }
 
@@ -540,7 +540,7 @@ impl Store for MemoryStore {
         Ok(earliest)
     }
 
-    async fn request(&self, id: InstanceId, request: OperatorRequest) -> Result<(), StoreError> {
+    async fn request(&self, id: InstanceId, request: PendingRequest) -> Result<(), StoreError> {
         let shard = self.shard(id);
         let mut record = shard
             .records

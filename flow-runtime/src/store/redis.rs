@@ -23,10 +23,12 @@ use redis::{AsyncCommands, Script, Value};
 
 use connection::RedisConnection;
 
-use super::stored::{StoredFields, Undecodable, entry_json, error_json, flag, micros, signed};
+use super::stored::{
+    StoredFields, Undecodable, entry_json, error_json, flag, handed_back_request, micros, signed,
+};
 use super::url::redact_password;
 use super::{
-    Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, OperatorRequest, Store, StoreError,
+    Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, PendingRequest, Store, StoreError,
     StoredDefinition,
 };
 use crate::outcome::Status;
@@ -600,9 +602,10 @@ impl Store for RedisStore {
                 "request",
                 record
                     .request
-                    .map(OperatorRequest::name)
-                    .unwrap_or("")
-                    .into(),
+                    .as_ref()
+                    .map(PendingRequest::stored)
+                    .unwrap_or_default()
+                    .into_bytes(),
             ),
             (
                 "error",
@@ -699,10 +702,21 @@ impl Store for RedisStore {
         let answer = array(self.run(&self.scripts.commit, commit.id, &args).await?);
         let word = |index: usize| answer.get(index).map(text).unwrap_or_default();
         match word(0).as_str() {
-            "ok" => Ok(CommitAck {
-                revision: word(1).parse().unwrap_or(0),
-                request: OperatorRequest::from_name(&word(2)),
-            }),
+            "ok" => match handed_back_request(commit.id, Some(&word(2))) {
+                Ok(request) => Ok(CommitAck {
+                    revision: word(1).parse().unwrap_or(0),
+                    request,
+                }),
+                // The commit is in; what an operator asked cannot be read, so the engine
+                // must not go on as if nobody had asked: set the instance aside.
+                Err(undecodable) => {
+                    self.quarantine(commit.id, &undecodable).await;
+                    Err(StoreError::Quarantined {
+                        instance: commit.id,
+                        reason: undecodable.reason,
+                    })
+                }
+            },
             "missing" => Err(StoreError::NotFound(commit.id)),
             "quarantined" => Err(StoreError::Quarantined {
                 instance: commit.id,
@@ -822,9 +836,9 @@ impl Store for RedisStore {
         Ok(earliest.map(|score| super::stored::time(score as i64)))
     }
 
-    async fn request(&self, id: InstanceId, request: OperatorRequest) -> Result<(), StoreError> {
+    async fn request(&self, id: InstanceId, request: PendingRequest) -> Result<(), StoreError> {
         let answer = self
-            .run(&self.scripts.request, id, &[arg(request.name())])
+            .run(&self.scripts.request, id, &[request.stored().into_bytes()])
             .await?;
         if matches!(answer, Value::Int(0)) {
             return Err(StoreError::NotFound(id));

@@ -24,11 +24,13 @@ use sqlx::Row;
 
 use row::{RECORD_COLUMNS, kind_name, record_columns, record_from_row, summary_from_row};
 
-use super::stored::{Undecodable, entry_json, error_json, flag, micros, signed};
+use super::stored::{
+    Undecodable, entry_json, error_json, flag, handed_back_request, micros, signed,
+};
 
 use super::url::redact_password;
 use super::{
-    Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, OperatorRequest, Store, StoreError,
+    Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, PendingRequest, Store, StoreError,
     StoredDefinition,
 };
 use crate::outcome::Status;
@@ -602,10 +604,6 @@ struct Applied {
     journal_len: i64,
 }
 
-fn parse_request(name: Option<String>) -> Option<OperatorRequest> {
-    name.as_deref().and_then(OperatorRequest::from_name)
-}
-
 impl Store for SqlStore {
     /// A durable store keeps every step's context: a process that dies mid-flow is replaced
     /// by one that goes on from the last step.
@@ -640,7 +638,7 @@ impl Store for SqlStore {
                 .bind(record.paused_from.map(Status::name))
                 .bind(flag(record.cancelled))
                 .bind(i64::from(record.queries))
-                .bind(record.request.map(OperatorRequest::name))
+                .bind(record.request.as_ref().map(PendingRequest::stored))
                 .bind(record.error.as_ref().map(error_json))
                 .bind(lease.map_or(0, |lease| signed(lease.token)))
                 .bind(lease.map(|lease| signed(lease.owner)))
@@ -771,10 +769,21 @@ impl Store for SqlStore {
             }
         };
         match applied {
-            Some(applied) => Ok(CommitAck {
-                revision: applied.revision,
-                request: parse_request(applied.request),
-            }),
+            Some(applied) => match handed_back_request(commit.id, applied.request.as_deref()) {
+                Ok(request) => Ok(CommitAck {
+                    revision: applied.revision,
+                    request,
+                }),
+                // The commit is in; what an operator asked cannot be read, so the engine
+                // must not go on as if nobody had asked: set the instance aside.
+                Err(undecodable) => {
+                    self.quarantine(&undecodable).await;
+                    Err(StoreError::Quarantined {
+                        instance: commit.id,
+                        reason: undecodable.reason,
+                    })
+                }
+            },
             None => Err(self
                 .refusal(commit.id, commit.lease_token, commit.expected_revision)
                 .await),
@@ -899,11 +908,11 @@ impl Store for SqlStore {
         Ok(earliest.map(super::stored::time))
     }
 
-    async fn request(&self, id: InstanceId, request: OperatorRequest) -> Result<(), StoreError> {
+    async fn request(&self, id: InstanceId, request: PendingRequest) -> Result<(), StoreError> {
         let updated = on_pool!(self, pool => {
             sqlx::query("UPDATE flow_instances SET request = $2 WHERE id = $1")
                 .bind(id.to_string())
-                .bind(request.name())
+                .bind(request.stored())
                 .execute(pool)
                 .await
                 .map_err(sql_error)?
