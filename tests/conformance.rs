@@ -16,7 +16,8 @@ use std::time::{Duration, SystemTime};
 
 use flow_runtime::prelude::*;
 use flow_runtime::store::{
-    Commit, InstanceRecord, OperatorRequest, PendingRequest, Store, StoreError, StoredDefinition,
+    Commit, InstanceQuery, InstanceRecord, OperatorRequest, PendingRequest, Store, StoreError,
+    StoredDefinition,
 };
 use flow_runtime::{
     EngineBuilder, EngineConfig, ErrorKind, InstanceError, InstanceId, JournalEntry, JournalKind,
@@ -57,6 +58,8 @@ macro_rules! store_conformance {
             check!(the_journal_keeps_its_order_and_its_cap);
             check!(compaction_keeps_what_compensation_needs);
             check!(listing_filters_by_status_in_id_order);
+            check!(pages_follow_one_another_without_overlap_or_gap);
+            check!(every_filter_holds_on_every_page);
             check!(requests_reach_the_engine_in_its_next_commit);
             check!(orphans_are_running_instances_whose_lease_lapsed);
             check!(an_undecodable_context_is_quarantined_and_others_go_on);
@@ -607,16 +610,183 @@ pub async fn listing_filters_by_status_in_id_order<S: Store>(store: S) {
             .await
             .unwrap();
     }
-    let listed = store.list(Status::Waiting, 10).await.unwrap();
+    let listed = store
+        .list(&InstanceQuery::new(10).status(Status::Waiting))
+        .await
+        .unwrap();
     let ids: Vec<InstanceId> = listed.iter().map(|summary| summary.id).collect();
     assert_eq!(ids, waiting);
     assert!(listed.iter().all(|summary| summary.flow == "Listing"
         && summary.flow_version == 2
         && summary.state == "Review"
         && summary.status == Status::Waiting));
-    assert_eq!(store.list(Status::Waiting, 2).await.unwrap().len(), 2);
-    assert_eq!(store.list(Status::Completed, 10).await.unwrap().len(), 2);
-    assert!(store.list(Status::Paused, 10).await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .list(&InstanceQuery::new(2).status(Status::Waiting))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        store
+            .list(&InstanceQuery::new(10).status(Status::Completed))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(
+        store
+            .list(&InstanceQuery::new(10).status(Status::Paused))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// What the paging checks store: one instance of each (flow, version, status) below,
+/// several times over, interleaved so that every page mixes them.
+const LISTED: [(&str, u32, Status); 6] = [
+    ("Alpha", 1, Status::Waiting),
+    ("Alpha", 2, Status::Waiting),
+    ("Beta", 1, Status::Completed),
+    ("Alpha", 2, Status::Completed),
+    ("Beta", 1, Status::Waiting),
+    ("Alpha", 2, Status::Manual),
+];
+
+/// Stores `rounds` rounds of `LISTED`; their (id, flow, version, status), by id.
+async fn store_listed<S: Store>(
+    store: &S,
+    rounds: usize,
+) -> Vec<(InstanceId, String, u32, Status)> {
+    let mut stored = Vec::new();
+    for _ in 0..rounds {
+        for (flow, version, status) in LISTED {
+            let id = InstanceId::new();
+            store
+                .insert(
+                    InstanceRecord {
+                        flow: Cow::Borrowed(flow),
+                        flow_version: version,
+                        status,
+                        ..record(id)
+                    },
+                    SystemTime::now(),
+                    None,
+                )
+                .await
+                .unwrap();
+            stored.push((id, flow.to_owned(), version, status));
+        }
+    }
+    stored.sort_by_key(|(id, ..)| *id);
+    stored
+}
+
+/// Every page of `query` (its `after` aside), each asked for after the last id of the one
+/// before, until one comes back short.
+async fn pages<S: Store>(store: &S, query: InstanceQuery<'_>) -> Vec<Vec<InstanceId>> {
+    let mut pages = Vec::new();
+    let mut after = None;
+    loop {
+        let page = InstanceQuery { after, ..query };
+        let ids: Vec<InstanceId> = store
+            .list(&page)
+            .await
+            .unwrap()
+            .iter()
+            .map(|summary| summary.id)
+            .collect();
+        assert!(ids.len() <= query.limit, "a page holds at most its limit");
+        let last = ids.last().copied();
+        let full = ids.len() == query.limit;
+        pages.push(ids);
+        match last {
+            Some(last) if full => after = Some(last),
+            _ => return pages,
+        }
+        assert!(pages.len() < 100, "paging does not end");
+    }
+}
+
+pub async fn pages_follow_one_another_without_overlap_or_gap<S: Store>(store: S) {
+    let stored = store_listed(&store, 3).await;
+    let all: Vec<InstanceId> = stored.iter().map(|(id, ..)| *id).collect();
+    for limit in [1, 4, 5, all.len(), all.len() + 1] {
+        let pages = pages(&store, InstanceQuery::new(limit)).await;
+        assert!(
+            pages[..pages.len() - 1]
+                .iter()
+                .all(|page| page.len() == limit),
+            "every page but the last is full: {pages:?}"
+        );
+        let listed: Vec<InstanceId> = pages.concat();
+        assert_eq!(listed, all, "by {limit}: every instance once, in id order");
+    }
+    let last = *all.last().unwrap();
+    assert!(
+        store
+            .list(&InstanceQuery::new(10).after(last))
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing after the last"
+    );
+    let middle = all[all.len() / 2];
+    let rest: Vec<InstanceId> = store
+        .list(&InstanceQuery::new(100).after(middle))
+        .await
+        .unwrap()
+        .iter()
+        .map(|summary| summary.id)
+        .collect();
+    assert_eq!(rest, all[all.len() / 2 + 1..], "after is exclusive");
+}
+
+pub async fn every_filter_holds_on_every_page<S: Store>(store: S) {
+    let stored = store_listed(&store, 3).await;
+    let queries = [
+        InstanceQuery::new(2).status(Status::Waiting),
+        InstanceQuery::new(2).status(Status::Manual),
+        InstanceQuery::new(2).flow("Alpha"),
+        InstanceQuery::new(3).flow("Beta").version(1),
+        InstanceQuery::new(2).version(2),
+        InstanceQuery::new(2)
+            .flow("Alpha")
+            .version(2)
+            .status(Status::Completed),
+        InstanceQuery::new(2).flow("Gamma"),
+        InstanceQuery::new(2).flow("Beta").status(Status::Manual),
+    ];
+    for query in queries {
+        let expected: Vec<InstanceId> = stored
+            .iter()
+            .filter(|(_, flow, version, status)| {
+                query.flow.is_none_or(|wanted| flow == wanted)
+                    && query.version.is_none_or(|wanted| *version == wanted)
+                    && query.status.is_none_or(|wanted| *status == wanted)
+            })
+            .map(|(id, ..)| *id)
+            .collect();
+        let pages = pages(&store, query).await;
+        let listed: Vec<InstanceId> = pages.concat();
+        assert_eq!(listed, expected, "{query:?}: {pages:?}");
+        // What each summary says agrees with the filters.
+        let mut after = None;
+        loop {
+            let page = store.list(&InstanceQuery { after, ..query }).await.unwrap();
+            assert!(
+                page.iter().all(|summary| query.admits(summary)),
+                "{query:?}"
+            );
+            match page.last() {
+                Some(last) if page.len() == query.limit => after = Some(last.id),
+                _ => break,
+            }
+        }
+    }
 }
 
 pub async fn requests_reach_the_engine_in_its_next_commit<S: Store>(store: S) {
@@ -838,7 +1008,10 @@ pub async fn an_undecodable_context_is_quarantined_and_others_go_on<S: Store>(st
         quarantined.context, broken_context,
         "the record is kept as it was"
     );
-    let manual = engine.list(Status::Manual, 10).await.unwrap();
+    let manual = engine
+        .list(&InstanceQuery::new(10).status(Status::Manual))
+        .await
+        .unwrap();
     assert!(manual.iter().any(|summary| summary.id == broken));
     engine.shutdown().await;
 }
@@ -1013,7 +1186,10 @@ pub async fn an_instance_keeps_its_definition_through_commits_and_claims<S: Stor
     let definition_of = |record: &InstanceRecord| record.definition.as_deref().map(str::to_owned);
     let loaded = store.load(pinned).await.unwrap().unwrap();
     assert_eq!(definition_of(&loaded), Some(hash.clone()), "after insert");
-    let listed = store.list(Status::Running, 10).await.unwrap();
+    let listed = store
+        .list(&InstanceQuery::new(10).status(Status::Running))
+        .await
+        .unwrap();
     let summary_of = |id: InstanceId| {
         listed
             .iter()

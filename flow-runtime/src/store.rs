@@ -13,6 +13,7 @@
 mod any;
 mod definition;
 mod memory;
+mod query;
 mod record;
 #[cfg(feature = "redis")]
 mod redis;
@@ -31,6 +32,7 @@ use flow_core::InstanceId;
 pub use any::AnyStore;
 pub use definition::StoredDefinition;
 pub use memory::{HeldRecord, MemoryStore};
+pub use query::InstanceQuery;
 pub use record::{Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, StepCommit};
 #[cfg(feature = "redis")]
 pub use redis::{Persistence, RedisStore};
@@ -39,7 +41,6 @@ pub use request::{OperatorRequest, PendingRequest};
 pub use sql::{SqlOptions, SqlStore, Synchronous};
 pub use url::{StoreUrl, redact_password};
 
-use crate::outcome::Status;
 
 /// Why a store refused or failed an operation.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -232,11 +233,12 @@ pub trait Store: Send + Sync + 'static {
         request: PendingRequest,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Up to `limit` instances in `status`.
+    /// The page of instances `query` asks for: those it admits, after its `after`, in id
+    /// order, at most its `limit`. Each store pages with its own indexes, so a listing costs
+    /// about one page, however many instances the store holds.
     fn list(
         &self,
-        status: Status,
-        limit: usize,
+        query: &InstanceQuery<'_>,
     ) -> impl Future<Output = Result<Vec<InstanceSummary>, StoreError>> + Send;
 
     /// Keeps `definition` under its content hash. Idempotent: saving a hash already stored

@@ -5,7 +5,7 @@
 use std::time::{Duration, SystemTime};
 
 use flow_runtime::store::{
-    AnyStore, InstanceRecord, OperatorRequest, PendingRequest, Store, StoreError,
+    AnyStore, InstanceQuery, InstanceRecord, OperatorRequest, PendingRequest, Store, StoreError,
 };
 use flow_runtime::{InstanceId, Status};
 use flow_tests::conformance::record;
@@ -65,7 +65,7 @@ async fn an_undecodable_record_is_quarantined_and_others_go_on() {
         "{error}"
     );
     let manual: Vec<InstanceId> = store
-        .list(Status::Manual, 10)
+        .list(&InstanceQuery::new(10).status(Status::Manual))
         .await
         .unwrap()
         .iter()
@@ -148,7 +148,10 @@ async fn stored_requests_of_older_versions_read_and_unreadable_ones_quarantine()
         store.load(unreadable).await,
         Err(StoreError::Quarantined { .. })
     ));
-    let manual = store.list(Status::Manual, 10).await.unwrap();
+    let manual = store
+        .list(&InstanceQuery::new(10).status(Status::Manual))
+        .await
+        .unwrap();
     assert!(manual.iter().any(|summary| summary.id == unreadable));
 }
 

@@ -7,7 +7,8 @@ use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
 
 use flow_runtime::store::{
-    AnyStore, InstanceRecord, OperatorRequest, PendingRequest, SqlStore, Store, StoreError,
+    AnyStore, InstanceQuery, InstanceRecord, OperatorRequest, PendingRequest, SqlStore, Store,
+    StoreError,
 };
 use flow_runtime::{InstanceId, Status};
 use flow_tests::conformance::record;
@@ -240,7 +241,7 @@ async fn undecodable_rows_are_quarantined(store: SqlStore) {
     let error = store.load(bad_journal).await.unwrap_err();
     assert!(error.to_string().contains("journal:"), "{error}");
     let manual: Vec<InstanceId> = store
-        .list(Status::Manual, 10)
+        .list(&InstanceQuery::new(10).status(Status::Manual))
         .await
         .unwrap()
         .iter()
@@ -362,7 +363,10 @@ async fn stored_requests_of_older_versions_read_and_unreadable_ones_quarantine(s
         store.load(unreadable).await,
         Err(StoreError::Quarantined { .. })
     ));
-    let manual = store.list(Status::Manual, 10).await.unwrap();
+    let manual = store
+        .list(&InstanceQuery::new(10).status(Status::Manual))
+        .await
+        .unwrap();
     assert!(manual.iter().any(|summary| summary.id == unreadable));
 }
 

@@ -3,39 +3,31 @@
 
 use flow_core::InstanceId;
 
-use super::census::wanted;
 use super::error::CliError;
 use super::report::Report;
 use super::time::rfc3339;
 use crate::journal::JournalEntry;
 use crate::outcome::Status;
-use crate::store::{AnyStore, InstanceRecord, Store, redact_password};
+use crate::store::{AnyStore, InstanceQuery, InstanceRecord, Store, redact_password};
 
-/// The instances in `status` (every status when `None`), of `flow` and `version` when
-/// given, up to `limit` a status, oldest first.
+/// The first `limit` instances (oldest first: ids are time-ordered UUID v7) in `status`
+/// (every status when `None`), of `flow` and `version` when given, after `after` when given.
 pub(crate) async fn list(
     store: &AnyStore,
     status: Option<Status>,
     flow: Option<&str>,
     version: Option<u32>,
+    after: Option<InstanceId>,
     limit: usize,
 ) -> Result<Report, CliError> {
-    let statuses: Vec<Status> = match status {
-        Some(status) => vec![status],
-        None => Status::ALL.to_vec(),
+    let query = InstanceQuery {
+        status,
+        flow,
+        version,
+        after,
+        limit,
     };
-    let mut found = Vec::new();
-    for status in statuses {
-        found.extend(
-            store
-                .list(status, limit)
-                .await?
-                .into_iter()
-                .filter(|summary| wanted(summary, flow, version)),
-        );
-    }
-    // Ids are time-ordered (UUID v7): by id is by start.
-    found.sort_by_key(|summary| summary.id.as_uuid());
+    let found = store.list(&query).await?;
     let mut text = String::new();
     if found.is_empty() {
         text.push_str("no instances found\n");

@@ -13,6 +13,7 @@
 mod cluster_url;
 mod connection;
 mod definitions;
+mod listing;
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
@@ -28,8 +29,8 @@ use super::stored::{
 };
 use super::url::redact_password;
 use super::{
-    Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, PendingRequest, Store, StoreError,
-    StoredDefinition,
+    Commit, CommitAck, InstanceQuery, InstanceRecord, InstanceSummary, Lease, PendingRequest,
+    Store, StoreError, StoredDefinition,
 };
 use crate::outcome::Status;
 
@@ -846,61 +847,8 @@ impl Store for RedisStore {
         Ok(())
     }
 
-    async fn list(&self, status: Status, limit: usize) -> Result<Vec<InstanceSummary>, StoreError> {
-        let mut connection = self.connection.clone();
-        let prefix = format!("{}:", status.name());
-        let mut ids: Vec<InstanceId> = Vec::new();
-        for shard in 0..SHARDS {
-            let keys = self.shard_keys(shard, None);
-            let members: Vec<String> = connection
-                .zrangebylex_limit(
-                    &keys.status,
-                    format!("[{prefix}"),
-                    format!("[{prefix}\u{ff}"),
-                    0,
-                    limit as isize,
-                )
-                .await
-                .map_err(redis_error)?;
-            ids.extend(
-                members
-                    .iter()
-                    .filter_map(|member| member.strip_prefix(&prefix)?.parse::<InstanceId>().ok()),
-            );
-        }
-        ids.sort();
-        ids.truncate(limit);
-        let mut found = Vec::with_capacity(ids.len());
-        for id in ids {
-            let keys = self.keys(id);
-            let (flow, version, state, definition): (
-                Option<String>,
-                Option<u32>,
-                Option<String>,
-                Option<String>,
-            ) = redis::cmd("HMGET")
-                .arg(&keys.record)
-                .arg("flow")
-                .arg("flow_version")
-                .arg("state")
-                .arg("definition")
-                .query_async(&mut connection)
-                .await
-                .map_err(redis_error)?;
-            if let (Some(flow), Some(flow_version), Some(state)) = (flow, version, state) {
-                found.push(InstanceSummary {
-                    id,
-                    flow,
-                    flow_version,
-                    // Stored empty for a compiled flow (and absent in records older than
-                    // definitions).
-                    definition: definition.filter(|hash| !hash.is_empty()),
-                    state,
-                    status,
-                });
-            }
-        }
-        Ok(found)
+    async fn list(&self, query: &InstanceQuery<'_>) -> Result<Vec<InstanceSummary>, StoreError> {
+        listing::list(self, query).await
     }
 
     async fn save_definition(&self, definition: &StoredDefinition) -> Result<(), StoreError> {

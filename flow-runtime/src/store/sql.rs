@@ -22,7 +22,7 @@ use std::time::{Duration, SystemTime};
 use flow_core::InstanceId;
 use sqlx::Row;
 
-use row::{RECORD_COLUMNS, kind_name, record_columns, record_from_row, summary_from_row};
+use row::{RECORD_COLUMNS, kind_name, record_columns, record_from_row};
 
 use super::stored::{
     Undecodable, entry_json, error_json, flag, handed_back_request, micros, signed,
@@ -30,8 +30,8 @@ use super::stored::{
 
 use super::url::redact_password;
 use super::{
-    Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, PendingRequest, Store, StoreError,
-    StoredDefinition,
+    Commit, CommitAck, InstanceQuery, InstanceRecord, InstanceSummary, Lease, PendingRequest,
+    Store, StoreError, StoredDefinition,
 };
 use crate::outcome::Status;
 
@@ -118,8 +118,9 @@ macro_rules! on_pool {
     };
 }
 
-// Declared after `on_pool!`, which it uses.
+// Declared after `on_pool!`, which they use.
 mod definitions;
+mod listing;
 
 /// A claim's statement in each dialect.
 #[cfg_attr(not(all(feature = "sqlite", feature = "postgres")), allow(dead_code))]
@@ -924,26 +925,8 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn list(&self, status: Status, limit: usize) -> Result<Vec<InstanceSummary>, StoreError> {
-        let found = on_pool!(self, pool => {
-            sqlx::query(
-                "SELECT id, flow, flow_version, state, status, quarantine, definition \
-                 FROM flow_instances \
-                 WHERE (quarantine IS NULL AND status = $1) \
-                 OR ($1 = 'manual' AND (quarantine IS NOT NULL OR status NOT IN \
-                 ('running', 'waiting', 'paused', 'manual', 'completed', 'compensating', \
-                 'failed', 'cancelled'))) ORDER BY id LIMIT $2",
-            )
-            .bind(status.name())
-            .bind(limit as i64)
-            .fetch_all(pool)
-            .await
-            .map_err(sql_error)?
-            .iter()
-            .map(summary_from_row)
-            .collect()
-        });
-        Ok(found)
+    async fn list(&self, query: &InstanceQuery<'_>) -> Result<Vec<InstanceSummary>, StoreError> {
+        listing::list(self, query).await
     }
 
     async fn save_definition(&self, definition: &StoredDefinition) -> Result<(), StoreError> {
