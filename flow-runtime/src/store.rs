@@ -41,7 +41,6 @@ pub use request::{OperatorRequest, PendingRequest};
 pub use sql::{SqlOptions, SqlStore, Synchronous};
 pub use url::{StoreUrl, redact_password};
 
-
 /// Why a store refused or failed an operation.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {

@@ -188,3 +188,55 @@ pub(crate) fn describe(record: &InstanceRecord) -> Report {
     });
     Report { text, json }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+    use crate::store::{OperatorRequest, PendingRequest};
+
+    #[test]
+    fn a_request_waiting_for_the_engine_is_shown_with_who_gave_it() {
+        let mut record = InstanceRecord {
+            id: InstanceId::new(),
+            flow: Cow::Borrowed("Checkout"),
+            flow_version: 1,
+            definition: None,
+            state: Cow::Borrowed("Paid"),
+            status: Status::Running,
+            attempt: 1,
+            step: 2,
+            revision: 3,
+            context: br#"{"data":{},"labels":[]}"#.to_vec(),
+            journal: Vec::new(),
+            due_at: None,
+            compensation_boundary: None,
+            paused_from: None,
+            cancelled: false,
+            queries: 0,
+            request: Some(PendingRequest::new(OperatorRequest::Pause, "rita")),
+            error: None,
+            lease: None,
+        };
+        let shown = describe(&record);
+        assert!(
+            shown
+                .text
+                .contains("request   pause by rita (waiting for the engine running it)"),
+            "{}",
+            shown.text
+        );
+        assert_eq!(shown.json["request"], "pause");
+        assert_eq!(shown.json["requested_by"], "rita");
+
+        record.request = Some(PendingRequest::from(OperatorRequest::Cancel));
+        let shown = describe(&record);
+        assert!(
+            shown.text.contains("request   cancel (waiting"),
+            "{}",
+            shown.text
+        );
+        assert!(shown.json["requested_by"].is_null());
+    }
+}

@@ -71,11 +71,12 @@ impl Cursor {
         if let Some(last) = members.last() {
             self.from = format!("({last}");
         }
-        self.ids.extend(
-            members
-                .iter()
-                .filter_map(|member| member.strip_prefix(&self.prefix)?.parse::<InstanceId>().ok()),
-        );
+        self.ids.extend(members.iter().filter_map(|member| {
+            member
+                .strip_prefix(&self.prefix)?
+                .parse::<InstanceId>()
+                .ok()
+        }));
         Ok(())
     }
 }
