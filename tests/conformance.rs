@@ -11,12 +11,13 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use flow_runtime::prelude::*;
 use flow_runtime::store::{
-    Commit, InstanceRecord, OperatorRequest, Store, StoreError, StoredDefinition,
+    Commit, InstanceQuery, InstanceRecord, OperatorRequest, PendingRequest, Store, StoreError,
+    StoredDefinition,
 };
 use flow_runtime::{
     EngineBuilder, EngineConfig, ErrorKind, InstanceError, InstanceId, JournalEntry, JournalKind,
@@ -57,10 +58,13 @@ macro_rules! store_conformance {
             check!(the_journal_keeps_its_order_and_its_cap);
             check!(compaction_keeps_what_compensation_needs);
             check!(listing_filters_by_status_in_id_order);
+            check!(pages_follow_one_another_without_overlap_or_gap);
+            check!(every_filter_holds_on_every_page);
             check!(requests_reach_the_engine_in_its_next_commit);
             check!(orphans_are_running_instances_whose_lease_lapsed);
             check!(an_undecodable_context_is_quarantined_and_others_go_on);
             check!(an_engine_runs_a_flow_on_it);
+            check!(a_request_for_a_busy_instance_is_applied_after_its_step_with_its_actor);
             check!(definitions_read_back_by_hash);
             check!(saving_a_definition_again_changes_nothing);
             check!(another_body_under_a_stored_hash_is_refused);
@@ -190,7 +194,7 @@ pub async fn records_read_back_as_written<S: Store>(store: S) {
         paused_from: Some(Status::Waiting),
         cancelled: true,
         queries: 5,
-        request: Some(OperatorRequest::Cancel),
+        request: Some(PendingRequest::new(OperatorRequest::Cancel, "rita")),
         error: Some(InstanceError {
             message: "card declined".into(),
             action: Some("charge".into()),
@@ -237,7 +241,7 @@ pub async fn inserts_do_not_overwrite<S: Store>(store: S) {
     );
     assert_eq!(
         store
-            .request(missing, OperatorRequest::Pause)
+            .request(missing, PendingRequest::new(OperatorRequest::Pause, "rita"))
             .await
             .unwrap_err(),
         StoreError::NotFound(missing)
@@ -606,32 +610,231 @@ pub async fn listing_filters_by_status_in_id_order<S: Store>(store: S) {
             .await
             .unwrap();
     }
-    let listed = store.list(Status::Waiting, 10).await.unwrap();
+    let listed = store
+        .list(&InstanceQuery::new(10).status(Status::Waiting))
+        .await
+        .unwrap();
     let ids: Vec<InstanceId> = listed.iter().map(|summary| summary.id).collect();
     assert_eq!(ids, waiting);
     assert!(listed.iter().all(|summary| summary.flow == "Listing"
         && summary.flow_version == 2
         && summary.state == "Review"
         && summary.status == Status::Waiting));
-    assert_eq!(store.list(Status::Waiting, 2).await.unwrap().len(), 2);
-    assert_eq!(store.list(Status::Completed, 10).await.unwrap().len(), 2);
-    assert!(store.list(Status::Paused, 10).await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .list(&InstanceQuery::new(2).status(Status::Waiting))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        store
+            .list(&InstanceQuery::new(10).status(Status::Completed))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(
+        store
+            .list(&InstanceQuery::new(10).status(Status::Paused))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// What the paging checks store: one instance of each (flow, version, status) below,
+/// several times over, interleaved so that every page mixes them.
+const LISTED: [(&str, u32, Status); 6] = [
+    ("Alpha", 1, Status::Waiting),
+    ("Alpha", 2, Status::Waiting),
+    ("Beta", 1, Status::Completed),
+    ("Alpha", 2, Status::Completed),
+    ("Beta", 1, Status::Waiting),
+    ("Alpha", 2, Status::Manual),
+];
+
+/// Stores `rounds` rounds of `LISTED`; their (id, flow, version, status), by id.
+async fn store_listed<S: Store>(
+    store: &S,
+    rounds: usize,
+) -> Vec<(InstanceId, String, u32, Status)> {
+    let mut stored = Vec::new();
+    for _ in 0..rounds {
+        for (flow, version, status) in LISTED {
+            let id = InstanceId::new();
+            store
+                .insert(
+                    InstanceRecord {
+                        flow: Cow::Borrowed(flow),
+                        flow_version: version,
+                        status,
+                        ..record(id)
+                    },
+                    SystemTime::now(),
+                    None,
+                )
+                .await
+                .unwrap();
+            stored.push((id, flow.to_owned(), version, status));
+        }
+    }
+    stored.sort_by_key(|(id, ..)| *id);
+    stored
+}
+
+/// Every page of `query` (its `after` aside), each asked for after the last id of the one
+/// before, until one comes back short.
+async fn pages<S: Store>(store: &S, query: InstanceQuery<'_>) -> Vec<Vec<InstanceId>> {
+    let mut pages = Vec::new();
+    let mut after = None;
+    loop {
+        let page = InstanceQuery { after, ..query };
+        let ids: Vec<InstanceId> = store
+            .list(&page)
+            .await
+            .unwrap()
+            .iter()
+            .map(|summary| summary.id)
+            .collect();
+        assert!(ids.len() <= query.limit, "a page holds at most its limit");
+        let last = ids.last().copied();
+        let full = ids.len() == query.limit;
+        pages.push(ids);
+        match last {
+            Some(last) if full => after = Some(last),
+            _ => return pages,
+        }
+        assert!(pages.len() < 100, "paging does not end");
+    }
+}
+
+pub async fn pages_follow_one_another_without_overlap_or_gap<S: Store>(store: S) {
+    let stored = store_listed(&store, 3).await;
+    let all: Vec<InstanceId> = stored.iter().map(|(id, ..)| *id).collect();
+    for limit in [1, 4, 5, all.len(), all.len() + 1] {
+        let pages = pages(&store, InstanceQuery::new(limit)).await;
+        assert!(
+            pages[..pages.len() - 1]
+                .iter()
+                .all(|page| page.len() == limit),
+            "every page but the last is full: {pages:?}"
+        );
+        let listed: Vec<InstanceId> = pages.concat();
+        assert_eq!(listed, all, "by {limit}: every instance once, in id order");
+    }
+    let last = *all.last().unwrap();
+    assert!(
+        store
+            .list(&InstanceQuery::new(10).after(last))
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing after the last"
+    );
+    let middle = all[all.len() / 2];
+    let rest: Vec<InstanceId> = store
+        .list(&InstanceQuery::new(100).after(middle))
+        .await
+        .unwrap()
+        .iter()
+        .map(|summary| summary.id)
+        .collect();
+    assert_eq!(rest, all[all.len() / 2 + 1..], "after is exclusive");
+}
+
+pub async fn every_filter_holds_on_every_page<S: Store>(store: S) {
+    let stored = store_listed(&store, 3).await;
+    let queries = [
+        InstanceQuery::new(2).status(Status::Waiting),
+        InstanceQuery::new(2).status(Status::Manual),
+        InstanceQuery::new(2).flow("Alpha"),
+        InstanceQuery::new(3).flow("Beta").version(1),
+        InstanceQuery::new(2).version(2),
+        InstanceQuery::new(2)
+            .flow("Alpha")
+            .version(2)
+            .status(Status::Completed),
+        InstanceQuery::new(2).flow("Gamma"),
+        InstanceQuery::new(2).flow("Beta").status(Status::Manual),
+    ];
+    for query in queries {
+        let expected: Vec<InstanceId> = stored
+            .iter()
+            .filter(|(_, flow, version, status)| {
+                query.flow.is_none_or(|wanted| flow == wanted)
+                    && query.version.is_none_or(|wanted| *version == wanted)
+                    && query.status.is_none_or(|wanted| *status == wanted)
+            })
+            .map(|(id, ..)| *id)
+            .collect();
+        let pages = pages(&store, query).await;
+        let listed: Vec<InstanceId> = pages.concat();
+        assert_eq!(listed, expected, "{query:?}: {pages:?}");
+        // What each summary says agrees with the filters.
+        let mut after = None;
+        loop {
+            let page = store.list(&InstanceQuery { after, ..query }).await.unwrap();
+            assert!(
+                page.iter().all(|summary| query.admits(summary)),
+                "{query:?}"
+            );
+            match page.last() {
+                Some(last) if page.len() == query.limit => after = Some(last.id),
+                _ => break,
+            }
+        }
+    }
 }
 
 pub async fn requests_reach_the_engine_in_its_next_commit<S: Store>(store: S) {
     let id = InstanceId::new();
     let token = insert_leased(&store, record(id)).await;
-    store.request(id, OperatorRequest::Pause).await.unwrap();
+    let pause = PendingRequest::new(OperatorRequest::Pause, "rita");
+    store.request(id, pause.clone()).await.unwrap();
+    assert_eq!(
+        store.load(id).await.unwrap().unwrap().request,
+        Some(pause.clone()),
+        "stored with who asked"
+    );
     let ack = store.commit(commit(id, 0, token)).await.unwrap();
-    assert_eq!(ack.request, Some(OperatorRequest::Pause));
+    assert_eq!(
+        ack.request,
+        Some(pause.clone()),
+        "handed back with who asked"
+    );
     // It stands until a commit says it is done with.
     let ack = store.commit(commit(id, 1, token)).await.unwrap();
-    assert_eq!(ack.request, Some(OperatorRequest::Pause));
-    let mut done = commit(id, 2, token);
+    assert_eq!(ack.request, Some(pause));
+    // A later one replaces it; any name round-trips, the separator of the stored form too.
+    let cancel = PendingRequest::new(OperatorRequest::Cancel, "ops:night shift, Zoë");
+    store.request(id, cancel.clone()).await.unwrap();
+    let ack = store.commit(commit(id, 2, token)).await.unwrap();
+    assert_eq!(ack.request, Some(cancel));
+    let mut done = commit(id, 3, token);
     done.clear_request = true;
     let ack = store.commit(done).await.unwrap();
     assert_eq!(ack.request, None);
     assert_eq!(store.load(id).await.unwrap().unwrap().request, None);
+
+    // A request without an actor (as stored before requests carried one) reads back as it
+    // was written.
+    let anonymous = InstanceId::new();
+    let token = insert_leased(
+        &store,
+        InstanceRecord {
+            request: Some(PendingRequest::from(OperatorRequest::Pause)),
+            ..record(anonymous)
+        },
+    )
+    .await;
+    let ack = store.commit(commit(anonymous, 0, token)).await.unwrap();
+    assert_eq!(
+        ack.request,
+        Some(PendingRequest::from(OperatorRequest::Pause))
+    );
 }
 
 pub async fn orphans_are_running_instances_whose_lease_lapsed<S: Store>(store: S) {
@@ -720,6 +923,39 @@ flow! {
     }
 }
 
+/// Instances whose gated step runs, and those a test let through: keyed by instance, as the
+/// suite runs on every store at once in one process.
+static AT_GATE: Mutex<Vec<InstanceId>> = Mutex::new(Vec::new());
+static LET_THROUGH: Mutex<Vec<InstanceId>> = Mutex::new(Vec::new());
+
+fn gate_holds(gate: &Mutex<Vec<InstanceId>>, id: InstanceId) -> bool {
+    gate.lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .contains(&id)
+}
+
+/// Says it runs, then waits until the test lets its instance through.
+#[action(readonly)]
+async fn wait_at_gate(ctx: &mut Context<Parcel>) -> Result<(), ActionError> {
+    AT_GATE
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(ctx.instance());
+    while !gate_holds(&LET_THROUGH, ctx.instance()) {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    Ok(())
+}
+
+flow! {
+    pub flow Turnstile: Parcel {
+        start Queued;
+        Queued => wait_at_gate => Through;
+        Through => weigh => Done;
+        success Done;
+    }
+}
+
 fn quick_engine<S: Store>(store: S) -> Engine<S> {
     EngineBuilder::with_store(store)
         .config(EngineConfig {
@@ -727,6 +963,7 @@ fn quick_engine<S: Store>(store: S) -> Engine<S> {
             ..EngineConfig::default()
         })
         .register::<Weighing>()
+        .register::<Turnstile>()
         .build()
         .unwrap()
 }
@@ -771,7 +1008,10 @@ pub async fn an_undecodable_context_is_quarantined_and_others_go_on<S: Store>(st
         quarantined.context, broken_context,
         "the record is kept as it was"
     );
-    let manual = engine.list(Status::Manual, 10).await.unwrap();
+    let manual = engine
+        .list(&InstanceQuery::new(10).status(Status::Manual))
+        .await
+        .unwrap();
     assert!(manual.iter().any(|summary| summary.id == broken));
     engine.shutdown().await;
 }
@@ -798,6 +1038,72 @@ pub async fn an_engine_runs_a_flow_on_it<S: Store>(store: S) {
         .unwrap();
     let outcome = engine.wait_ended::<Weighing>(queued).await.unwrap();
     assert_eq!(outcome.data.weight, 12);
+    engine.shutdown().await;
+}
+
+pub async fn a_request_for_a_busy_instance_is_applied_after_its_step_with_its_actor<S: Store>(
+    store: S,
+) {
+    let engine = quick_engine(store);
+    for (actor, instruction) in [("rita", "pause"), ("sam", "cancel")] {
+        let id = engine.start::<Turnstile>(Parcel::default()).await.unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while !gate_holds(&AT_GATE, id) {
+            assert!(tokio::time::Instant::now() < deadline, "the step never ran");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let operator = engine.operator(actor);
+        match instruction {
+            "pause" => operator.pause(id).await.unwrap(),
+            _ => operator.cancel(id).await.unwrap(),
+        }
+        let pending = engine.record(id).await.unwrap();
+        assert_eq!(pending.status, Status::Running, "left for the engine");
+        assert_eq!(
+            pending.request.and_then(|request| request.actor).as_deref(),
+            Some(actor)
+        );
+        LET_THROUGH
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(id);
+        let outcome = match instruction {
+            "pause" => engine.wait::<Turnstile>(id).await.unwrap(),
+            _ => engine.wait_ended::<Turnstile>(id).await.unwrap(),
+        };
+        let expected = match instruction {
+            "pause" => Status::Paused,
+            _ => Status::Cancelled,
+        };
+        assert_eq!(outcome.status, expected);
+        assert_eq!(
+            outcome.state,
+            TurnstileState::Through,
+            "after the running step"
+        );
+        let stored = engine.record(id).await.unwrap();
+        assert_eq!(stored.request, None, "done with");
+        // Who acted, for operator entries (a step's instruction is its action's).
+        let journaled: Vec<(JournalKind, &str, &str)> = stored
+            .journal
+            .iter()
+            .map(|entry| {
+                let who = match entry.kind {
+                    JournalKind::Operator => &*entry.instruction,
+                    _ => "",
+                };
+                (entry.kind, &*entry.action, who)
+            })
+            .collect();
+        assert_eq!(
+            journaled,
+            [
+                (JournalKind::Step, "wait_at_gate", ""),
+                (JournalKind::Operator, instruction, actor),
+            ],
+            "the step, then the instruction with who gave it"
+        );
+    }
     engine.shutdown().await;
 }
 
@@ -880,7 +1186,10 @@ pub async fn an_instance_keeps_its_definition_through_commits_and_claims<S: Stor
     let definition_of = |record: &InstanceRecord| record.definition.as_deref().map(str::to_owned);
     let loaded = store.load(pinned).await.unwrap().unwrap();
     assert_eq!(definition_of(&loaded), Some(hash.clone()), "after insert");
-    let listed = store.list(Status::Running, 10).await.unwrap();
+    let listed = store
+        .list(&InstanceQuery::new(10).status(Status::Running))
+        .await
+        .unwrap();
     let summary_of = |id: InstanceId| {
         listed
             .iter()

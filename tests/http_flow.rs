@@ -1,8 +1,10 @@
 //! The flows the HTTP API tests run in their server process (`bin/http_server.rs`): an
-//! application that waits for a review whose decision carries data, and a transfer whose
-//! undo fails once so that it needs a person and an operator's retry.
+//! application that waits for a review whose decision carries data, a transfer whose
+//! undo fails once so that it needs a person and an operator's retry, and a step held at a
+//! gate the test opens, so that an operator can act while it runs.
 
 use std::collections::HashSet;
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -155,6 +157,59 @@ flow! {
     }
 }
 
+/// A step held at a gate: a file the test creates when it wants the step to finish.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gate {
+    /// The gate's file. The step creates `<path>.entered` when it starts, then waits until
+    /// `path` exists: a test in another process sees the step running and ends it at will.
+    pub path: String,
+}
+
+impl Gate {
+    /// The file the step creates once it runs.
+    pub fn entered(path: &str) -> PathBuf {
+        PathBuf::from(format!("{path}.entered"))
+    }
+}
+
+/// How long the gated step waits for its gate before it gives up, so that a test that
+/// failed early does not leave a server's worker waiting forever.
+const GATE_PATIENCE: Duration = Duration::from_secs(30);
+
+/// Says it runs, then waits until the test opens the gate.
+#[action(readonly)]
+pub async fn pass_gate(ctx: &mut Context<Gate>) -> Result<(), ActionError> {
+    let gate = PathBuf::from(&ctx.data.path);
+    std::fs::write(Gate::entered(&ctx.data.path), b"")
+        .map_err(|error| ActionError::permanent(format!("cannot mark the gate: {error}")))?;
+    let deadline = tokio::time::Instant::now() + GATE_PATIENCE;
+    while !gate.exists() {
+        if tokio::time::Instant::now() > deadline {
+            return Err(ActionError::permanent("the gate was never opened"));
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Ok(())
+}
+
+/// The step after the gate: there must be one, or the gated step's commit ends the
+/// instance and leaves nothing for an operator's pause to stop.
+#[action(readonly)]
+pub async fn close_gate(_ctx: &mut Context<Gate>) -> Result<(), ActionError> {
+    Ok(())
+}
+
+flow! {
+    /// A step held at a gate, then one more.
+    pub flow Gated: Gate {
+        start AtGate;
+        AtGate => pass_gate => Through;
+        Through => close_gate => Done;
+        success Done;
+    }
+}
+
 /// The engine of the HTTP tests' server, on `store`, with statistics and `events`.
 pub fn engine<S: Store>(
     store: S,
@@ -175,5 +230,6 @@ pub fn engine<S: Store>(
         ))
         .register_with::<Review>(FlowOptions::default().signal_payload::<Correction>("Correct"))
         .register::<Payout>()
+        .register::<Gated>()
         .build()
 }

@@ -24,6 +24,7 @@ mod flows;
 mod model;
 mod simulation;
 
+use flow_runtime::store::InstanceQuery;
 use flow_runtime::{AuditPlugin, Flow, Outcome, Status};
 
 use actions::{ReviewDecision, ReviewNote};
@@ -68,7 +69,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let audit = AuditPlugin::new();
     let engine = config::engine(store::from_env().await?, &stats, &audit)?;
     // What an earlier run left waiting for the committee: found again, and decided now.
-    for waiting in engine.list(Status::Waiting, 100).await? {
+    let waiting = InstanceQuery::new(100).status(Status::Waiting);
+    for waiting in engine.list(&waiting).await? {
         let earlier = engine.record(waiting.id).await?;
         println!(
             "found {} from an earlier run, waiting in {} since step {}; the committee approves",

@@ -15,7 +15,7 @@ mod log;
 
 use std::time::Duration;
 
-use flow_runtime::store::AnyStore;
+use flow_runtime::store::{AnyStore, InstanceQuery};
 use flow_runtime::{Engine, EngineBuilder, EngineConfig, Status};
 
 use flows::{Fulfilment, Order};
@@ -97,7 +97,10 @@ async fn status() -> Result<(), Box<dyn std::error::Error>> {
         Status::Failed,
         Status::Manual,
     ] {
-        let count = engine.list(status, 1_000_000).await?.len();
+        let count = engine
+            .list(&InstanceQuery::new(1_000_000).status(status))
+            .await?
+            .len();
         println!("{status:?}: {count}");
     }
     Ok(())

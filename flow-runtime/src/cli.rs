@@ -373,8 +373,12 @@ impl Flowctl {
                 status,
                 flow,
                 version,
+                after,
                 limit,
             } => {
+                let after = after
+                    .map(|id| id.parse().map_err(|_| CliError::BadInstanceId(id)))
+                    .transpose()?;
                 let opened = AnyStore::connect(&store.store).await?;
                 report(
                     instances::list(
@@ -382,6 +386,7 @@ impl Flowctl {
                         status.map(|s| s.status()),
                         flow.as_deref(),
                         version,
+                        after,
                         limit,
                     )
                     .await?,

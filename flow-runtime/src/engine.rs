@@ -62,7 +62,7 @@ use signal_delivery::Delivery;
 
 use crate::outcome::{Outcome, Status};
 use crate::stats::Stats;
-use crate::store::{InstanceRecord, InstanceSummary, Lease, MemoryStore, Store};
+use crate::store::{InstanceQuery, InstanceRecord, InstanceSummary, Lease, MemoryStore, Store};
 
 /// Runs instances of registered flows. Cheap to clone: clones share one engine.
 pub struct Engine<S: Store = MemoryStore> {
@@ -607,13 +607,13 @@ impl<S: Store> Engine<S> {
             .ok_or(EngineError::NoSuchInstance(instance))
     }
 
-    /// Up to `limit` instances in `status`.
+    /// The page of stored instances `query` asks for, in id (that is start) order: see
+    /// [`InstanceQuery`].
     pub async fn list(
         &self,
-        status: Status,
-        limit: usize,
+        query: &InstanceQuery<'_>,
     ) -> Result<Vec<InstanceSummary>, EngineError> {
-        Ok(self.inner.store.list(status, limit).await?)
+        Ok(self.inner.store.list(query).await?)
     }
 
     /// Operator instructions (pause, resume, cancel, retry, skip), recorded as `actor`'s.

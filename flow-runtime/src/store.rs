@@ -13,9 +13,11 @@
 mod any;
 mod definition;
 mod memory;
+mod query;
 mod record;
 #[cfg(feature = "redis")]
 mod redis;
+mod request;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod sql;
 #[cfg(any(feature = "sqlite", feature = "postgres", feature = "redis"))]
@@ -30,16 +32,14 @@ use flow_core::InstanceId;
 pub use any::AnyStore;
 pub use definition::StoredDefinition;
 pub use memory::{HeldRecord, MemoryStore};
-pub use record::{
-    Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, OperatorRequest, StepCommit,
-};
+pub use query::InstanceQuery;
+pub use record::{Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, StepCommit};
 #[cfg(feature = "redis")]
 pub use redis::{Persistence, RedisStore};
+pub use request::{OperatorRequest, PendingRequest};
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use sql::{SqlOptions, SqlStore, Synchronous};
 pub use url::{StoreUrl, redact_password};
-
-use crate::outcome::Status;
 
 /// Why a store refused or failed an operation.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -232,18 +232,20 @@ pub trait Store: Send + Sync + 'static {
     /// The earliest due time, if any: lets a worker sleep until then.
     fn next_due(&self) -> impl Future<Output = Result<Option<SystemTime>, StoreError>> + Send;
 
-    /// Leaves `request` for the engine working on `id`; it sees it in its next commit.
+    /// Leaves `request` (with who gave it) for the engine working on `id`; it sees it in its
+    /// next commit. A later request replaces one not yet acted on.
     fn request(
         &self,
         id: InstanceId,
-        request: OperatorRequest,
+        request: PendingRequest,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// Up to `limit` instances in `status`.
+    /// The page of instances `query` asks for: those it admits, after its `after`, in id
+    /// order, at most its `limit`. Each store pages with its own indexes, so a listing costs
+    /// about one page, however many instances the store holds.
     fn list(
         &self,
-        status: Status,
-        limit: usize,
+        query: &InstanceQuery<'_>,
     ) -> impl Future<Output = Result<Vec<InstanceSummary>, StoreError>> + Send;
 
     /// Keeps `definition` under its content hash. Idempotent: saving a hash already stored

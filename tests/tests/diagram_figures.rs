@@ -7,6 +7,7 @@ use std::time::Duration;
 use flow_runtime::StartOptions;
 use flow_runtime::diagram::{DiagramFormat, Figures, render};
 use flow_runtime::prelude::*;
+use flow_runtime::store::InstanceQuery;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -78,7 +79,10 @@ async fn a_run_s_figures_land_on_the_right_edges_and_nodes() {
             .await
             .unwrap();
     }
-    let waiting = engine.list(Status::Waiting, 10).await.unwrap();
+    let waiting = engine
+        .list(&InstanceQuery::new(10).status(Status::Waiting))
+        .await
+        .unwrap();
     assert_eq!(waiting.len(), 1);
     clock.advance(Duration::from_secs(2 * 3600));
     engine.wait_ended::<Shop>(waiting[0].id).await.unwrap();

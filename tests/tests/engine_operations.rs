@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use flow_runtime::plugin::{FlowEvent, StepEvent};
 use flow_runtime::prelude::*;
+use flow_runtime::store::InstanceQuery;
 use flow_runtime::{AuditPlugin, EngineConfig, JournalKind, Plugin, StartOptions};
 use serde::{Deserialize, Serialize};
 
@@ -247,7 +248,10 @@ async fn a_parked_instance_is_retried_by_an_operator() {
         "{:?}",
         record.error
     );
-    let listed = engine.list(Status::Manual, 10).await.unwrap();
+    let listed = engine
+        .list(&InstanceQuery::new(10).status(Status::Manual))
+        .await
+        .unwrap();
     assert!(listed.iter().any(|summary| summary.id == parked.instance));
 
     LEDGER_UP.store(1, Ordering::SeqCst);
@@ -403,7 +407,14 @@ async fn started_instances_run_on_the_worker_and_plugins_see_every_hook() {
         assert_eq!(waiting.status, Status::Waiting);
         engine.signal::<Review>(*id, "Approve").await.unwrap();
     }
-    assert_eq!(engine.list(Status::Completed, 100).await.unwrap().len(), 50);
+    assert_eq!(
+        engine
+            .list(&InstanceQuery::new(100).status(Status::Completed))
+            .await
+            .unwrap()
+            .len(),
+        50
+    );
 
     let one = hooks.0.lock().unwrap().clone();
     assert_eq!(one.iter().filter(|line| *line == "start Filed").count(), 50);
@@ -664,7 +675,11 @@ async fn an_instance_whose_caller_went_away_mid_step_is_not_lost() {
     )
     .await;
     assert!(dropped.is_err(), "the caller gave up mid-step");
-    let orphan = engine.list(Status::Running, 10).await.unwrap()[0].id;
+    let orphan = engine
+        .list(&InstanceQuery::new(10).status(Status::Running))
+        .await
+        .unwrap()[0]
+        .id;
 
     let parked = engine.wait_ended::<SlowFlow>(orphan).await.unwrap();
     assert_eq!(parked.status, Status::Manual);

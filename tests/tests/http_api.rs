@@ -1,12 +1,15 @@
 //! The HTTP API as another system sees it: a server process (`bin/http_server.rs`) on a
 //! SQLite file, spoken to over TCP. Starts, reads, signals with data that the next action
-//! sees, every operator instruction journaled with the token's name, 401 and 403, and each
+//! sees, every operator instruction journaled with the token's name (also a pause or cancel
+//! sent while a step runs, which the engine applies after the step), 401 and 403, and each
 //! kind of bad input answered 4xx with a JSON error and the instance unchanged.
 
 use std::time::{Duration, Instant};
 
 use flow_tests::api_server::{ApiServer, OPERATOR, SERVICE, VIEWER};
 use flow_tests::http_client::{Answer, stream};
+use flow_tests::http_flow::Gate;
+use flow_tests::servers::fresh_sqlite_path;
 use serde_json::{Value, json};
 
 const BODY_LIMIT: usize = 4096;
@@ -168,6 +171,70 @@ fn each_operator_instruction_is_journaled_with_the_tokens_name() {
             .any(|entry| entry["kind"] == "compensation"),
         "the hold was released: {failed}"
     );
+}
+
+#[test]
+fn a_pause_or_cancel_sent_while_a_step_runs_is_journaled_with_the_tokens_name() {
+    let server = start_server();
+    for (instruction, ends) in [("pause", "paused"), ("cancel", "cancelled")] {
+        // A fresh file name, unique on this machine, for the gate of this instance.
+        let gate = fresh_sqlite_path().with_extension("gate");
+        let gate = gate.to_str().expect("a UTF-8 temp path").to_owned();
+        let started = server.post(
+            "/flows/Gated/instances",
+            Some(SERVICE),
+            &json!({ "data": { "path": gate } }).to_string(),
+        );
+        assert_eq!(started.status, 201, "{}", started.body);
+        let id = started.json()["instance"].as_str().unwrap().to_owned();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !Gate::entered(&gate).exists() {
+            assert!(Instant::now() < deadline, "the gated step never ran");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+
+        let answer = server.post(
+            &format!("/instances/{id}/{instruction}"),
+            Some(OPERATOR),
+            "",
+        );
+        assert_eq!(answer.status, 200, "{instruction}: {}", answer.body);
+        assert_eq!(
+            answer.json()["status"],
+            "running",
+            "{instruction}: the step still runs, so the instruction waits for its commit"
+        );
+        std::fs::write(&gate, b"").expect("open the gate");
+
+        let instance = server.until(&id, |instance| instance["status"] == ends);
+        assert_eq!(
+            instance["state"], "Through",
+            "{instruction}: applied after the running step, before the next"
+        );
+        let journal = instance["journal"].as_array().unwrap();
+        let operators: Vec<&Value> = journal
+            .iter()
+            .filter(|entry| entry["kind"] == "operator")
+            .collect();
+        assert_eq!(operators.len(), 1, "{instruction}: {instance}");
+        assert_eq!(operators[0]["action"], instruction, "{instance}");
+        assert_eq!(
+            operators[0]["instruction"], "rita",
+            "the operator token's name: {instance}"
+        );
+        assert_eq!(operators[0]["from"], "Through");
+        let gated_step = journal
+            .iter()
+            .position(|entry| entry["kind"] == "step" && entry["action"] == "pass_gate")
+            .expect("the gated step is journaled");
+        let operator = journal
+            .iter()
+            .position(|entry| entry["kind"] == "operator")
+            .unwrap();
+        assert!(gated_step < operator, "after the step it waited for");
+        let _ = std::fs::remove_file(&gate);
+        let _ = std::fs::remove_file(Gate::entered(&gate));
+    }
 }
 
 #[test]

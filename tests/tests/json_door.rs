@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use flow_runtime::prelude::*;
+use flow_runtime::store::InstanceQuery;
 use flow_runtime::{EngineConfig, StartOptions};
 use flow_tests::http_flow::{Application, book};
 use serde_json::json;
@@ -117,7 +118,13 @@ async fn data_that_does_not_decode_is_refused_and_nothing_is_stored() {
     assert!(matches!(error, EngineError::InvalidData { .. }), "{error}");
     assert!(error.to_string().contains("Application"), "{error}");
     for status in [Status::Running, Status::Waiting] {
-        assert!(engine.list(status, 10).await.unwrap().is_empty());
+        assert!(
+            engine
+                .list(&InstanceQuery::new(10).status(status))
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
     let missing = engine
         .start_json(

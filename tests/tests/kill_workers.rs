@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use flow_runtime::store::AnyStore;
+use flow_runtime::store::{AnyStore, InstanceQuery};
 use flow_runtime::{InstanceId, Status};
 use flow_tests::kill_flow::{Fate, Fulfilment, Ledger, Order, check_ended, check_ledger, client};
 use flow_tests::servers::{fresh_postgres, fresh_redis, postgres_url, redis_url};
@@ -236,11 +236,11 @@ async fn scenario(store_kind: &str, url: &str, trouble: Trouble) {
     let mut ended = 0;
     for _ in 0..600 {
         let completed = engine
-            .list(Status::Completed, 10 * INSTANCES as usize)
+            .list(&InstanceQuery::new(10 * INSTANCES as usize).status(Status::Completed))
             .await
             .unwrap();
         let failed = engine
-            .list(Status::Failed, 10 * INSTANCES as usize)
+            .list(&InstanceQuery::new(10 * INSTANCES as usize).status(Status::Failed))
             .await
             .unwrap();
         ended = completed.len() + failed.len();

@@ -1,9 +1,12 @@
-//! What only the Redis store does: open a server by URL with clear errors, and quarantine
-//! records that something else wrote and nothing can decode.
+//! What only the Redis store does: open a server by URL with clear errors, read operator
+//! requests as older versions stored them, and quarantine records that something else wrote
+//! and nothing can decode.
 
 use std::time::{Duration, SystemTime};
 
-use flow_runtime::store::{AnyStore, InstanceRecord, Store, StoreError};
+use flow_runtime::store::{
+    AnyStore, InstanceQuery, InstanceRecord, OperatorRequest, PendingRequest, Store, StoreError,
+};
 use flow_runtime::{InstanceId, Status};
 use flow_tests::conformance::record;
 use flow_tests::servers::{fresh_redis, redis_url};
@@ -62,7 +65,7 @@ async fn an_undecodable_record_is_quarantined_and_others_go_on() {
         "{error}"
     );
     let manual: Vec<InstanceId> = store
-        .list(Status::Manual, 10)
+        .list(&InstanceQuery::new(10).status(Status::Manual))
         .await
         .unwrap()
         .iter()
@@ -83,6 +86,73 @@ async fn an_undecodable_record_is_quarantined_and_others_go_on() {
             .unwrap()
             .is_empty()
     );
+}
+
+#[tokio::test]
+async fn stored_requests_of_older_versions_read_and_unreadable_ones_quarantine() {
+    let Some(store) = fresh_redis().await else {
+        return;
+    };
+    let ttl = Duration::from_secs(30);
+    let bare = InstanceId::new();
+    let unreadable = InstanceId::new();
+    let mut tokens = Vec::new();
+    for id in [bare, unreadable] {
+        let lease = store
+            .insert(record(id), SystemTime::now(), Some((1, ttl)))
+            .await
+            .unwrap()
+            .unwrap();
+        tokens.push(lease.token);
+    }
+    let client = redis::Client::open(redis_url()).unwrap();
+    let mut raw = client.get_multiplexed_async_connection().await.unwrap();
+    // As a version before requests carried their actor left it.
+    let _: () = redis::cmd("HSET")
+        .arg(store.record_key(bare))
+        .arg("request")
+        .arg("pause")
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    let without_actor = Some(PendingRequest::from(OperatorRequest::Pause));
+    assert_eq!(
+        store.load(bare).await.unwrap().unwrap().request,
+        without_actor
+    );
+    let ack = store
+        .commit(flow_tests::conformance::commit(bare, 0, tokens[0]))
+        .await
+        .unwrap();
+    assert_eq!(ack.request, without_actor);
+
+    // Met by the commit that hands it back: the instance is set aside, not run on as if
+    // nobody had asked.
+    let _: () = redis::cmd("HSET")
+        .arg(store.record_key(unreadable))
+        .arg("request")
+        .arg("explode:rita")
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    let error = store
+        .commit(flow_tests::conformance::commit(unreadable, 0, tokens[1]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, StoreError::Quarantined { reason, .. }
+            if reason.contains("`explode:rita` is not an operator request")),
+        "{error:?}"
+    );
+    assert!(matches!(
+        store.load(unreadable).await,
+        Err(StoreError::Quarantined { .. })
+    ));
+    let manual = store
+        .list(&InstanceQuery::new(10).status(Status::Manual))
+        .await
+        .unwrap();
+    assert!(manual.iter().any(|summary| summary.id == unreadable));
 }
 
 /// `url` with `user:password@` in front of its host.

@@ -1,11 +1,15 @@
 //! What only the SQL stores do: open files and servers by URL with clear errors, migrate
-//! and refuse newer schemas, keep SQLite's durability setting, and quarantine rows that
-//! something else wrote and nothing can decode.
+//! and refuse newer schemas, keep SQLite's durability setting, read operator requests as
+//! older versions stored them, and quarantine rows that something else wrote and nothing can
+//! decode.
 
 use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
 
-use flow_runtime::store::{AnyStore, InstanceRecord, SqlStore, Store, StoreError};
+use flow_runtime::store::{
+    AnyStore, InstanceQuery, InstanceRecord, OperatorRequest, PendingRequest, SqlStore, Store,
+    StoreError,
+};
 use flow_runtime::{InstanceId, Status};
 use flow_tests::conformance::record;
 use flow_tests::servers::{fresh_postgres, fresh_sqlite, fresh_sqlite_path, postgres_url};
@@ -196,22 +200,7 @@ async fn corrupt(store: &SqlStore, bad_status: InstanceId, bad_journal: Instance
         "UPDATE flow_journal SET entry = '{not json' WHERE instance_id = $1",
     ];
     for (statement, id) in statements.into_iter().zip([bad_status, bad_journal]) {
-        match store.dialect() {
-            "sqlite" => {
-                sqlx::query(statement)
-                    .bind(id.to_string())
-                    .execute(store.sqlite_pool().unwrap())
-                    .await
-                    .unwrap();
-            }
-            _ => {
-                sqlx::query(statement)
-                    .bind(id.to_string())
-                    .execute(store.postgres_pool().unwrap())
-                    .await
-                    .unwrap();
-            }
-        }
+        execute(store, statement, id).await;
     }
 }
 
@@ -252,7 +241,7 @@ async fn undecodable_rows_are_quarantined(store: SqlStore) {
     let error = store.load(bad_journal).await.unwrap_err();
     assert!(error.to_string().contains("journal:"), "{error}");
     let manual: Vec<InstanceId> = store
-        .list(Status::Manual, 10)
+        .list(&InstanceQuery::new(10).status(Status::Manual))
         .await
         .unwrap()
         .iter()
@@ -299,6 +288,98 @@ async fn undecodable_rows_are_quarantined_on_sqlite() {
 async fn undecodable_rows_are_quarantined_on_postgres() {
     if let Some(store) = fresh_postgres().await {
         undecodable_rows_are_quarantined(store).await;
+    }
+}
+
+/// Runs `statement` with `$1` bound to `id`, as a tool beside the engine would.
+async fn execute(store: &SqlStore, statement: &'static str, id: InstanceId) {
+    match store.dialect() {
+        "sqlite" => {
+            sqlx::query(statement)
+                .bind(id.to_string())
+                .execute(store.sqlite_pool().unwrap())
+                .await
+                .unwrap();
+        }
+        _ => {
+            sqlx::query(statement)
+                .bind(id.to_string())
+                .execute(store.postgres_pool().unwrap())
+                .await
+                .unwrap();
+        }
+    }
+}
+
+async fn stored_requests_of_older_versions_read_and_unreadable_ones_quarantine(store: SqlStore) {
+    let ttl = Duration::from_secs(30);
+    let bare = InstanceId::new();
+    let unreadable = InstanceId::new();
+    let mut tokens = Vec::new();
+    for id in [bare, unreadable] {
+        let lease = store
+            .insert(record(id), SystemTime::now(), Some((1, ttl)))
+            .await
+            .unwrap()
+            .unwrap();
+        tokens.push(lease.token);
+    }
+    // As a version before requests carried their actor left it.
+    execute(
+        &store,
+        "UPDATE flow_instances SET request = 'pause' WHERE id = $1",
+        bare,
+    )
+    .await;
+    let without_actor = Some(PendingRequest::from(OperatorRequest::Pause));
+    assert_eq!(
+        store.load(bare).await.unwrap().unwrap().request,
+        without_actor
+    );
+    let ack = store
+        .commit(flow_tests::conformance::commit(bare, 0, tokens[0]))
+        .await
+        .unwrap();
+    assert_eq!(ack.request, without_actor);
+
+    // Met by the commit that hands it back: the instance is set aside, not run on as if
+    // nobody had asked.
+    execute(
+        &store,
+        "UPDATE flow_instances SET request = 'explode:rita' WHERE id = $1",
+        unreadable,
+    )
+    .await;
+    let error = store
+        .commit(flow_tests::conformance::commit(unreadable, 0, tokens[1]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, StoreError::Quarantined { reason, .. }
+            if reason.contains("`explode:rita` is not an operator request")),
+        "{error:?}"
+    );
+    assert!(matches!(
+        store.load(unreadable).await,
+        Err(StoreError::Quarantined { .. })
+    ));
+    let manual = store
+        .list(&InstanceQuery::new(10).status(Status::Manual))
+        .await
+        .unwrap();
+    assert!(manual.iter().any(|summary| summary.id == unreadable));
+}
+
+#[tokio::test]
+async fn stored_requests_of_older_versions_read_and_unreadable_ones_quarantine_on_sqlite() {
+    stored_requests_of_older_versions_read_and_unreadable_ones_quarantine(fresh_sqlite().await)
+        .await;
+}
+
+#[tokio::test]
+async fn stored_requests_of_older_versions_read_and_unreadable_ones_quarantine_on_postgres() {
+    if let Some(store) = fresh_postgres().await {
+        stored_requests_of_older_versions_read_and_unreadable_ones_quarantine(store).await;
     }
 }
 

@@ -143,7 +143,10 @@ pub(crate) enum Command {
         /// Only this version.
         #[arg(long)]
         version: Option<u32>,
-        /// At most this many of each status.
+        /// Only instances after this one (oldest first): the last id of the page before.
+        #[arg(long)]
+        after: Option<String>,
+        /// At most this many.
         #[arg(long, default_value_t = 1_000)]
         limit: usize,
     },

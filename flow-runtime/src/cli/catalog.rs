@@ -9,7 +9,7 @@ use flow_core::FlowSpec;
 use super::error::CliError;
 use crate::document::{DocumentOrigin, FlowDocument};
 use crate::outcome::Status;
-use crate::store::{AnyStore, Store};
+use crate::store::{AnyStore, InstanceQuery, Store};
 
 /// Where a definition came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,7 +99,8 @@ impl FlowCatalog {
             .collect();
         names.extend(wanted.map(str::to_owned));
         for status in Status::ALL {
-            for summary in store.list(status, FLOW_NAME_SCAN).await? {
+            let query = InstanceQuery::new(FLOW_NAME_SCAN).status(status);
+            for summary in store.list(&query).await? {
                 names.push(summary.flow);
             }
         }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use super::error::CliError;
 use super::report::Report;
 use crate::outcome::Status;
-use crate::store::{AnyStore, InstanceSummary, Store};
+use crate::store::{AnyStore, InstanceQuery, Store};
 
 /// Counts of one flow version.
 #[derive(Debug, Default)]
@@ -30,14 +30,18 @@ pub(crate) async fn census(
     let mut counts: BTreeMap<(String, u32), VersionCount> = BTreeMap::new();
     let mut truncated = Vec::new();
     for status in Status::ALL {
-        let listed = store.list(status, limit).await?;
+        let query = InstanceQuery {
+            status: Some(status),
+            flow,
+            version,
+            after: None,
+            limit,
+        };
+        let listed = store.list(&query).await?;
         if listed.len() >= limit {
             truncated.push(status.name());
         }
-        for summary in listed
-            .into_iter()
-            .filter(|summary| wanted(summary, flow, version))
-        {
+        for summary in listed {
             let count = counts
                 .entry((summary.flow.clone(), summary.flow_version))
                 .or_default();
@@ -127,16 +131,13 @@ pub(crate) async fn instances_by_state(
 ) -> Result<BTreeMap<String, u64>, CliError> {
     let mut by_state = BTreeMap::new();
     for status in Status::ALL.into_iter().filter(|status| !status.is_final()) {
-        for summary in store.list(status, 1_000_000).await? {
-            if summary.flow == flow && summary.flow_version == version {
-                *by_state.entry(summary.state).or_default() += 1;
-            }
+        let query = InstanceQuery::new(1_000_000)
+            .status(status)
+            .flow(flow)
+            .version(version);
+        for summary in store.list(&query).await? {
+            *by_state.entry(summary.state).or_default() += 1;
         }
     }
     Ok(by_state)
-}
-
-pub(crate) fn wanted(summary: &InstanceSummary, flow: Option<&str>, version: Option<u32>) -> bool {
-    flow.is_none_or(|flow| summary.flow == flow)
-        && version.is_none_or(|version| summary.flow_version == version)
 }

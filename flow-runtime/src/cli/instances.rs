@@ -3,39 +3,31 @@
 
 use flow_core::InstanceId;
 
-use super::census::wanted;
 use super::error::CliError;
 use super::report::Report;
 use super::time::rfc3339;
 use crate::journal::JournalEntry;
 use crate::outcome::Status;
-use crate::store::{AnyStore, InstanceRecord, Store, redact_password};
+use crate::store::{AnyStore, InstanceQuery, InstanceRecord, Store, redact_password};
 
-/// The instances in `status` (every status when `None`), of `flow` and `version` when
-/// given, up to `limit` a status, oldest first.
+/// The first `limit` instances (oldest first: ids are time-ordered UUID v7) in `status`
+/// (every status when `None`), of `flow` and `version` when given, after `after` when given.
 pub(crate) async fn list(
     store: &AnyStore,
     status: Option<Status>,
     flow: Option<&str>,
     version: Option<u32>,
+    after: Option<InstanceId>,
     limit: usize,
 ) -> Result<Report, CliError> {
-    let statuses: Vec<Status> = match status {
-        Some(status) => vec![status],
-        None => Status::ALL.to_vec(),
+    let query = InstanceQuery {
+        status,
+        flow,
+        version,
+        after,
+        limit,
     };
-    let mut found = Vec::new();
-    for status in statuses {
-        found.extend(
-            store
-                .list(status, limit)
-                .await?
-                .into_iter()
-                .filter(|summary| wanted(summary, flow, version)),
-        );
-    }
-    // Ids are time-ordered (UUID v7): by id is by start.
-    found.sort_by_key(|summary| summary.id.as_uuid());
+    let found = store.list(&query).await?;
     let mut text = String::new();
     if found.is_empty() {
         text.push_str("no instances found\n");
@@ -135,10 +127,15 @@ pub(crate) fn describe(record: &InstanceRecord) -> Report {
     if record.cancelled {
         text.push_str("cancelled by an operator\n");
     }
-    if let Some(request) = record.request {
+    if let Some(request) = &record.request {
+        let by = request
+            .actor
+            .as_deref()
+            .map(|actor| format!(" by {actor}"))
+            .unwrap_or_default();
         text.push_str(&format!(
-            "request   {} (waiting for the engine running it)\n",
-            request.name()
+            "request   {}{by} (waiting for the engine running it)\n",
+            request.kind.name()
         ));
     }
     if let Some(error) = &record.error {
@@ -183,10 +180,63 @@ pub(crate) fn describe(record: &InstanceRecord) -> Report {
         "revision": record.revision,
         "due_at": record.due_at.map(rfc3339),
         "cancelled": record.cancelled,
-        "request": record.request,
+        "request": record.request.as_ref().map(|request| request.kind),
+        "requested_by": record.request.as_ref().and_then(|request| request.actor.as_deref()),
         "error": record.error,
         "context": context,
         "journal": record.journal.iter().map(entry_json).collect::<Vec<_>>(),
     });
     Report { text, json }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+    use crate::store::{OperatorRequest, PendingRequest};
+
+    #[test]
+    fn a_request_waiting_for_the_engine_is_shown_with_who_gave_it() {
+        let mut record = InstanceRecord {
+            id: InstanceId::new(),
+            flow: Cow::Borrowed("Checkout"),
+            flow_version: 1,
+            definition: None,
+            state: Cow::Borrowed("Paid"),
+            status: Status::Running,
+            attempt: 1,
+            step: 2,
+            revision: 3,
+            context: br#"{"data":{},"labels":[]}"#.to_vec(),
+            journal: Vec::new(),
+            due_at: None,
+            compensation_boundary: None,
+            paused_from: None,
+            cancelled: false,
+            queries: 0,
+            request: Some(PendingRequest::new(OperatorRequest::Pause, "rita")),
+            error: None,
+            lease: None,
+        };
+        let shown = describe(&record);
+        assert!(
+            shown
+                .text
+                .contains("request   pause by rita (waiting for the engine running it)"),
+            "{}",
+            shown.text
+        );
+        assert_eq!(shown.json["request"], "pause");
+        assert_eq!(shown.json["requested_by"], "rita");
+
+        record.request = Some(PendingRequest::from(OperatorRequest::Cancel));
+        let shown = describe(&record);
+        assert!(
+            shown.text.contains("request   cancel (waiting"),
+            "{}",
+            shown.text
+        );
+        assert!(shown.json["requested_by"].is_null());
+    }
 }

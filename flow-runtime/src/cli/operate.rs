@@ -120,10 +120,11 @@ async fn after(
     let record = load(store, url, id).await?;
     let pending = record
         .request
+        .as_ref()
         .map(|request| {
             format!(
                 "; a worker running it will {} it after its current step",
-                request.name()
+                request.kind.name()
             )
         })
         .unwrap_or_default();
@@ -145,7 +146,8 @@ async fn after(
             "id": id,
             "status": record.status,
             "state": record.state,
-            "request": record.request,
+            "request": record.request.as_ref().map(|request| request.kind),
+            "requested_by": record.request.as_ref().and_then(|request| request.actor.as_deref()),
         }),
     })
 }

@@ -17,7 +17,7 @@ use crate::journal::{JournalEntry, compact};
 use crate::outcome::{Outcome, Status};
 use crate::plugin::{FlowEvent, StepEvent};
 use crate::stats::{FlowStats, LabelSlot};
-use crate::store::{Commit, HeldRecord, InstanceRecord, Lease, OperatorRequest, StepCommit, Store};
+use crate::store::{Commit, HeldRecord, InstanceRecord, Lease, PendingRequest, StepCommit, Store};
 
 /// Journal entries most flows finish within: both copies of the journal start with this
 /// much room, so they do not regrow on the way.
@@ -232,7 +232,7 @@ impl<F: FlowMachine> Activation<F> {
         &mut self,
         inner: &Inner<S>,
         entry: JournalEntry,
-    ) -> Result<Option<OperatorRequest>, EngineError> {
+    ) -> Result<Option<PendingRequest>, EngineError> {
         let context = if inner.store.keeps_running_context() {
             Some(encode(&self.context)?)
         } else {
@@ -273,7 +273,7 @@ impl<F: FlowMachine> Activation<F> {
         entry: Option<JournalEntry>,
         release: bool,
         clear_request: bool,
-    ) -> Result<Option<OperatorRequest>, EngineError> {
+    ) -> Result<Option<PendingRequest>, EngineError> {
         let context = if inner.store.keeps_running_context() || release {
             Some(encode(&self.context)?)
         } else {

@@ -1,5 +1,6 @@
 //! Operator instructions: what ops may do to an instance. Each is recorded in the journal
-//! with who gave it, and told to plugins.
+//! with who gave it, and told to plugins: here when the instance rests, by the engine that
+//! drives it (`after_commit`) when it is busy, through the same entry and event.
 
 use std::borrow::Cow;
 use std::time::SystemTime;
@@ -12,7 +13,7 @@ use super::machine::{Compiled, FlowMachine, MachineState};
 use crate::journal::{JournalEntry, JournalKind};
 use crate::outcome::Status;
 use crate::plugin::{FlowEvent, OperatorEvent};
-use crate::store::{Commit, InstanceRecord, Lease, OperatorRequest, Store};
+use crate::store::{Commit, InstanceRecord, Lease, OperatorRequest, PendingRequest, Store};
 
 /// Gives operator instructions as `actor`. Get one with [`Engine::operator`].
 pub struct Operator<'a, S: Store> {
@@ -201,6 +202,7 @@ impl<'a, S: Store> Operator<'a, S> {
         match self.engine.acquire(instance).await {
             Ok(found) => Ok(Some(found)),
             Err(EngineError::Busy(_)) => {
+                let request = PendingRequest::new(request, self.actor);
                 self.engine.inner.store.request(instance, request).await?;
                 Ok(None)
             }
@@ -232,19 +234,14 @@ impl<'a, S: Store> Operator<'a, S> {
         target: Option<&str>,
     ) -> Result<(), EngineError> {
         let inner = &self.engine.inner;
-        let entry = JournalEntry {
-            step: record.step,
-            kind: JournalKind::Operator,
-            action: Cow::Borrowed(instruction),
-            instruction: Cow::Owned(self.actor.to_owned()),
-            from: record.state.clone(),
-            to: change.state.clone(),
-            attempt: 1,
-            compensable: false,
-            injected: None,
-            at: self.engine.inner.clock.now(),
-            signal: None,
-        };
+        let entry = operator_entry(
+            record.step,
+            instruction,
+            self.actor,
+            record.state.clone(),
+            change.state.clone(),
+            inner.clock.now(),
+        );
         let due_at = change.due_at;
         inner
             .store
@@ -290,6 +287,32 @@ impl<'a, S: Store> Operator<'a, S> {
             inner.plugins.each(|plugin| plugin.on_operator(&event));
         }
         Ok(())
+    }
+}
+
+/// The journal entry of an operator instruction given by `actor` at step `step`, moving the
+/// instance from `from` to `to`: the one shape both the at-rest and the deferred path write,
+/// so that the journal names who acted whichever engine applied it.
+pub(crate) fn operator_entry(
+    step: u64,
+    instruction: &'static str,
+    actor: &str,
+    from: Cow<'static, str>,
+    to: Cow<'static, str>,
+    at: SystemTime,
+) -> JournalEntry {
+    JournalEntry {
+        step,
+        kind: JournalKind::Operator,
+        action: Cow::Borrowed(instruction),
+        instruction: Cow::Owned(actor.to_owned()),
+        from,
+        to,
+        attempt: 1,
+        compensable: false,
+        injected: None,
+        at,
+        signal: None,
     }
 }
 

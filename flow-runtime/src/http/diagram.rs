@@ -16,10 +16,11 @@ use crate::FlowListing;
 use crate::diagram::{DiagramFormat, Figures, render};
 use crate::engine::EngineError;
 use crate::outcome::Status;
-use crate::store::Store;
+use crate::store::{InstanceQuery, Store};
 
-/// How many instances of each status not ended are read to count who waits where: enough
-/// for a dashboard, bounded so that a large store cannot make one picture slow.
+/// How many instances of the flow version in each status not ended are read to count who
+/// waits where: enough for a dashboard, bounded so that a large store cannot make one
+/// picture slow.
 const COUNT_LIMIT: usize = 10_000;
 
 /// Which version of the flow to draw.
@@ -144,10 +145,12 @@ async fn instances_by_state<S: Store>(
 ) -> Result<BTreeMap<String, u64>, ApiError> {
     let mut counts = BTreeMap::new();
     for status in Status::ALL.into_iter().filter(|status| !status.is_final()) {
-        for summary in state.engine.list(status, COUNT_LIMIT).await? {
-            if summary.flow == flow && summary.flow_version == version {
-                *counts.entry(summary.state).or_insert(0) += 1;
-            }
+        let query = InstanceQuery::new(COUNT_LIMIT)
+            .status(status)
+            .flow(flow)
+            .version(version);
+        for summary in state.engine.list(&query).await? {
+            *counts.entry(summary.state).or_insert(0) += 1;
         }
     }
     Ok(counts)

@@ -18,16 +18,12 @@ use super::views::{
 use crate::engine::StartOptions;
 use crate::outcome::Status;
 use crate::routing::{AttributeValue, RouteRequest};
-use crate::store::Store;
+use crate::store::{InstanceQuery, Store};
 
 /// The most instances one page lists.
 const PAGE_LIMIT: u32 = 500;
 /// How many instances a page lists when the caller does not say.
 const PAGE_DEFAULT: u32 = 50;
-/// How many instances per status the listing reads from the store to filter and page:
-/// `Store::list` takes a status and a count only, so flow, version and `after` are applied
-/// here, on at most this many of each status.
-const SCAN_LIMIT: usize = 10_000;
 
 /// The instance id in a path, or a 400 naming it.
 pub(crate) fn instance_id(text: &str) -> Result<InstanceId, ApiError> {
@@ -171,42 +167,21 @@ pub(crate) async fn list<S: Store>(
 ) -> Result<Json<InstancePage>, ApiError> {
     caller.require(Role::Viewer, "list instances")?;
     let Query(query) = query.map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
-    let statuses = match query.status {
-        Some(name) => vec![Status::from(name)],
-        None => ALL_STATUSES.to_vec(),
-    };
     let limit = query.limit.unwrap_or(PAGE_DEFAULT);
     if !(1..=PAGE_LIMIT).contains(&limit) {
         return Err(ApiError::BadRequest(format!(
             "limit {limit} is not between 1 and {PAGE_LIMIT}"
         )));
     }
-    let after = query.after.as_deref().map(instance_id).transpose()?;
-    let mut found = Vec::new();
-    for status in statuses {
-        found.extend(
-            state
-                .engine
-                .list(status, SCAN_LIMIT)
-                .await?
-                .into_iter()
-                .filter(|summary| {
-                    query
-                        .flow
-                        .as_deref()
-                        .is_none_or(|flow| summary.flow == flow)
-                })
-                .filter(|summary| {
-                    query
-                        .version
-                        .is_none_or(|version| summary.flow_version == version)
-                })
-                .filter(|summary| after.is_none_or(|after| summary.id > after)),
-        );
-    }
-    // Ids are time-ordered: oldest first, and `after` pages on from the last one shown.
-    found.sort_by_key(|summary| summary.id);
     let limit = limit as usize;
+    // One more than the page: whether it exists says if there is a next page.
+    let mut page = InstanceQuery::new(limit + 1);
+    page.status = query.status.map(Status::from);
+    page.flow = query.flow.as_deref();
+    page.version = query.version;
+    page.after = query.after.as_deref().map(instance_id).transpose()?;
+    let mut found = state.engine.list(&page).await?;
+    // Ids are time-ordered: oldest first, and `after` pages on from the last one shown.
     let next = (found.len() > limit).then(|| found[limit - 1].id.to_string());
     found.truncate(limit);
     Ok(Json(InstancePage {
@@ -214,18 +189,6 @@ pub(crate) async fn list<S: Store>(
         next,
     }))
 }
-
-/// Every status, for a listing that names none.
-const ALL_STATUSES: [Status; 8] = [
-    Status::Running,
-    Status::Waiting,
-    Status::Compensating,
-    Status::Paused,
-    Status::Manual,
-    Status::Completed,
-    Status::Failed,
-    Status::Cancelled,
-];
 
 #[utoipa::path(
     post,

@@ -14,10 +14,9 @@ use flow_core::InstanceId;
 
 use super::url::StoreUrl;
 use super::{
-    Commit, CommitAck, HeldRecord, InstanceRecord, InstanceSummary, Lease, MemoryStore,
-    OperatorRequest, StepCommit, Store, StoreError, StoredDefinition,
+    Commit, CommitAck, HeldRecord, InstanceQuery, InstanceRecord, InstanceSummary, Lease,
+    MemoryStore, PendingRequest, StepCommit, Store, StoreError, StoredDefinition,
 };
-use crate::outcome::Status;
 
 #[cfg(feature = "redis")]
 use super::redis::RedisStore;
@@ -284,12 +283,12 @@ impl Store for AnyStore {
         forward!(self, store => store.next_due())
     }
 
-    async fn request(&self, id: InstanceId, request: OperatorRequest) -> Result<(), StoreError> {
+    async fn request(&self, id: InstanceId, request: PendingRequest) -> Result<(), StoreError> {
         forward!(self, store => store.request(id, request))
     }
 
-    async fn list(&self, status: Status, limit: usize) -> Result<Vec<InstanceSummary>, StoreError> {
-        forward!(self, store => store.list(status, limit))
+    async fn list(&self, query: &InstanceQuery<'_>) -> Result<Vec<InstanceSummary>, StoreError> {
+        forward!(self, store => store.list(query))
     }
 
     async fn save_definition(&self, definition: &StoredDefinition) -> Result<(), StoreError> {

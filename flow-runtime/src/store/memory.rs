@@ -13,8 +13,8 @@ use flow_core::InstanceId;
 use std::borrow::Cow;
 
 use super::{
-    Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, OperatorRequest, StepCommit, Store,
-    StoreError, StoredDefinition,
+    Commit, CommitAck, InstanceQuery, InstanceRecord, InstanceSummary, Lease, PendingRequest,
+    StepCommit, Store, StoreError, StoredDefinition,
 };
 use crate::journal::compact;
 use crate::outcome::Status;
@@ -207,7 +207,7 @@ impl MemoryStore {
         }
         let ack = CommitAck {
             revision: record.revision,
-            request: record.request,
+            request: record.request.clone(),
         };
         let new_due = indexed_due(&record);
         drop(record);
@@ -319,7 +319,7 @@ fn apply_step(record: &mut InstanceRecord, step: StepCommit<'_>) -> Result<Commi
     }
     Ok(CommitAck {
         revision: record.revision,
-        request: record.request,
+        request: record.request.clone(),
     })
 }
 
@@ -554,7 +554,7 @@ impl Store for MemoryStore {
         Ok(earliest)
     }
 
-    async fn request(&self, id: InstanceId, request: OperatorRequest) -> Result<(), StoreError> {
+    async fn request(&self, id: InstanceId, request: PendingRequest) -> Result<(), StoreError> {
         let shard = self.shard(id);
         let mut record = shard
             .records
@@ -565,7 +565,7 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn list(&self, status: Status, limit: usize) -> Result<Vec<InstanceSummary>, StoreError> {
+    async fn list(&self, query: &InstanceQuery<'_>) -> Result<Vec<InstanceSummary>, StoreError> {
         let mut found = Vec::new();
         for shard in self.shards.iter() {
             let shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
@@ -574,7 +574,7 @@ impl Store for MemoryStore {
                     .records
                     .values()
                     .map(HeldRecord::lock)
-                    .filter(|record| record.status == status)
+                    .filter(|record| query.status.is_none_or(|status| record.status == status))
                     .map(|record| InstanceSummary {
                         id: record.id,
                         flow: record.flow.to_string(),
@@ -582,11 +582,12 @@ impl Store for MemoryStore {
                         definition: record.definition.as_deref().map(str::to_owned),
                         state: record.state.to_string(),
                         status: record.status,
-                    }),
+                    })
+                    .filter(|summary| query.admits(summary)),
             );
         }
         found.sort_by_key(|summary| summary.id);
-        found.truncate(limit);
+        found.truncate(query.limit);
         Ok(found)
     }
 

@@ -9,6 +9,8 @@ use crate::instance_error::InstanceError;
 use crate::journal::JournalEntry;
 use crate::outcome::Status;
 
+use super::PendingRequest;
+
 /// A claim on an instance: only the holder of the current token may commit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Lease {
@@ -29,33 +31,6 @@ impl Lease {
             owner,
             expires_at: now + ttl,
         }
-    }
-}
-
-/// What an operator asked of an instance that an engine is working on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OperatorRequest {
-    /// Stop after the running step, as `Paused`.
-    Pause,
-    /// Stop after the running step and compensate, as `Cancelled`.
-    Cancel,
-}
-
-impl OperatorRequest {
-    /// The request's stored name, the same as its serde name.
-    pub fn name(self) -> &'static str {
-        match self {
-            OperatorRequest::Pause => "pause",
-            OperatorRequest::Cancel => "cancel",
-        }
-    }
-
-    /// The request stored as `name`, if it is one.
-    pub fn from_name(name: &str) -> Option<OperatorRequest> {
-        [OperatorRequest::Pause, OperatorRequest::Cancel]
-            .into_iter()
-            .find(|request| request.name() == name)
     }
 }
 
@@ -97,8 +72,8 @@ pub struct InstanceRecord {
     pub cancelled: bool,
     /// How many times an unknown result was queried for the current step.
     pub queries: u32,
-    /// What an operator asked while it was running.
-    pub request: Option<OperatorRequest>,
+    /// What an operator asked while it was running, and who.
+    pub request: Option<PendingRequest>,
     /// The last error, for instances that failed or need a person.
     pub error: Option<InstanceError>,
     /// The current lease, if any.
@@ -200,12 +175,12 @@ pub struct Commit {
 }
 
 /// What a store answers to a commit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommitAck {
     /// The instance's revision after the commit.
     pub revision: u64,
     /// An operator request waiting for the instance.
-    pub request: Option<OperatorRequest>,
+    pub request: Option<PendingRequest>,
 }
 
 /// A step that leaves a running instance running: the per-step commit on the hot path.

@@ -13,6 +13,7 @@
 mod cluster_url;
 mod connection;
 mod definitions;
+mod listing;
 
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
@@ -23,11 +24,13 @@ use redis::{AsyncCommands, Script, Value};
 
 use connection::RedisConnection;
 
-use super::stored::{StoredFields, Undecodable, entry_json, error_json, flag, micros, signed};
+use super::stored::{
+    StoredFields, Undecodable, entry_json, error_json, flag, handed_back_request, micros, signed,
+};
 use super::url::redact_password;
 use super::{
-    Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, OperatorRequest, Store, StoreError,
-    StoredDefinition,
+    Commit, CommitAck, InstanceQuery, InstanceRecord, InstanceSummary, Lease, PendingRequest,
+    Store, StoreError, StoredDefinition,
 };
 use crate::outcome::Status;
 
@@ -600,9 +603,10 @@ impl Store for RedisStore {
                 "request",
                 record
                     .request
-                    .map(OperatorRequest::name)
-                    .unwrap_or("")
-                    .into(),
+                    .as_ref()
+                    .map(PendingRequest::stored)
+                    .unwrap_or_default()
+                    .into_bytes(),
             ),
             (
                 "error",
@@ -699,10 +703,21 @@ impl Store for RedisStore {
         let answer = array(self.run(&self.scripts.commit, commit.id, &args).await?);
         let word = |index: usize| answer.get(index).map(text).unwrap_or_default();
         match word(0).as_str() {
-            "ok" => Ok(CommitAck {
-                revision: word(1).parse().unwrap_or(0),
-                request: OperatorRequest::from_name(&word(2)),
-            }),
+            "ok" => match handed_back_request(commit.id, Some(&word(2))) {
+                Ok(request) => Ok(CommitAck {
+                    revision: word(1).parse().unwrap_or(0),
+                    request,
+                }),
+                // The commit is in; what an operator asked cannot be read, so the engine
+                // must not go on as if nobody had asked: set the instance aside.
+                Err(undecodable) => {
+                    self.quarantine(commit.id, &undecodable).await;
+                    Err(StoreError::Quarantined {
+                        instance: commit.id,
+                        reason: undecodable.reason,
+                    })
+                }
+            },
             "missing" => Err(StoreError::NotFound(commit.id)),
             "quarantined" => Err(StoreError::Quarantined {
                 instance: commit.id,
@@ -822,9 +837,9 @@ impl Store for RedisStore {
         Ok(earliest.map(|score| super::stored::time(score as i64)))
     }
 
-    async fn request(&self, id: InstanceId, request: OperatorRequest) -> Result<(), StoreError> {
+    async fn request(&self, id: InstanceId, request: PendingRequest) -> Result<(), StoreError> {
         let answer = self
-            .run(&self.scripts.request, id, &[arg(request.name())])
+            .run(&self.scripts.request, id, &[request.stored().into_bytes()])
             .await?;
         if matches!(answer, Value::Int(0)) {
             return Err(StoreError::NotFound(id));
@@ -832,61 +847,8 @@ impl Store for RedisStore {
         Ok(())
     }
 
-    async fn list(&self, status: Status, limit: usize) -> Result<Vec<InstanceSummary>, StoreError> {
-        let mut connection = self.connection.clone();
-        let prefix = format!("{}:", status.name());
-        let mut ids: Vec<InstanceId> = Vec::new();
-        for shard in 0..SHARDS {
-            let keys = self.shard_keys(shard, None);
-            let members: Vec<String> = connection
-                .zrangebylex_limit(
-                    &keys.status,
-                    format!("[{prefix}"),
-                    format!("[{prefix}\u{ff}"),
-                    0,
-                    limit as isize,
-                )
-                .await
-                .map_err(redis_error)?;
-            ids.extend(
-                members
-                    .iter()
-                    .filter_map(|member| member.strip_prefix(&prefix)?.parse::<InstanceId>().ok()),
-            );
-        }
-        ids.sort();
-        ids.truncate(limit);
-        let mut found = Vec::with_capacity(ids.len());
-        for id in ids {
-            let keys = self.keys(id);
-            let (flow, version, state, definition): (
-                Option<String>,
-                Option<u32>,
-                Option<String>,
-                Option<String>,
-            ) = redis::cmd("HMGET")
-                .arg(&keys.record)
-                .arg("flow")
-                .arg("flow_version")
-                .arg("state")
-                .arg("definition")
-                .query_async(&mut connection)
-                .await
-                .map_err(redis_error)?;
-            if let (Some(flow), Some(flow_version), Some(state)) = (flow, version, state) {
-                found.push(InstanceSummary {
-                    id,
-                    flow,
-                    flow_version,
-                    // Stored empty for a compiled flow (and absent in records older than
-                    // definitions).
-                    definition: definition.filter(|hash| !hash.is_empty()),
-                    state,
-                    status,
-                });
-            }
-        }
-        Ok(found)
+    async fn list(&self, query: &InstanceQuery<'_>) -> Result<Vec<InstanceSummary>, StoreError> {
+        listing::list(self, query).await
     }
 
     async fn save_definition(&self, definition: &StoredDefinition) -> Result<(), StoreError> {

@@ -22,14 +22,16 @@ use std::time::{Duration, SystemTime};
 use flow_core::InstanceId;
 use sqlx::Row;
 
-use row::{RECORD_COLUMNS, kind_name, record_columns, record_from_row, summary_from_row};
+use row::{RECORD_COLUMNS, kind_name, record_columns, record_from_row};
 
-use super::stored::{Undecodable, entry_json, error_json, flag, micros, signed};
+use super::stored::{
+    Undecodable, entry_json, error_json, flag, handed_back_request, micros, signed,
+};
 
 use super::url::redact_password;
 use super::{
-    Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, OperatorRequest, Store, StoreError,
-    StoredDefinition,
+    Commit, CommitAck, InstanceQuery, InstanceRecord, InstanceSummary, Lease, PendingRequest,
+    Store, StoreError, StoredDefinition,
 };
 use crate::outcome::Status;
 
@@ -116,8 +118,9 @@ macro_rules! on_pool {
     };
 }
 
-// Declared after `on_pool!`, which it uses.
+// Declared after `on_pool!`, which they use.
 mod definitions;
+mod listing;
 
 /// A claim's statement in each dialect.
 #[cfg_attr(not(all(feature = "sqlite", feature = "postgres")), allow(dead_code))]
@@ -602,10 +605,6 @@ struct Applied {
     journal_len: i64,
 }
 
-fn parse_request(name: Option<String>) -> Option<OperatorRequest> {
-    name.as_deref().and_then(OperatorRequest::from_name)
-}
-
 impl Store for SqlStore {
     /// A durable store keeps every step's context: a process that dies mid-flow is replaced
     /// by one that goes on from the last step.
@@ -640,7 +639,7 @@ impl Store for SqlStore {
                 .bind(record.paused_from.map(Status::name))
                 .bind(flag(record.cancelled))
                 .bind(i64::from(record.queries))
-                .bind(record.request.map(OperatorRequest::name))
+                .bind(record.request.as_ref().map(PendingRequest::stored))
                 .bind(record.error.as_ref().map(error_json))
                 .bind(lease.map_or(0, |lease| signed(lease.token)))
                 .bind(lease.map(|lease| signed(lease.owner)))
@@ -771,10 +770,21 @@ impl Store for SqlStore {
             }
         };
         match applied {
-            Some(applied) => Ok(CommitAck {
-                revision: applied.revision,
-                request: parse_request(applied.request),
-            }),
+            Some(applied) => match handed_back_request(commit.id, applied.request.as_deref()) {
+                Ok(request) => Ok(CommitAck {
+                    revision: applied.revision,
+                    request,
+                }),
+                // The commit is in; what an operator asked cannot be read, so the engine
+                // must not go on as if nobody had asked: set the instance aside.
+                Err(undecodable) => {
+                    self.quarantine(&undecodable).await;
+                    Err(StoreError::Quarantined {
+                        instance: commit.id,
+                        reason: undecodable.reason,
+                    })
+                }
+            },
             None => Err(self
                 .refusal(commit.id, commit.lease_token, commit.expected_revision)
                 .await),
@@ -899,11 +909,11 @@ impl Store for SqlStore {
         Ok(earliest.map(super::stored::time))
     }
 
-    async fn request(&self, id: InstanceId, request: OperatorRequest) -> Result<(), StoreError> {
+    async fn request(&self, id: InstanceId, request: PendingRequest) -> Result<(), StoreError> {
         let updated = on_pool!(self, pool => {
             sqlx::query("UPDATE flow_instances SET request = $2 WHERE id = $1")
                 .bind(id.to_string())
-                .bind(request.name())
+                .bind(request.stored())
                 .execute(pool)
                 .await
                 .map_err(sql_error)?
@@ -915,26 +925,8 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn list(&self, status: Status, limit: usize) -> Result<Vec<InstanceSummary>, StoreError> {
-        let found = on_pool!(self, pool => {
-            sqlx::query(
-                "SELECT id, flow, flow_version, state, status, quarantine, definition \
-                 FROM flow_instances \
-                 WHERE (quarantine IS NULL AND status = $1) \
-                 OR ($1 = 'manual' AND (quarantine IS NOT NULL OR status NOT IN \
-                 ('running', 'waiting', 'paused', 'manual', 'completed', 'compensating', \
-                 'failed', 'cancelled'))) ORDER BY id LIMIT $2",
-            )
-            .bind(status.name())
-            .bind(limit as i64)
-            .fetch_all(pool)
-            .await
-            .map_err(sql_error)?
-            .iter()
-            .map(summary_from_row)
-            .collect()
-        });
-        Ok(found)
+    async fn list(&self, query: &InstanceQuery<'_>) -> Result<Vec<InstanceSummary>, StoreError> {
+        listing::list(self, query).await
     }
 
     async fn save_definition(&self, definition: &StoredDefinition) -> Result<(), StoreError> {

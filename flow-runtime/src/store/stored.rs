@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use crate::instance_error::InstanceError;
 use crate::journal::JournalEntry;
 use crate::outcome::Status;
-use crate::store::{InstanceRecord, Lease, OperatorRequest};
+use crate::store::{InstanceRecord, Lease, PendingRequest};
 
 /// Microseconds since the Unix epoch: the stored form of every time.
 pub(crate) fn micros(time: SystemTime) -> i64 {
@@ -44,6 +44,29 @@ pub(crate) fn error_json(error: &InstanceError) -> String {
 pub(crate) fn entry_json(entry: &JournalEntry) -> String {
     // A journal entry is strings, numbers and a time: it always serializes.
     serde_json::to_string(entry).unwrap_or_else(|_| String::from("{}"))
+}
+
+/// What is wrong with a stored operator request that is not one.
+fn not_a_request(text: &str) -> String {
+    format!("`{text}` is not an operator request")
+}
+
+/// The operator request a commit handed back, as stored (absent or empty for none); one that
+/// cannot be read makes the record undecodable, so that the store quarantines the instance
+/// rather than drop what an operator asked.
+pub(crate) fn handed_back_request(
+    id: flow_core::InstanceId,
+    text: Option<&str>,
+) -> Result<Option<PendingRequest>, Undecodable> {
+    match text {
+        None | Some("") => Ok(None),
+        Some(text) => PendingRequest::from_stored(text)
+            .map(Some)
+            .ok_or_else(|| Undecodable {
+                id: id.to_string(),
+                reason: format!("request: {}", not_a_request(text)),
+            }),
+    }
 }
 
 /// A stored record that cannot be read: its id (as stored) and what is wrong.
@@ -110,9 +133,9 @@ impl StoredFields {
             .transpose()?;
         let request = self
             .request
-            .map(|name| {
-                OperatorRequest::from_name(&name)
-                    .ok_or_else(|| fail("request", format!("`{name}` is not an operator request")))
+            .map(|text| {
+                PendingRequest::from_stored(&text)
+                    .ok_or_else(|| fail("request", not_a_request(&text)))
             })
             .transpose()?;
         let journal: Vec<JournalEntry> = serde_json::from_str(&format!("[{}]", self.journal))

@@ -36,6 +36,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("migrations/0003_definitions.sqlite.sql"),
         postgres: include_str!("migrations/0003_definitions.postgres.sql"),
     },
+    Migration {
+        version: 4,
+        sqlite: include_str!("migrations/0004_listing_by_flow.sqlite.sql"),
+        postgres: include_str!("migrations/0004_listing_by_flow.postgres.sql"),
+    },
 ];
 
 /// In transaction `tx`: reads the database's version, refuses a newer one, and applies the
@@ -210,7 +215,7 @@ mod upgrade_tests {
         .unwrap();
         assert_eq!(
             migrate(&store.backend, "test", MIGRATIONS).await.unwrap(),
-            3
+            4
         );
         let record = store.load(id).await.unwrap().unwrap();
         assert_eq!(record.definition, None);
@@ -246,13 +251,13 @@ mod upgrade_tests {
         .unwrap();
         assert_eq!(
             migrate(&store.backend, "test", MIGRATIONS).await.unwrap(),
-            3
+            4
         );
         let record = store.load(id).await.unwrap().unwrap();
         assert_eq!((&*record.state, record.revision), ("Paid", 7));
         assert_eq!(record.definition, None, "it runs on its compiled flow");
         let listed = store
-            .list(crate::outcome::Status::Waiting, 10)
+            .list(&crate::store::InstanceQuery::new(10).status(crate::outcome::Status::Waiting))
             .await
             .unwrap();
         assert_eq!(listed.len(), 1);
