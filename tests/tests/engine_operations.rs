@@ -695,6 +695,44 @@ async fn an_instance_whose_caller_went_away_mid_step_is_not_lost() {
     assert_eq!(done.data.steps, 3);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_whose_caller_went_away_after_a_step_keeps_that_steps_data() {
+    // The memory store keeps a running instance's context with its driver: the driver that
+    // is dropped mid-flow must leave it in the record for whoever adopts the orphan.
+    let engine = Engine::builder()
+        .config(EngineConfig {
+            lease_ttl: Duration::from_millis(60),
+            orphan_scan_interval: Duration::from_millis(20),
+            ..fast()
+        })
+        .register::<SlowFlow>()
+        .build()
+        .unwrap();
+    // Each step takes 40 ms: the caller drops its run during the second.
+    let dropped = tokio::time::timeout(
+        Duration::from_millis(60),
+        engine.run::<SlowFlow>(Slow::default()),
+    )
+    .await;
+    assert!(dropped.is_err(), "the caller gave up mid-step");
+    let orphan = engine
+        .list(&InstanceQuery::new(10).status(Status::Running))
+        .await
+        .unwrap()[0]
+        .id;
+    let parked = engine.wait_ended::<SlowFlow>(orphan).await.unwrap();
+    assert_eq!(parked.status, Status::Manual);
+    assert_eq!(parked.data.steps, 1, "the first step's data was kept");
+
+    engine.operator("ops").retry(orphan).await.unwrap();
+    let done = engine.wait_ended::<SlowFlow>(orphan).await.unwrap();
+    assert_eq!(done.status, Status::Completed);
+    assert_eq!(
+        done.data.steps, 3,
+        "the first step counted once, then two more"
+    );
+}
+
 // ---- typed and named signals ------------------------------------------------------------
 
 #[tokio::test]
