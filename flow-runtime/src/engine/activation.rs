@@ -227,19 +227,28 @@ impl<F: FlowMachine> Activation<F> {
         })
     }
 
-    /// Commits a step after which the instance runs on: the hot path's lighter commit.
+    /// Appends a step's entry to the journal, for [`Activation::commit_step`] to commit:
+    /// built straight into the journal, the entry is not moved again on the way.
+    pub(crate) fn append_step(&mut self, entry: JournalEntry) {
+        self.journal.push(entry);
+    }
+
+    /// Commits the step whose entry [`Activation::append_step`] appended last, after which
+    /// the instance runs on: the hot path's lighter commit.
     pub(crate) async fn commit_step<S: Store>(
         &mut self,
         inner: &Inner<S>,
-        entry: JournalEntry,
     ) -> Result<Option<PendingRequest>, EngineError> {
         let context = if inner.store.keeps_running_context() {
             Some(encode(&self.context)?)
         } else {
             None
         };
-        let lease_expires_at = entry.at + inner.config.lease_ttl;
-        let ack = inner
+        let entry = self
+            .journal
+            .last()
+            .expect("`append_step` appends the entry `commit_step` commits");
+        let committed = inner
             .store
             .commit_step(StepCommit {
                 id: self.context.instance(),
@@ -248,18 +257,25 @@ impl<F: FlowMachine> Activation<F> {
                 state: self.state.name(),
                 step: self.step,
                 context,
-                journal: &entry,
+                journal: entry,
                 held: self.held.as_ref(),
                 journal_cap: inner.config.journal_cap,
-                lease_expires_at,
+                lease_expires_at: entry.at + inner.config.lease_ttl,
             })
-            .await?;
+            .await;
+        let ack = match committed {
+            Ok(ack) => ack,
+            Err(error) => {
+                // Not committed: not journaled either.
+                self.journal.pop();
+                return Err(error.into());
+            }
+        };
         self.revision = ack.revision;
         // What a step commit clears in the store.
         self.compensation_boundary = None;
         self.cancelled = false;
         self.error = None;
-        self.journal.push(entry);
         compact(&mut self.journal, inner.config.journal_cap);
         Ok(ack.request)
     }

@@ -286,7 +286,8 @@ async fn run_step<F: FlowMachine, S: Store, const CHAOS: bool>(
             activation.attempt = 1;
             activation.queries = 0;
             let request = if activation.status == Status::Running {
-                activation.commit_step(inner, entry).await?
+                activation.append_step(entry);
+                activation.commit_step(inner).await?
             } else {
                 let release = activation.status != Status::Compensating;
                 activation
