@@ -279,7 +279,8 @@ pub async fn a_lease_taken_over_fences_the_old_holder<S: Store>(store: S) {
         .insert(
             record(id),
             SystemTime::now(),
-            Some((1, Duration::from_millis(20))),
+            // Long enough that a loaded machine's round trip does not outlast it.
+            Some((1, Duration::from_millis(500))),
         )
         .await
         .unwrap()
@@ -292,7 +293,7 @@ pub async fn a_lease_taken_over_fences_the_old_holder<S: Store>(store: S) {
             .is_none(),
         "a live lease is not granted twice"
     );
-    tokio::time::sleep(Duration::from_millis(40)).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
     let (read, second) = store
         .acquire(id, 2, SystemTime::now(), TTL)
         .await

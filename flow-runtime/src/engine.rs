@@ -53,7 +53,7 @@ pub use machine::{FlowTypes, MachineState};
 pub use operator::Operator;
 pub use route::{Routed, RoutedOutcome};
 
-use activation::{Activation, Unrested, outcome_from_record};
+use activation::{Activation, outcome_from_record};
 pub(crate) use document_flow::{leak, leak_slice};
 use inner::Inner;
 use machine::FlowKey;
@@ -148,14 +148,17 @@ impl<S: Store> Engine<S> {
         M: FlowMachine,
         K: FlowTypes<Data = M::Data, State = M::State>,
     {
-        let mut unrested = Unrested::new(self.create(flow, data, options, false).await?);
-        let activation = unrested.activation();
+        let mut activation = self.create(flow, data, options, false).await?;
         let id = activation.id();
         let span = tracing::info_span!("flow", flow = activation.flow.name(), instance = %id);
-        drive::drive(&self.inner, activation)
-            .instrument(span)
-            .await?;
-        let activation = unrested.into_rested();
+        if span.is_disabled() {
+            // No subscriber wants the span: the drive's future is not moved into a wrapper.
+            drive::drive(&self.inner, &mut activation).await?;
+        } else {
+            drive::drive(&self.inner, &mut activation)
+                .instrument(span)
+                .await?;
+        }
         if is_resting(activation.status, activation.due_at) {
             return Ok(activation.into_outcome());
         }
@@ -193,7 +196,7 @@ impl<S: Store> Engine<S> {
         data: M::Data,
         options: StartOptions,
         queued: bool,
-    ) -> Result<Activation<M>, EngineError> {
+    ) -> Result<Box<Activation<M>>, EngineError> {
         if self.inner.is_shutting_down() {
             return Err(EngineError::ShuttingDown);
         }

@@ -81,7 +81,7 @@ impl<F: FlowMachine> Activation<F> {
     /// A new instance in its start state, with the record to insert. Without
     /// `store_context` the record's context is left empty: the caller drives the instance at
     /// once on a store that keeps contexts only at rest, so the first encoding waits until it
-    /// rests (or until its caller lets go of it, see [`Unrested`]).
+    /// rests (or until its drive stops short of that, see [`Driving`]).
     pub(crate) fn start(
         flow: F,
         id: InstanceId,
@@ -90,7 +90,7 @@ impl<F: FlowMachine> Activation<F> {
         stats: Option<FlowStats>,
         now: SystemTime,
         store_context: bool,
-    ) -> Result<(Self, InstanceRecord), EngineError> {
+    ) -> Result<(Box<Self>, InstanceRecord), EngineError> {
         let start = flow.start();
         let mut context = Context::new(id, flow.name(), flow.version(), start.name(), data);
         for (key, value) in options.labels {
@@ -149,7 +149,8 @@ impl<F: FlowMachine> Activation<F> {
             error: None,
             lease: None,
         };
-        let activation = Self {
+        // Boxed: the activation is large, and the start moves it through several awaits.
+        let activation = Box::new(Self {
             flow,
             state: start,
             status: Status::Running,
@@ -175,7 +176,7 @@ impl<F: FlowMachine> Activation<F> {
             running: None,
             chaos: crate::chaos::FlowChaos::default(),
             step_ready: None,
-        };
+        });
         Ok((activation, record))
     }
 
@@ -387,47 +388,21 @@ impl<F: FlowMachine> Activation<F> {
     }
 }
 
-/// An activation its caller drives at once on a store that keeps contexts only at rest (the
-/// memory store): the record holds no context of it until it rests. If the caller lets go of
-/// it before that (it drops the future mid-flow, or the drive fails), the context is written
-/// to the record on the way out, so that whoever adopts the orphan goes on with the data as
-/// it was.
-pub(crate) struct Unrested<F: FlowMachine>(Option<Activation<F>>);
+/// The activation a drive works on, for the length of the drive. On a store that keeps
+/// contexts only at rest (the memory store), an instance its caller drives at once holds no
+/// stored context until it rests: if the drive stops before that (its caller drops the
+/// future mid-flow, the drive fails, a chaos crash point leaves the step for recovery), the
+/// context is written to the record on the way out, so that whoever adopts the orphan goes
+/// on with the data as it was. An activation that rested, or holds no record, costs a branch.
+pub(crate) struct Driving<'a, F: FlowMachine>(pub(crate) &'a mut Activation<F>);
 
-impl<F: FlowMachine> Unrested<F> {
-    pub(crate) fn new(activation: Activation<F>) -> Self {
-        Self(Some(activation))
-    }
-
-    /// The activation, to drive.
-    pub(crate) fn activation(&mut self) -> &mut Activation<F> {
-        self.0
-            .as_mut()
-            .expect("an `Unrested` holds its activation until `into_rested`")
-    }
-
-    /// The activation after its drive: its context was stored when it rested, or is stored
-    /// now if it stopped without resting (a chaos crash point leaves it for recovery).
-    pub(crate) fn into_rested(mut self) -> Activation<F> {
-        let activation = self
-            .0
-            .take()
-            .expect("an `Unrested` holds its activation until `into_rested`");
-        activation.store_context_if_held();
-        activation
-    }
-}
-
-impl<F: FlowMachine> Drop for Unrested<F> {
+impl<F: FlowMachine> Drop for Driving<'_, F> {
     fn drop(&mut self) {
         // While unwinding, user serialisation code must not run (a second panic aborts):
         // the record then keeps no context, and adopting it fails as undecodable, which
         // quarantines it.
-        if std::thread::panicking() {
-            return;
-        }
-        if let Some(activation) = &self.0 {
-            activation.store_context_if_held();
+        if self.0.held.is_some() && !std::thread::panicking() {
+            self.0.store_context_if_held();
         }
     }
 }

@@ -17,7 +17,7 @@ use super::config::EngineConfig;
 use super::documents::{DataType, Documents, TypedData};
 use super::error::EngineError;
 use super::inner::{Inner, Registered};
-use super::machine::{Compiled, FlowKey, FlowMachine};
+use super::machine::{Compiled, FlowKey, FlowMachine, FlowMap};
 use super::resume::FlowResume;
 use super::route::route_entry;
 use super::signal_delivery::PayloadType;
@@ -244,7 +244,7 @@ impl<S: Store> EngineBuilder<S> {
         if let Some(error) = self.registry_error {
             return Err(error.into());
         }
-        let mut flows = HashMap::new();
+        let mut flows = FlowMap::default();
         for register in self.flows {
             let (type_id, registered) = register(&self.stats)?;
             flows.insert(type_id, registered);

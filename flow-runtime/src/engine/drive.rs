@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime};
 
 use flow_core::{ActionError, ErrorKind, StateEntryKind, StepError, StepPolicy};
 
-use super::activation::Activation;
+use super::activation::{Activation, Driving};
 use super::after_commit::after_commit;
 use super::attempt::{attempt, wrapped_attempt};
 use super::chaos_attempt::{Injection, chaos_attempt, count};
@@ -36,6 +36,8 @@ pub(crate) async fn drive<F: FlowMachine, S: Store>(
     inner: &Inner<S>,
     activation: &mut Activation<F>,
 ) -> Result<(), EngineError> {
+    let driving = Driving(activation);
+    let activation = &mut *driving.0;
     loop {
         match catch(drive_until_rest(inner, activation)).await {
             Ok(result) => return result,

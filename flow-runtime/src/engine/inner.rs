@@ -18,7 +18,7 @@ use flow_core::{RetryPolicy, StepPolicy};
 
 use super::config::EngineConfig;
 use super::documents::{DataType, Documents};
-use super::machine::FlowKey;
+use super::machine::{FlowKey, FlowMap};
 use crate::actions::ActionRegistry;
 use crate::clock::Clock;
 use crate::plugin::Plugins;
@@ -115,7 +115,7 @@ pub(crate) struct Inner<S: Store> {
     /// The faults injected, if any: the step path reads one flag when there are none.
     pub(crate) chaos: crate::chaos::ChaosSwitch,
     pub(crate) stats: Option<Stats>,
-    pub(crate) flows: HashMap<FlowKey, Registered<S>>,
+    pub(crate) flows: FlowMap<Registered<S>>,
     /// The actions document flows may name, by data type and name.
     pub(crate) actions: ActionRegistry,
     /// The data types document flows may run over.

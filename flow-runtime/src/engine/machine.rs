@@ -9,6 +9,7 @@
 use std::any::TypeId;
 use std::fmt::Debug;
 use std::future::Future;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::marker::PhantomData;
 use std::time::Duration;
 
@@ -62,6 +63,42 @@ pub(crate) enum FlowKey {
     Compiled(TypeId),
     /// A document definition, by its content hash.
     Definition(&'static str),
+}
+
+/// The registered flows by key, hashed without SipHash: the keys are the application's own
+/// flow types and definition hashes (nothing an outsider picks), and every instance start
+/// looks its flow up here.
+pub(crate) type FlowMap<V> =
+    std::collections::HashMap<FlowKey, V, BuildHasherDefault<FlowKeyHasher>>;
+
+/// FNV-1a over what a [`FlowKey`] writes (a `TypeId`'s words, or a content hash's bytes).
+pub(crate) struct FlowKeyHasher(u64);
+
+impl Default for FlowKeyHasher {
+    fn default() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for FlowKeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = (self.0 ^ value).wrapping_mul(0x0100_0000_01b3);
+    }
+
+    fn write_u128(&mut self, value: u128) {
+        self.write_u64(value as u64);
+        self.write_u64((value >> 64) as u64);
+    }
 }
 
 /// A flow the engine can drive. Cheap to clone: an activation holds its own handle.
