@@ -31,22 +31,22 @@ impl StateShape {
     /// elsewhere still matches, and a catch-all edge to `next` takes the rest.
     #[inline]
     pub(crate) fn edge_index(&self, label: &'static str, next: usize) -> Option<usize> {
-        let edges = &self.edges;
-        edges
-            .iter()
-            .position(|&(edge, to)| {
-                to == next && edge.is_some_and(|edge| std::ptr::eq(edge, label))
-            })
-            .or_else(|| {
-                edges
-                    .iter()
-                    .position(|&(edge, to)| to == next && edge == Some(label))
-            })
-            .or_else(|| {
-                edges
-                    .iter()
-                    .position(|&(edge, to)| to == next && edge.is_none())
-            })
+        // One pass: the same pointer wins at once; else the first edge with equal text, else
+        // the first catch-all edge to `next`.
+        let mut equal_text = None;
+        let mut catch_all = None;
+        for (index, &(edge, to)) in self.edges.iter().enumerate() {
+            if to != next {
+                continue;
+            }
+            match edge {
+                Some(edge) if std::ptr::eq(edge, label) => return Some(index),
+                Some(edge) if equal_text.is_none() && edge == label => equal_text = Some(index),
+                None if catch_all.is_none() => catch_all = Some(index),
+                _ => {}
+            }
+        }
+        equal_text.or(catch_all)
     }
 }
 
