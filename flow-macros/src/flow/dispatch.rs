@@ -14,7 +14,7 @@ use super::ast::{Arm, StepItem, StepNext, path_span};
 use super::qualified_action::qualified_action;
 
 /// States per chunk: small enough that each chunk's coroutine is cheap to check.
-const CHUNK: usize = 8;
+const CHUNK: usize = 16;
 
 /// The generated dispatch: chunk fns to put in an inherent impl, and the bodies of
 /// `Flow::step`, `Flow::query` and `Flow::compensate`.
