@@ -134,12 +134,9 @@ impl<F: FlowMachine> Activation<F> {
             } else {
                 Vec::new()
             },
-            // The store's copy grows with the instance: room for a typical flow up front.
-            journal: {
-                let mut stored = Vec::with_capacity(JOURNAL_CAPACITY);
-                stored.extend(journal.iter().cloned());
-                stored
-            },
+            // The store gives its copy room to grow (the memory store from the buffers of
+            // records it forgot); usually empty here, so nothing is allocated.
+            journal: journal.clone(),
             due_at: None,
             compensation_boundary: None,
             paused_from: None,
