@@ -36,7 +36,7 @@ def owner_crate(name):
     # drop_in_place<T> drops a T: it belongs to T's crate.
     match = re.match(r"^core::ptr::drop_in_place<(.*)>$", name)
     if match:
-        inner = match.group(1).lstrip("&*mut const ")
+        inner = re.sub(r"^(&|\*|mut |const |dyn )+", "", match.group(1))
         return owner_crate(inner) if "::" in inner else None
     text = name
     # <A as B>::f belongs to A's crate, unless A is a wrapper of the standard library.
