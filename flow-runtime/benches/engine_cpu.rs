@@ -11,7 +11,8 @@
 //!
 //! - `cargo bench -p flow-runtime --features sqlite,postgres --bench engine_cpu`: criterion,
 //!   time per 10-step instance on each store (PostgreSQL skipped when unreachable).
-//! - `ENGINE_CPU_RUN=STORE:COUNT` (`memory`, `sqlite`, `postgres`, `encode`): runs COUNT
+//! - `ENGINE_CPU_RUN=STORE:COUNT` (`memory`, `sqlite`, `postgres`, `context`,
+//!   `entry`): runs COUNT
 //!   instances (or encodings) and exits, for callgrind. The difference of two counts is the
 //!   cost per instance without connecting and migrating; `benches/callgrind_split.py` splits
 //!   a profile into the engine's own instructions and the driver's. The method and figures
@@ -139,13 +140,18 @@ fn profile_run(spec: &str) {
                 engine.shutdown().await;
                 drop_schema(&admin, &schema).await;
             }
-            // What a durable step encodes: the context and the journal entry, once each.
-            "encode" => {
-                let entry = step_entry();
+            // What a durable step encodes by design: the context.
+            "context" => {
                 let mut data = Noop::default();
                 for _ in 0..count {
                     data.counter += 1;
                     std::hint::black_box(encode_context(std::hint::black_box(&data)));
+                }
+            }
+            // The journal entry through serde (the stores write the same bytes without it).
+            "entry" => {
+                let entry = step_entry();
+                for _ in 0..count {
                     std::hint::black_box(serde_json::to_string(std::hint::black_box(&entry)))
                         .expect("encodes");
                 }
@@ -168,7 +174,7 @@ fn engine_cpu(c: &mut Criterion) {
         b.iter(|| encode_context(std::hint::black_box(&data)));
     });
     let entry = step_entry();
-    group.bench_function("encode_journal_entry", |b| {
+    group.bench_function("encode_journal_entry_with_serde", |b| {
         b.iter(|| serde_json::to_string(std::hint::black_box(&entry)).expect("encodes"));
     });
 

@@ -231,7 +231,6 @@ impl StepCommit<'_> {
     /// What a step commit sets besides its own fields: a running instance that completed a
     /// step is on its first attempt, has no timer, is not compensating, not cancelled, has no
     /// unknown-outcome queries and no error standing, and keeps its lease.
-    #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
     pub(crate) const CLEARED: StepCleared = StepCleared {
         status: Status::Running,
         attempt: 1,

@@ -775,12 +775,12 @@ impl SqlStore {
                     })
                 }
             },
-            None => Err(Box::pin(self.refusal(
-                commit.id,
-                commit.lease_token,
-                commit.expected_revision,
-            ))
-            .await),
+            None => {
+                Err(
+                    Box::pin(self.refusal(commit.id, commit.lease_token, commit.expected_revision))
+                        .await,
+                )
+            }
         }
     }
 }
@@ -908,13 +908,10 @@ impl Store for SqlStore {
         self.write_commit(CommitRow::of_commit(&commit)).await
     }
 
-    fn commit_step(
-        &self,
-        step: StepCommit<'_>,
-    ) -> impl Future<Output = Result<CommitAck, StoreError>> + Send {
-        // The same statement as a full commit, bound from the step as it is: no `Commit`
-        // built, no journal entry cloned.
-        async move { self.write_commit(CommitRow::of_step(&step)).await }
+    /// The same statement as a full commit, bound from the step as it is: no `Commit` built,
+    /// no journal entry cloned.
+    async fn commit_step(&self, step: StepCommit<'_>) -> Result<CommitAck, StoreError> {
+        self.write_commit(CommitRow::of_step(&step)).await
     }
 
     async fn acquire(
