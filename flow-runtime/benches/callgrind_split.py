@@ -7,14 +7,13 @@ driver's, per the method of benches/README.md (issue 13, item 3).
 (Several files: the threads of one run, `--separate-threads=yes`.)
 
 Every function is owned by a crate, read off its demangled name: the driver (sqlx, the
-bundled SQLite, flume and the other crates sqlx brings), tokio, ours (flow_runtime,
-flow_core, the bench), or nobody (core, alloc, std, libc, serde, serde_json, uuid ...:
-generic code that runs for whoever calls it). The driver's share is the inclusive cost of
-every call into a driver function from outside the driver; a function owned by nobody whose
-every caller is in the driver counts as the driver's (found by fixpoint), so a driver
-future polled through `Pin::poll` is not counted twice. Tokio's share is what runs outside
-our code and outside the driver: the scheduler, the timer, thread parking. What is left is
-ours: our code and everything generic it runs, serde_json included.
+bundled SQLite, flume and the other crates sqlx brings), tokio (and mio), ours (flow_runtime,
+flow_core, the bench), or nobody (core, alloc, std, libc, serde, serde_json, uuid, futures:
+generic code that runs for whoever calls it). An owned function's own instructions are its
+owner's. A generic function's own instructions are shared among its callers in proportion to
+the instructions of their calls to it, through chains of generic callers (iterated until the
+shares settle); a generic function nobody calls (a thread's start) counts as the runtime's.
+Every instruction is counted once: the four figures printed add up to the total.
 """
 
 import re
