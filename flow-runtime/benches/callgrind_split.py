@@ -13,7 +13,7 @@ generic code that runs for whoever calls it). An owned function's own instructio
 owner's. A generic function's own instructions are shared among its callers in proportion to
 the instructions of their calls to it, through chains of generic callers (iterated until the
 shares settle); a generic function nobody calls (a thread's start) counts as the runtime's.
-Every instruction is counted once: the four figures printed add up to the total.
+Every instruction is counted once: ours, driver and tokio add up to the total.
 """
 
 import re
