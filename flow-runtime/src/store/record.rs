@@ -211,30 +211,60 @@ pub struct StepCommit<'a> {
     pub lease_expires_at: SystemTime,
 }
 
+/// The fields of a [`Commit`] that a [`StepCommit`] does not carry: what every step commit
+/// writes (and its error, always none). One table, so that a store that binds a step as it
+/// is writes what [`StepCommit::into_commit`] would.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StepCleared {
+    pub(crate) status: Status,
+    pub(crate) attempt: u32,
+    pub(crate) due_at: Option<SystemTime>,
+    pub(crate) compensation_boundary: Option<u64>,
+    pub(crate) paused_from: Option<Status>,
+    pub(crate) cancelled: bool,
+    pub(crate) queries: u32,
+    pub(crate) clear_request: bool,
+    pub(crate) release_lease: bool,
+}
+
 impl StepCommit<'_> {
+    /// What a step commit sets besides its own fields: a running instance that completed a
+    /// step is on its first attempt, has no timer, is not compensating, not cancelled, has no
+    /// unknown-outcome queries and no error standing, and keeps its lease.
+    pub(crate) const CLEARED: StepCleared = StepCleared {
+        status: Status::Running,
+        attempt: 1,
+        due_at: None,
+        compensation_boundary: None,
+        paused_from: None,
+        cancelled: false,
+        queries: 0,
+        clear_request: false,
+        release_lease: false,
+    };
+
     /// The same change as a full [`Commit`].
     pub fn into_commit(self) -> Commit {
+        let cleared = Self::CLEARED;
         Commit {
             id: self.id,
             expected_revision: self.expected_revision,
             lease_token: self.lease_token,
             state: Cow::Borrowed(self.state),
-            status: Status::Running,
-            attempt: 1,
+            status: cleared.status,
+            attempt: cleared.attempt,
             step: self.step,
             context: self.context,
             journal: Some(self.journal.clone()),
             journal_cap: self.journal_cap,
-            due_at: None,
-            // A running instance that completed a step is not compensating, not cancelled,
-            // and has no error standing.
-            compensation_boundary: None,
-            paused_from: None,
-            cancelled: false,
-            queries: 0,
+            due_at: cleared.due_at,
+            compensation_boundary: cleared.compensation_boundary,
+            paused_from: cleared.paused_from,
+            cancelled: cleared.cancelled,
+            queries: cleared.queries,
             error: None,
-            clear_request: false,
-            release_lease: false,
+            clear_request: cleared.clear_request,
+            release_lease: cleared.release_lease,
             lease_expires_at: self.lease_expires_at,
         }
     }

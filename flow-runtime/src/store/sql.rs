@@ -31,8 +31,10 @@ use super::stored::{
 use super::url::redact_password;
 use super::{
     Commit, CommitAck, InstanceQuery, InstanceRecord, InstanceSummary, Lease, PendingRequest,
-    Store, StoreError, StoredDefinition,
+    StepCommit, Store, StoreError, StoredDefinition,
 };
+use crate::instance_error::InstanceError;
+use crate::journal::JournalEntry;
 use crate::outcome::Status;
 
 #[cfg(feature = "postgres")]
@@ -480,24 +482,24 @@ macro_rules! commit_update {
     };
 }
 
-/// Binds a commit's fields to [`commit_update`]'s parameters `$1` to `$18`.
+/// Binds a [`CommitRow`]'s fields to [`commit_update`]'s parameters `$1` to `$18`.
 macro_rules! bind_commit {
     ($query:expr, $commit:expr, $id:expr) => {
         $query
             .bind($id)
             .bind(signed($commit.expected_revision))
             .bind(signed($commit.lease_token))
-            .bind($commit.state.as_ref())
+            .bind($commit.state)
             .bind($commit.status.name())
             .bind(i64::from($commit.attempt))
             .bind(signed($commit.step))
-            .bind($commit.context.as_deref())
+            .bind($commit.context)
             .bind($commit.due_at.map(micros))
             .bind($commit.compensation_boundary.map(signed))
             .bind($commit.paused_from.map(Status::name))
             .bind(flag($commit.cancelled))
             .bind(i64::from($commit.queries))
-            .bind($commit.error.as_ref().map(error_json))
+            .bind($commit.error.map(error_json))
             .bind(flag($commit.clear_request))
             .bind(flag($commit.release_lease))
             .bind(micros($commit.lease_expires_at))
@@ -598,6 +600,82 @@ async fn compact_postgres(pool: &PgPool, id: &str, excess: i64) -> Result<(), sq
     tx.commit().await
 }
 
+/// What a commit writes, borrowed from a [`Commit`] or a [`StepCommit`]: both bind the one
+/// statement without copying their strings, context or journal entry first.
+struct CommitRow<'a> {
+    id: InstanceId,
+    expected_revision: u64,
+    lease_token: u64,
+    state: &'a str,
+    status: Status,
+    attempt: u32,
+    step: u64,
+    context: Option<&'a [u8]>,
+    journal: Option<&'a JournalEntry>,
+    journal_cap: usize,
+    due_at: Option<SystemTime>,
+    compensation_boundary: Option<u64>,
+    paused_from: Option<Status>,
+    cancelled: bool,
+    queries: u32,
+    error: Option<&'a InstanceError>,
+    clear_request: bool,
+    release_lease: bool,
+    lease_expires_at: SystemTime,
+}
+
+impl<'a> CommitRow<'a> {
+    fn of_commit(commit: &'a Commit) -> Self {
+        Self {
+            id: commit.id,
+            expected_revision: commit.expected_revision,
+            lease_token: commit.lease_token,
+            state: commit.state.as_ref(),
+            status: commit.status,
+            attempt: commit.attempt,
+            step: commit.step,
+            context: commit.context.as_deref(),
+            journal: commit.journal.as_ref(),
+            journal_cap: commit.journal_cap,
+            due_at: commit.due_at,
+            compensation_boundary: commit.compensation_boundary,
+            paused_from: commit.paused_from,
+            cancelled: commit.cancelled,
+            queries: commit.queries,
+            error: commit.error.as_ref(),
+            clear_request: commit.clear_request,
+            release_lease: commit.release_lease,
+            lease_expires_at: commit.lease_expires_at,
+        }
+    }
+
+    /// The fields [`StepCommit::into_commit`] would give, without building the commit.
+    fn of_step(step: &'a StepCommit<'_>) -> Self {
+        let cleared = StepCommit::CLEARED;
+        Self {
+            id: step.id,
+            expected_revision: step.expected_revision,
+            lease_token: step.lease_token,
+            state: step.state,
+            status: cleared.status,
+            attempt: cleared.attempt,
+            step: step.step,
+            context: step.context.as_deref(),
+            journal: Some(step.journal),
+            journal_cap: step.journal_cap,
+            due_at: cleared.due_at,
+            compensation_boundary: cleared.compensation_boundary,
+            paused_from: cleared.paused_from,
+            cancelled: cleared.cancelled,
+            queries: cleared.queries,
+            error: None,
+            clear_request: cleared.clear_request,
+            release_lease: cleared.release_lease,
+            lease_expires_at: step.lease_expires_at,
+        }
+    }
+}
+
 /// What a commit's update answered: the new revision, the request left, the journal length.
 struct Applied {
     revision: u64,
@@ -605,14 +683,9 @@ struct Applied {
     journal_len: i64,
 }
 
-impl Store for SqlStore {
-    /// A durable store keeps every step's context: a process that dies mid-flow is replaced
-    /// by one that goes on from the last step.
-    fn keeps_running_context(&self) -> bool {
-        true
-    }
-
-    async fn insert(
+impl SqlStore {
+    /// Stores a new instance, leased to `lease_to` when given: [`Store::insert`].
+    async fn insert_record(
         &self,
         mut record: InstanceRecord,
         now: SystemTime,
@@ -622,7 +695,9 @@ impl Store for SqlStore {
         record.lease = lease;
         let id = record.id.to_string();
         let journal_len = record.journal.len() as i64;
-        let inserted = on_pool!(self, pool => {
+        // Boxed, as a commit's statements are (see `write_commit`): the engine's start future
+        // does not carry sqlx's.
+        let inserted = on_pool!(self, pool => Box::pin(async {
             let mut tx = pool.begin().await.map_err(sql_error)?;
             let done = sqlx::query(INSERT_INSTANCE)
                 .bind(&id)
@@ -650,21 +725,148 @@ impl Store for SqlStore {
                 .await
                 .map_err(sql_error)?;
             if done.rows_affected() == 0 {
-                false
-            } else {
-                for (seq, entry) in record.journal.iter().enumerate() {
-                    insert_journal_row!(&mut *tx, &id, seq as i64 + 1, entry)
-                        .map_err(sql_error)?;
-                }
-                tx.commit().await.map_err(sql_error)?;
-                true
+                return Ok(false);
             }
-        });
+            for (seq, entry) in record.journal.iter().enumerate() {
+                insert_journal_row!(&mut *tx, &id, seq as i64 + 1, entry).map_err(sql_error)?;
+            }
+            tx.commit().await.map_err(sql_error)?;
+            Ok::<_, StoreError>(true)
+        })
+        .await?);
         if inserted {
             Ok(lease)
         } else {
             Err(StoreError::AlreadyExists(record.id))
         }
+    }
+
+    /// Applies `commit`: its update (the compare-and-set) and its journal row.
+    ///
+    /// sqlx's futures are large (kilobytes, the pool's acquire and a transaction's): each
+    /// dialect's statements run in a future boxed on its own, and the cold paths (refusal,
+    /// quarantine, compaction) too, so that this future stays small and the engine's step
+    /// future, which holds it, is not copied kilobytes at every step.
+    async fn write_commit(&self, commit: CommitRow<'_>) -> Result<CommitAck, StoreError> {
+        // The id as stored (hyphenated, lower case), written without the formatting machinery
+        // or an allocation: once per step.
+        let mut id_text = uuid::Uuid::encode_buffer();
+        let id: &str = commit.id.as_uuid().hyphenated().encode_lower(&mut id_text);
+        let applied: Option<Applied> = match &self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(pool) => Box::pin(commit_sqlite(pool, &commit, id)).await,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(pool) => Box::pin(commit_postgres(pool, &commit, id)).await,
+        }
+        .map_err(sql_error)?;
+        match applied {
+            Some(applied) => match handed_back_request(commit.id, applied.request.as_deref()) {
+                Ok(request) => Ok(CommitAck {
+                    revision: applied.revision,
+                    request,
+                }),
+                // The commit is in; what an operator asked cannot be read, so the engine
+                // must not go on as if nobody had asked: set the instance aside.
+                Err(undecodable) => {
+                    Box::pin(self.quarantine(&undecodable)).await;
+                    Err(StoreError::Quarantined {
+                        instance: commit.id,
+                        reason: undecodable.reason,
+                    })
+                }
+            },
+            None => {
+                Err(
+                    Box::pin(self.refusal(commit.id, commit.lease_token, commit.expected_revision))
+                        .await,
+                )
+            }
+        }
+    }
+}
+
+/// A commit on SQLite: the update and its journal row in one `BEGIN IMMEDIATE` transaction;
+/// `None` when the update matched no row.
+#[cfg(feature = "sqlite")]
+async fn commit_sqlite(
+    pool: &SqlitePool,
+    commit: &CommitRow<'_>,
+    id: &str,
+) -> Result<Option<Applied>, sqlx::Error> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let Some(row) = bind_commit!(sqlx::query(commit_update!()), commit, id)
+        .fetch_optional(&mut *tx)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let applied = Applied {
+        revision: row.get::<i64, _>(1) as u64,
+        request: row.get(2),
+        journal_len: row.get(3),
+    };
+    if let Some(entry) = commit.journal {
+        insert_journal_row!(&mut *tx, id, row.get::<i64, _>(4), entry)?;
+    }
+    let excess = applied.journal_len - commit.journal_cap as i64;
+    if excess > 0 {
+        Box::pin(compact_journal!(tx, id, excess)).await?;
+    }
+    tx.commit().await?;
+    Ok(Some(applied))
+}
+
+/// A commit on PostgreSQL: the update and its journal row in one statement, one round trip;
+/// `None` when the update matched no row.
+#[cfg(feature = "postgres")]
+async fn commit_postgres(
+    pool: &PgPool,
+    commit: &CommitRow<'_>,
+    id: &str,
+) -> Result<Option<Applied>, sqlx::Error> {
+    let entry = commit.journal;
+    let Some(row) = bind_commit!(sqlx::query(POSTGRES_COMMIT), commit, id)
+        .bind(entry.map_or(0, |entry| signed(entry.step)))
+        .bind(entry.map_or("", |entry| kind_name(entry.kind)))
+        .bind(entry.map_or(0, |entry| flag(entry.compensable)))
+        .bind(entry.map_or_else(String::new, entry_json))
+        .fetch_optional(pool)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let applied = Applied {
+        revision: row.get::<i64, _>(0) as u64,
+        request: row.get(1),
+        journal_len: row.get(2),
+    };
+    // Past the cap only: a second round trip, outside the step's transaction. The step is
+    // committed whatever happens here: a failure leaves the journal longer, and the next
+    // commit compacts.
+    let excess = applied.journal_len - commit.journal_cap as i64;
+    if excess > 0
+        && let Err(error) = Box::pin(compact_postgres(pool, id, excess)).await
+    {
+        tracing::warn!(instance = %commit.id, %error, "journal compaction failed; the next commit tries again");
+    }
+    Ok(Some(applied))
+}
+
+impl Store for SqlStore {
+    /// A durable store keeps every step's context: a process that dies mid-flow is replaced
+    /// by one that goes on from the last step.
+    fn keeps_running_context(&self) -> bool {
+        true
+    }
+
+    fn insert(
+        &self,
+        record: InstanceRecord,
+        now: SystemTime,
+        lease_to: Option<(u64, Duration)>,
+    ) -> impl Future<Output = Result<Option<Lease>, StoreError>> + Send {
+        // The record travels in the future: boxed, the engine's start future holds a pointer.
+        Box::pin(self.insert_record(record, now, lease_to))
     }
 
     async fn load(&self, id: InstanceId) -> Result<Option<InstanceRecord>, StoreError> {
@@ -703,92 +905,13 @@ impl Store for SqlStore {
     }
 
     async fn commit(&self, commit: Commit) -> Result<CommitAck, StoreError> {
-        let id = commit.id.to_string();
-        let entry = commit.journal.as_ref();
-        let applied: Option<Applied> = match &self.backend {
-            #[cfg(feature = "sqlite")]
-            Backend::Sqlite(pool) => {
-                let mut tx = pool
-                    .begin_with("BEGIN IMMEDIATE")
-                    .await
-                    .map_err(sql_error)?;
-                let row = bind_commit!(sqlx::query(commit_update!()), commit, &id)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(sql_error)?;
-                match row {
-                    None => None,
-                    Some(row) => {
-                        let applied = Applied {
-                            revision: row.get::<i64, _>(1) as u64,
-                            request: row.get(2),
-                            journal_len: row.get(3),
-                        };
-                        if let Some(entry) = entry {
-                            insert_journal_row!(&mut *tx, &id, row.get::<i64, _>(4), entry)
-                                .map_err(sql_error)?;
-                        }
-                        let excess = applied.journal_len - commit.journal_cap as i64;
-                        if excess > 0 {
-                            compact_journal!(tx, &id, excess).await.map_err(sql_error)?;
-                        }
-                        tx.commit().await.map_err(sql_error)?;
-                        Some(applied)
-                    }
-                }
-            }
-            #[cfg(feature = "postgres")]
-            Backend::Postgres(pool) => {
-                let row = bind_commit!(sqlx::query(POSTGRES_COMMIT), commit, &id)
-                    .bind(entry.map_or(0, |entry| signed(entry.step)))
-                    .bind(entry.map_or("", |entry| kind_name(entry.kind)))
-                    .bind(entry.map_or(0, |entry| flag(entry.compensable)))
-                    .bind(entry.map_or_else(String::new, entry_json))
-                    .fetch_optional(pool)
-                    .await
-                    .map_err(sql_error)?;
-                match row {
-                    None => None,
-                    Some(row) => {
-                        let applied = Applied {
-                            revision: row.get::<i64, _>(0) as u64,
-                            request: row.get(1),
-                            journal_len: row.get(2),
-                        };
-                        // Past the cap only: a second round trip, outside the step's
-                        // transaction. The step is committed whatever happens here: a
-                        // failure leaves the journal longer, and the next commit compacts.
-                        let excess = applied.journal_len - commit.journal_cap as i64;
-                        if excess > 0
-                            && let Err(error) = compact_postgres(pool, &id, excess).await
-                        {
-                            tracing::warn!(instance = %commit.id, %error, "journal compaction failed; the next commit tries again");
-                        }
-                        Some(applied)
-                    }
-                }
-            }
-        };
-        match applied {
-            Some(applied) => match handed_back_request(commit.id, applied.request.as_deref()) {
-                Ok(request) => Ok(CommitAck {
-                    revision: applied.revision,
-                    request,
-                }),
-                // The commit is in; what an operator asked cannot be read, so the engine
-                // must not go on as if nobody had asked: set the instance aside.
-                Err(undecodable) => {
-                    self.quarantine(&undecodable).await;
-                    Err(StoreError::Quarantined {
-                        instance: commit.id,
-                        reason: undecodable.reason,
-                    })
-                }
-            },
-            None => Err(self
-                .refusal(commit.id, commit.lease_token, commit.expected_revision)
-                .await),
-        }
+        self.write_commit(CommitRow::of_commit(&commit)).await
+    }
+
+    /// The same statement as a full commit, bound from the step as it is: no `Commit` built,
+    /// no journal entry cloned.
+    async fn commit_step(&self, step: StepCommit<'_>) -> Result<CommitAck, StoreError> {
+        self.write_commit(CommitRow::of_step(&step)).await
     }
 
     async fn acquire(

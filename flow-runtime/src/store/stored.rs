@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
 
 use crate::instance_error::InstanceError;
-use crate::journal::JournalEntry;
+use crate::journal::{JournalEntry, JournalKind};
 use crate::outcome::Status;
 use crate::store::{InstanceRecord, Lease, PendingRequest};
 
@@ -42,8 +42,92 @@ pub(crate) fn error_json(error: &InstanceError) -> String {
 
 /// The JSON of one journal entry, as stored in its row.
 pub(crate) fn entry_json(entry: &JournalEntry) -> String {
+    // Once per step on a durable store: an entry without chaos or signal notes (every step's)
+    // is written field by field, the same bytes serde writes (tested), without its map
+    // machinery and without escaping the field names.
+    if entry.injected.is_none()
+        && entry.signal.is_none()
+        && let Ok(since_epoch) = entry.at.duration_since(SystemTime::UNIX_EPOCH)
+        && let Some(json) = plain_entry_json(entry, since_epoch)
+    {
+        return json;
+    }
     // A journal entry is strings, numbers and a time: it always serializes.
     serde_json::to_string(entry).unwrap_or_else(|_| String::from("{}"))
+}
+
+/// [`entry_json`] of an entry without `injected` and `signal`, recorded `since_epoch`.
+fn plain_entry_json(entry: &JournalEntry, since_epoch: Duration) -> Option<String> {
+    let mut json = Vec::with_capacity(160 + entry.action.len() + entry.instruction.len());
+    json.extend_from_slice(br#"{"step":"#);
+    push_decimal(&mut json, entry.step);
+    json.extend_from_slice(br#","kind":""#);
+    json.extend_from_slice(kind_name(entry.kind).as_bytes());
+    json.extend_from_slice(br#"","action":"#);
+    push_json_str(&mut json, &entry.action)?;
+    json.extend_from_slice(br#","instruction":"#);
+    push_json_str(&mut json, &entry.instruction)?;
+    json.extend_from_slice(br#","from":"#);
+    push_json_str(&mut json, &entry.from)?;
+    json.extend_from_slice(br#","to":"#);
+    push_json_str(&mut json, &entry.to)?;
+    json.extend_from_slice(br#","attempt":"#);
+    push_decimal(&mut json, u64::from(entry.attempt));
+    json.extend_from_slice(if entry.compensable {
+        br#","compensable":true,"at":{"secs_since_epoch":"#
+    } else {
+        br#","compensable":false,"at":{"secs_since_epoch":"#
+    });
+    push_decimal(&mut json, since_epoch.as_secs());
+    json.extend_from_slice(br#","nanos_since_epoch":"#);
+    push_decimal(&mut json, u64::from(since_epoch.subsec_nanos()));
+    json.extend_from_slice(b"}}");
+    // ASCII and whole UTF-8 strings went in: one check for the lot.
+    String::from_utf8(json).ok()
+}
+
+/// Appends `text` as the JSON string serde_json writes for it.
+fn push_json_str(json: &mut Vec<u8>, text: &str) -> Option<()> {
+    // serde_json escapes control characters, quotes and backslashes, nothing else.
+    if text
+        .bytes()
+        .all(|byte| byte >= 0x20 && byte != b'"' && byte != b'\\')
+    {
+        json.push(b'"');
+        json.extend_from_slice(text.as_bytes());
+        json.push(b'"');
+        Some(())
+    } else {
+        serde_json::to_writer(json, text).ok()
+    }
+}
+
+/// Appends `value` in decimal.
+fn push_decimal(json: &mut Vec<u8>, mut value: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    json.extend_from_slice(&digits[start..]);
+}
+
+/// The stored name of a journal kind: its column in SQL, and its name in the entry's JSON
+/// (serde's `snake_case`).
+pub(crate) fn kind_name(kind: JournalKind) -> &'static str {
+    match kind {
+        JournalKind::Step => "step",
+        JournalKind::Signal => "signal",
+        JournalKind::Compensation => "compensation",
+        JournalKind::Operator => "operator",
+        JournalKind::Failure => "failure",
+        JournalKind::Route => "route",
+    }
 }
 
 /// What is wrong with a stored operator request that is not one.
@@ -175,5 +259,67 @@ impl StoredFields {
             error,
             lease,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::{Injected, SignalNote};
+
+    fn entry(action: &'static str, compensable: bool) -> JournalEntry {
+        JournalEntry {
+            step: 41,
+            kind: JournalKind::Compensation,
+            action: action.into(),
+            instruction: "Done \"now\" \u{e9}".into(),
+            from: "S\\0".into(),
+            to: "Ünïcode".into(),
+            attempt: 3,
+            compensable,
+            injected: None,
+            at: SystemTime::UNIX_EPOCH + Duration::new(1_764_600_000, 123_456_789),
+            signal: None,
+        }
+    }
+
+    #[test]
+    fn a_journal_entry_is_stored_as_serde_writes_it_and_reads_back() {
+        let kinds = [
+            JournalKind::Step,
+            JournalKind::Signal,
+            JournalKind::Compensation,
+            JournalKind::Operator,
+            JournalKind::Failure,
+            JournalKind::Route,
+        ]
+        .map(|kind| JournalEntry {
+            kind,
+            step: u64::MAX,
+            attempt: 0,
+            at: SystemTime::UNIX_EPOCH,
+            ..entry("noop", false)
+        });
+        for entry in kinds.into_iter().chain([
+            entry("noop", false),
+            entry("refund\n\ttab", true),
+            JournalEntry {
+                injected: Some(Injected::Latency),
+                ..entry("chaos", false)
+            },
+            JournalEntry {
+                signal: Some(Box::new(SignalNote {
+                    actor: Some("rita".into()),
+                    payload_bytes: 2,
+                    payload_sha256: None,
+                })),
+                ..entry("signal", false)
+            },
+        ]) {
+            let stored = entry_json(&entry);
+            assert_eq!(stored, serde_json::to_string(&entry).expect("serializes"));
+            let read: JournalEntry = serde_json::from_str(&stored).expect("reads back");
+            assert_eq!(read, entry);
+        }
     }
 }

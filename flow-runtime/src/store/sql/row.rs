@@ -3,22 +3,11 @@
 
 use sqlx::{ColumnIndex, Decode, Row, Type};
 
-use crate::journal::JournalKind;
 use crate::outcome::Status;
 use crate::store::stored::{StoredFields, Undecodable};
 use crate::store::{InstanceRecord, InstanceSummary};
 
-/// The stored name of a journal kind.
-pub(crate) fn kind_name(kind: JournalKind) -> &'static str {
-    match kind {
-        JournalKind::Step => "step",
-        JournalKind::Signal => "signal",
-        JournalKind::Compensation => "compensation",
-        JournalKind::Operator => "operator",
-        JournalKind::Failure => "failure",
-        JournalKind::Route => "route",
-    }
-}
+pub(crate) use crate::store::stored::kind_name;
 
 /// The columns of a record, in the order [`record_from_row`] reads them, qualified by the
 /// table name (SQLite's `RETURNING` knows no alias); the journal arrives as the entries' JSON joined by commas.
