@@ -19,8 +19,8 @@ use crate::plugin::{FlowEvent, StepEvent};
 use crate::stats::{FlowStats, LabelSlot};
 use crate::store::{Commit, HeldRecord, InstanceRecord, Lease, PendingRequest, StepCommit, Store};
 
-/// Journal entries most flows finish within: both copies of the journal start with this
-/// much room, so they do not regrow on the way.
+/// Journal entries most flows finish within: the activation's journal starts with this much
+/// room, so it does not regrow on the way (the store gives its own copy room of its own).
 const JOURNAL_CAPACITY: usize = 16;
 
 /// Business data the engine can store: serde both ways, movable between threads.
@@ -238,7 +238,14 @@ impl<F: FlowMachine> Activation<F> {
         inner: &Inner<S>,
     ) -> Result<Option<PendingRequest>, EngineError> {
         let context = if inner.store.keeps_running_context() {
-            Some(encode(&self.context)?)
+            match encode(&self.context) {
+                Ok(context) => Some(context),
+                Err(error) => {
+                    // Not committed: not journaled either.
+                    self.journal.pop();
+                    return Err(error);
+                }
+            }
         } else {
             None
         };
