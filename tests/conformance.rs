@@ -1237,3 +1237,56 @@ pub async fn an_instance_keeps_its_definition_through_commits_and_claims<S: Stor
         .expect("released, so free");
     assert_eq!(definition_of(&acquired), Some(hash), "after an acquire");
 }
+
+/// Operator requests as a store keeps them from outside its own writes: `write_raw(id, text)`
+/// sets an instance's stored request text behind the store's back (SQL, a Redis hash field).
+/// A bare `pause`, as versions before requests carried their actor left it, reads without an
+/// actor; text that is no request quarantines the instance at the commit that meets it.
+pub async fn stored_requests_of_older_versions_read_and_unreadable_ones_quarantine<S: Store>(
+    store: &S,
+    write_raw: impl AsyncFn(InstanceId, &'static str),
+) {
+    let ttl = Duration::from_secs(30);
+    let bare = InstanceId::new();
+    let unreadable = InstanceId::new();
+    let mut tokens = Vec::new();
+    for id in [bare, unreadable] {
+        let lease = store
+            .insert(record(id), SystemTime::now(), Some((1, ttl)))
+            .await
+            .unwrap()
+            .unwrap();
+        tokens.push(lease.token);
+    }
+    // As a version before requests carried their actor left it.
+    write_raw(bare, "pause").await;
+    let without_actor = Some(PendingRequest::from(OperatorRequest::Pause));
+    assert_eq!(
+        store.load(bare).await.unwrap().unwrap().request,
+        without_actor
+    );
+    let ack = store.commit(commit(bare, 0, tokens[0])).await.unwrap();
+    assert_eq!(ack.request, without_actor);
+
+    // Met by the commit that hands it back: the instance is set aside, not run on as if
+    // nobody had asked.
+    write_raw(unreadable, "explode:rita").await;
+    let error = store
+        .commit(commit(unreadable, 0, tokens[1]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, StoreError::Quarantined { reason, .. }
+            if reason.contains("`explode:rita` is not an operator request")),
+        "{error:?}"
+    );
+    assert!(matches!(
+        store.load(unreadable).await,
+        Err(StoreError::Quarantined { .. })
+    ));
+    let manual = store
+        .list(&InstanceQuery::new(10).status(Status::Manual))
+        .await
+        .unwrap();
+    assert!(manual.iter().any(|summary| summary.id == unreadable));
+}

@@ -4,11 +4,9 @@
 
 use std::time::{Duration, SystemTime};
 
-use flow_runtime::store::{
-    AnyStore, InstanceQuery, InstanceRecord, OperatorRequest, PendingRequest, Store, StoreError,
-};
+use flow_runtime::store::{AnyStore, InstanceQuery, InstanceRecord, Store, StoreError};
 use flow_runtime::{InstanceId, Status};
-use flow_tests::conformance::record;
+use flow_tests::conformance::{self, record};
 use flow_tests::servers::{fresh_redis, redis_url};
 
 #[tokio::test]
@@ -93,66 +91,21 @@ async fn stored_requests_of_older_versions_read_and_unreadable_ones_quarantine()
     let Some(store) = fresh_redis().await else {
         return;
     };
-    let ttl = Duration::from_secs(30);
-    let bare = InstanceId::new();
-    let unreadable = InstanceId::new();
-    let mut tokens = Vec::new();
-    for id in [bare, unreadable] {
-        let lease = store
-            .insert(record(id), SystemTime::now(), Some((1, ttl)))
-            .await
-            .unwrap()
-            .unwrap();
-        tokens.push(lease.token);
-    }
     let client = redis::Client::open(redis_url()).unwrap();
-    let mut raw = client.get_multiplexed_async_connection().await.unwrap();
-    // As a version before requests carried their actor left it.
-    let _: () = redis::cmd("HSET")
-        .arg(store.record_key(bare))
-        .arg("request")
-        .arg("pause")
-        .query_async(&mut raw)
-        .await
-        .unwrap();
-    let without_actor = Some(PendingRequest::from(OperatorRequest::Pause));
-    assert_eq!(
-        store.load(bare).await.unwrap().unwrap().request,
-        without_actor
-    );
-    let ack = store
-        .commit(flow_tests::conformance::commit(bare, 0, tokens[0]))
-        .await
-        .unwrap();
-    assert_eq!(ack.request, without_actor);
-
-    // Met by the commit that hands it back: the instance is set aside, not run on as if
-    // nobody had asked.
-    let _: () = redis::cmd("HSET")
-        .arg(store.record_key(unreadable))
-        .arg("request")
-        .arg("explode:rita")
-        .query_async(&mut raw)
-        .await
-        .unwrap();
-    let error = store
-        .commit(flow_tests::conformance::commit(unreadable, 0, tokens[1]))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&error, StoreError::Quarantined { reason, .. }
-            if reason.contains("`explode:rita` is not an operator request")),
-        "{error:?}"
-    );
-    assert!(matches!(
-        store.load(unreadable).await,
-        Err(StoreError::Quarantined { .. })
-    ));
-    let manual = store
-        .list(&InstanceQuery::new(10).status(Status::Manual))
-        .await
-        .unwrap();
-    assert!(manual.iter().any(|summary| summary.id == unreadable));
+    let raw = client.get_multiplexed_async_connection().await.unwrap();
+    let write_raw = async |id: InstanceId, text: &'static str| {
+        let _: () = redis::cmd("HSET")
+            .arg(store.record_key(id))
+            .arg("request")
+            .arg(text)
+            .query_async(&mut raw.clone())
+            .await
+            .unwrap();
+    };
+    conformance::stored_requests_of_older_versions_read_and_unreadable_ones_quarantine(
+        &store, write_raw,
+    )
+    .await;
 }
 
 /// `url` with `user:password@` in front of its host.

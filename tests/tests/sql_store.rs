@@ -6,12 +6,9 @@
 use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
 
-use flow_runtime::store::{
-    AnyStore, InstanceQuery, InstanceRecord, OperatorRequest, PendingRequest, SqlStore, Store,
-    StoreError,
-};
+use flow_runtime::store::{AnyStore, InstanceQuery, InstanceRecord, SqlStore, Store, StoreError};
 use flow_runtime::{InstanceId, Status};
-use flow_tests::conformance::record;
+use flow_tests::conformance::{self, record};
 use flow_tests::servers::{fresh_postgres, fresh_sqlite, fresh_sqlite_path, postgres_url};
 
 #[tokio::test]
@@ -293,81 +290,38 @@ async fn undecodable_rows_are_quarantined_on_postgres() {
 
 /// Runs `statement` with `$1` bound to `id`, as a tool beside the engine would.
 async fn execute(store: &SqlStore, statement: &'static str, id: InstanceId) {
+    execute_with(store, statement, id, &[]).await;
+}
+
+/// [`execute`] with `$2`, `$3` … bound to `texts`.
+async fn execute_with(store: &SqlStore, statement: &'static str, id: InstanceId, texts: &[&str]) {
     match store.dialect() {
         "sqlite" => {
-            sqlx::query(statement)
-                .bind(id.to_string())
-                .execute(store.sqlite_pool().unwrap())
-                .await
-                .unwrap();
+            let mut query = sqlx::query(statement).bind(id.to_string());
+            for text in texts {
+                query = query.bind(text.to_string());
+            }
+            query.execute(store.sqlite_pool().unwrap()).await.unwrap();
         }
         _ => {
-            sqlx::query(statement)
-                .bind(id.to_string())
-                .execute(store.postgres_pool().unwrap())
-                .await
-                .unwrap();
+            let mut query = sqlx::query(statement).bind(id.to_string());
+            for text in texts {
+                query = query.bind(text.to_string());
+            }
+            query.execute(store.postgres_pool().unwrap()).await.unwrap();
         }
     }
 }
 
 async fn stored_requests_of_older_versions_read_and_unreadable_ones_quarantine(store: SqlStore) {
-    let ttl = Duration::from_secs(30);
-    let bare = InstanceId::new();
-    let unreadable = InstanceId::new();
-    let mut tokens = Vec::new();
-    for id in [bare, unreadable] {
-        let lease = store
-            .insert(record(id), SystemTime::now(), Some((1, ttl)))
-            .await
-            .unwrap()
-            .unwrap();
-        tokens.push(lease.token);
-    }
-    // As a version before requests carried their actor left it.
-    execute(
-        &store,
-        "UPDATE flow_instances SET request = 'pause' WHERE id = $1",
-        bare,
+    let write_raw = async |id: InstanceId, text: &'static str| {
+        let statement = "UPDATE flow_instances SET request = $2 WHERE id = $1";
+        execute_with(&store, statement, id, &[text]).await;
+    };
+    conformance::stored_requests_of_older_versions_read_and_unreadable_ones_quarantine(
+        &store, write_raw,
     )
     .await;
-    let without_actor = Some(PendingRequest::from(OperatorRequest::Pause));
-    assert_eq!(
-        store.load(bare).await.unwrap().unwrap().request,
-        without_actor
-    );
-    let ack = store
-        .commit(flow_tests::conformance::commit(bare, 0, tokens[0]))
-        .await
-        .unwrap();
-    assert_eq!(ack.request, without_actor);
-
-    // Met by the commit that hands it back: the instance is set aside, not run on as if
-    // nobody had asked.
-    execute(
-        &store,
-        "UPDATE flow_instances SET request = 'explode:rita' WHERE id = $1",
-        unreadable,
-    )
-    .await;
-    let error = store
-        .commit(flow_tests::conformance::commit(unreadable, 0, tokens[1]))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&error, StoreError::Quarantined { reason, .. }
-            if reason.contains("`explode:rita` is not an operator request")),
-        "{error:?}"
-    );
-    assert!(matches!(
-        store.load(unreadable).await,
-        Err(StoreError::Quarantined { .. })
-    ));
-    let manual = store
-        .list(&InstanceQuery::new(10).status(Status::Manual))
-        .await
-        .unwrap();
-    assert!(manual.iter().any(|summary| summary.id == unreadable));
 }
 
 #[tokio::test]
