@@ -10,26 +10,65 @@ use super::snapshot::{
     EdgeSnapshot, FlowSnapshot, InjectedFault, InjectedSnapshot, StateSnapshot, ratio,
 };
 
-/// Copies of every counter per label set: a thread adds to its own copy, so that threads
-/// running steps of the same flow at once do not take each other's cache lines on every
-/// add. A snapshot sums the copies.
-pub(crate) const STRIPES: usize = 4;
+/// Copies of the counters that one thread each owns, per label set: the first threads that
+/// count a step take one each for good, and add to it with a plain load and store (an atomic
+/// read-modify-write costs a locked instruction, tens of cycles, five times per step).
+const OWNED_STRIPES: usize = 4;
 
-/// The copy of the counters the current thread adds to.
+/// Copies of every counter per label set: the owned ones, then one that every later thread
+/// shares and adds to atomically. Threads do not take each other's cache lines on every add;
+/// a snapshot sums the copies.
+pub(crate) const STRIPES: usize = OWNED_STRIPES + 1;
+
+/// How the current thread adds to its copy of the counters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Adder {
+    /// The copy is this thread's alone: no other thread ever writes it, so a relaxed load
+    /// and store lose nothing (readers see a count at most one add behind, as with an
+    /// atomic add).
+    Owned,
+    /// The copy is shared with other threads: atomic adds.
+    Shared,
+}
+
+impl Adder {
+    /// Adds `amount` to `counter`.
+    #[inline]
+    pub(crate) fn add(self, counter: &AtomicU64, amount: u64) {
+        match self {
+            Self::Owned => counter.store(
+                counter.load(Ordering::Relaxed).wrapping_add(amount),
+                Ordering::Relaxed,
+            ),
+            Self::Shared => {
+                counter.fetch_add(amount, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// The copy of the counters the current thread adds to, and how.
 #[inline]
-pub(crate) fn stripe() -> usize {
+pub(crate) fn stripe() -> (usize, Adder) {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     thread_local! {
         static STRIPE: Cell<usize> = const { Cell::new(usize::MAX) };
     }
-    STRIPE.with(|stripe| {
+    let index = STRIPE.with(|stripe| {
         let mut index = stripe.get();
         if index == usize::MAX {
-            index = NEXT.fetch_add(1, Ordering::Relaxed) % STRIPES;
+            // Each owned index goes to one thread only, ever: the counter never wraps back.
+            index = NEXT.fetch_add(1, Ordering::Relaxed).min(OWNED_STRIPES);
             stripe.set(index);
         }
         index
-    })
+    });
+    let adder = if index < OWNED_STRIPES {
+        Adder::Owned
+    } else {
+        Adder::Shared
+    };
+    (index, adder)
 }
 
 /// The counters of one state under one label set, in one stripe. Every field is bumped with
@@ -69,13 +108,17 @@ impl StateCounters {
 
     /// Counts a transition along the edge `label` -> `next`, or as unmatched.
     #[inline]
-    pub(crate) fn transition(&self, shape: &StateShape, label: &'static str, next: usize) {
+    pub(crate) fn transition(
+        &self,
+        shape: &StateShape,
+        label: &'static str,
+        next: usize,
+        adder: Adder,
+    ) {
         let counter = shape
             .edge_index(label, next)
             .and_then(|index| self.edges.get(index));
-        counter
-            .unwrap_or(&self.unmatched)
-            .fetch_add(1, Ordering::Relaxed);
+        adder.add(counter.unwrap_or(&self.unmatched), 1);
     }
 
     /// The sum of `stripes` (one state's copies).
@@ -166,12 +209,14 @@ pub(crate) struct SlotTable {
 }
 
 impl SlotTable {
-    /// The counters of `state` in the current thread's stripe.
+    /// The counters of `state` in the current thread's stripe, and how to add to them.
     #[inline]
-    pub(crate) fn state(&self, state: usize) -> Option<&StateCounters> {
+    pub(crate) fn state(&self, state: usize) -> Option<(&StateCounters, Adder)> {
+        let (index, adder) = stripe();
         self.stripes
-            .get(stripe())
+            .get(index)
             .and_then(|stripe| stripe.get(state))
+            .map(|counters| (counters, adder))
     }
 
     pub(crate) fn new(

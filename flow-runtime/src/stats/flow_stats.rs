@@ -1,13 +1,12 @@
 //! The per-flow-version handle the engine calls on its hot path.
 
 use std::fmt;
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use metrics_exporter_prometheus::PrometheusRecorder;
 
-use super::counters::{SlotTable, StateCounters};
+use super::counters::{Adder, SlotTable, StateCounters};
 use super::labels::{LabelRegistry, LabelSlot};
 use super::prometheus::SlotExport;
 use super::shape::StateShape;
@@ -108,8 +107,8 @@ impl FlowStats {
     /// An instance entered `state`.
     #[inline]
     pub fn entered(&self, slot: LabelSlot, state: usize) {
-        if let Some(counters) = self.counters(slot, state) {
-            counters.entered.fetch_add(1, Ordering::Relaxed);
+        if let Some((counters, adder)) = self.counters(slot, state) {
+            adder.add(&counters.entered, 1);
         }
     }
 
@@ -126,10 +125,10 @@ impl FlowStats {
         next: usize,
         latency: Duration,
     ) {
-        if let Some((counters, shape)) = self.counters_and_shape(slot, state) {
-            counters.succeeded.fetch_add(1, Ordering::Relaxed);
-            counters.transition(shape, instruction, next);
-            counters.latency.record(latency);
+        if let Some((counters, adder, shape)) = self.counters_and_shape(slot, state) {
+            adder.add(&counters.succeeded, 1);
+            counters.transition(shape, instruction, next, adder);
+            counters.latency.record(latency, adder);
         }
     }
 
@@ -138,33 +137,33 @@ impl FlowStats {
     /// a share of entries.
     #[inline]
     pub fn failed(&self, slot: LabelSlot, state: usize, latency: Duration) {
-        if let Some(counters) = self.counters(slot, state) {
-            counters.failed.fetch_add(1, Ordering::Relaxed);
-            counters.latency.record(latency);
+        if let Some((counters, adder)) = self.counters(slot, state) {
+            adder.add(&counters.failed, 1);
+            counters.latency.record(latency, adder);
         }
     }
 
     /// Chaos injected `fault` at `state` (counted apart from real outcomes).
     #[inline]
     pub fn injected(&self, slot: LabelSlot, state: usize, fault: InjectedFault) {
-        if let Some(counters) = self.counters(slot, state) {
-            counters.injected[fault as usize].fetch_add(1, Ordering::Relaxed);
+        if let Some((counters, adder)) = self.counters(slot, state) {
+            adder.add(&counters.injected[fault as usize], 1);
         }
     }
 
     /// An attempt of the action of `state` failed and will be retried.
     #[inline]
     pub fn retried(&self, slot: LabelSlot, state: usize) {
-        if let Some(counters) = self.counters(slot, state) {
-            counters.retried.fetch_add(1, Ordering::Relaxed);
+        if let Some((counters, adder)) = self.counters(slot, state) {
+            adder.add(&counters.retried, 1);
         }
     }
 
     /// The completed step of `state` was compensated.
     #[inline]
     pub fn compensated(&self, slot: LabelSlot, state: usize) {
-        if let Some(counters) = self.counters(slot, state) {
-            counters.compensated.fetch_add(1, Ordering::Relaxed);
+        if let Some((counters, adder)) = self.counters(slot, state) {
+            adder.add(&counters.compensated, 1);
         }
     }
 
@@ -173,17 +172,17 @@ impl FlowStats {
     /// Counts the edge only: a wait has no action to succeed or fail.
     #[inline]
     pub fn moved(&self, slot: LabelSlot, state: usize, event: &'static str, next: usize) {
-        if let Some((counters, shape)) = self.counters_and_shape(slot, state) {
-            counters.transition(shape, event, next);
+        if let Some((counters, adder, shape)) = self.counters_and_shape(slot, state) {
+            counters.transition(shape, event, next, adder);
         }
     }
 
     /// The counters of `state` under `slot`; `None` (and a debug assertion) for an index this
     /// flow version does not have or a slot it never resolved.
     #[inline]
-    fn counters(&self, slot: LabelSlot, state: usize) -> Option<&StateCounters> {
+    fn counters(&self, slot: LabelSlot, state: usize) -> Option<(&StateCounters, Adder)> {
         self.counters_and_shape(slot, state)
-            .map(|(counters, _)| counters)
+            .map(|(counters, adder, _)| (counters, adder))
     }
 
     /// [`Self::counters`] with the state's shape, for edge lookups.
@@ -192,14 +191,15 @@ impl FlowStats {
         &self,
         slot: LabelSlot,
         state: usize,
-    ) -> Option<(&StateCounters, &StateShape)> {
+    ) -> Option<(&StateCounters, Adder, &StateShape)> {
         let counters = self
             .record
             .slots
             .get(slot.index())
             .and_then(OnceLock::get)
             .and_then(|table| table.state(state))
-            .zip(self.record.states.get(state));
+            .zip(self.record.states.get(state))
+            .map(|((counters, adder), shape)| (counters, adder, shape));
         debug_assert!(
             counters.is_some(),
             "stats: slot {slot:?} or state {state} unknown to {} v{}",

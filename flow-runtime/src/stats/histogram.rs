@@ -3,6 +3,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use super::counters::Adder;
 use super::snapshot::{LatencyBucket, LatencySnapshot};
 
 /// Buckets per histogram: upper bounds 1 µs, 2 µs, 4 µs … 2^26 µs (about 67 s), then overflow.
@@ -44,10 +45,10 @@ pub(crate) struct LatencyHistogram {
 impl LatencyHistogram {
     /// Records one sample.
     #[inline]
-    pub(crate) fn record(&self, latency: Duration) {
-        self.buckets[bucket_index(latency)].fetch_add(1, Ordering::Relaxed);
+    pub(crate) fn record(&self, latency: Duration, adder: Adder) {
+        adder.add(&self.buckets[bucket_index(latency)], 1);
         let nanos = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
-        self.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
+        adder.add(&self.sum_nanos, nanos);
     }
 
     /// The sum of the current counts of `histograms` (the stripes of one state).
@@ -149,10 +150,10 @@ mod tests {
     fn stats_histogram_counts_sums_and_estimates_percentiles() {
         let histogram = LatencyHistogram::default();
         for _ in 0..90 {
-            histogram.record(Duration::from_micros(10));
+            histogram.record(Duration::from_micros(10), Adder::Owned);
         }
         for _ in 0..10 {
-            histogram.record(Duration::from_millis(10));
+            histogram.record(Duration::from_millis(10), Adder::Shared);
         }
         let snapshot = histogram.snapshot();
         assert_eq!(snapshot.count, 100);

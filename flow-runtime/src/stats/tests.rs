@@ -323,3 +323,33 @@ fn stats_registering_a_flow_version_twice_shares_its_counters() {
     let v2 = snapshot.node("checkout", 2, "Cart").expect("registered");
     assert_eq!((v2.entered, v2.edges.len()), (1, 0));
 }
+
+#[test]
+fn stats_counts_every_step_of_more_threads_than_there_are_owned_stripes() {
+    // Threads past the owned stripes share one and add atomically; the owned ones add with a
+    // plain load and store. Either way no step may be lost.
+    const THREADS: usize = 3 * super::counters::STRIPES;
+    const STEPS: u64 = 2_000;
+    let stats = Stats::default();
+    let flow = stats.register_flow("checkout", 1, &checkout_shape());
+    let slot = flow.slot(&variant("A"));
+    std::thread::scope(|scope| {
+        for _ in 0..THREADS {
+            scope.spawn(|| {
+                for _ in 0..STEPS {
+                    flow.entered(slot, CART);
+                    flow.succeeded(slot, CART, "Paid", PAID, Duration::from_micros(3));
+                }
+            });
+        }
+    });
+    let snapshot = stats.snapshot();
+    let cart = snapshot
+        .node("checkout", 1, "Cart")
+        .expect("Cart is registered");
+    let total = THREADS as u64 * STEPS;
+    assert_eq!(cart.entered, total);
+    assert_eq!(cart.succeeded, total);
+    assert_eq!(cart.latency.count, total);
+    assert_eq!(cart.edges[0].count, total);
+}
