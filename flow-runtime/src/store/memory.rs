@@ -22,7 +22,11 @@ use crate::outcome::Status;
 const SHARDS: usize = 16;
 
 /// Finished instances kept by default, so a long-running process does not grow forever.
-const DEFAULT_FINISHED_RETENTION: usize = 10_000;
+/// Kept small on purpose: every finished record costs about 2 KB (its journal mostly), and
+/// forgetting the oldest touches it again. At 10,000 the kept records (some 20 MB) fell out of
+/// the processor's caches, and forgetting one cost a quarter of a 10-step instance's time;
+/// at 1,000 they stay cached. `with_retention` keeps more where a process needs them.
+const DEFAULT_FINISHED_RETENTION: usize = 1_000;
 
 /// Instances kept in memory: no setup, nothing survives the process.
 ///
@@ -110,7 +114,7 @@ impl Default for MemoryStore {
 }
 
 impl MemoryStore {
-    /// An empty store keeping the last 10,000 finished instances.
+    /// An empty store keeping the last 1,000 finished instances.
     pub fn new() -> Self {
         Self::default()
     }
@@ -350,7 +354,10 @@ fn apply_step(record: &mut InstanceRecord, step: StepCommit<'_>) -> Result<Commi
     if let Some(context) = step.context {
         record.context = context;
     }
-    record.journal.push(step.journal.clone());
+    // Cloned straight into the buffer, not through a temporary on the stack.
+    record
+        .journal
+        .extend_from_slice(std::slice::from_ref(step.journal));
     compact(&mut record.journal, step.journal_cap);
     record.due_at = None;
     record.compensation_boundary = None;
