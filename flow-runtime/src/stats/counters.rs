@@ -88,7 +88,7 @@ pub(crate) struct StateCounters {
     pub(crate) injected: [AtomicU64; InjectedFault::ALL.len()],
     pub(crate) latency: LatencyHistogram,
     /// One counter per edge of the state's shape, same order.
-    pub(crate) edges: Box<[AtomicU64]>,
+    pub(crate) edges: EdgeCounters,
 }
 
 impl StateCounters {
@@ -102,7 +102,7 @@ impl StateCounters {
             unmatched: AtomicU64::new(0),
             injected: Default::default(),
             latency: LatencyHistogram::default(),
-            edges: shape.edges.iter().map(|_| AtomicU64::new(0)).collect(),
+            edges: EdgeCounters::new(shape.edges.len()),
         }
     }
 
@@ -195,6 +195,43 @@ impl StateCounters {
                 })
                 .collect(),
         }
+    }
+}
+
+/// One counter per edge of a state, in whole cache lines of their own: the edges of two
+/// stripes (two threads) never share a line, as small separate allocations would.
+#[derive(Debug)]
+pub(crate) struct EdgeCounters {
+    lines: Box<[EdgeLine]>,
+    edges: usize,
+}
+
+/// Counters per cache line.
+const EDGES_PER_LINE: usize = 8;
+
+#[derive(Debug, Default)]
+#[repr(align(64))]
+pub(crate) struct EdgeLine([AtomicU64; EDGES_PER_LINE]);
+
+impl EdgeCounters {
+    fn new(edges: usize) -> Self {
+        Self {
+            lines: (0..edges.div_ceil(EDGES_PER_LINE))
+                .map(|_| EdgeLine::default())
+                .collect(),
+            edges,
+        }
+    }
+
+    /// The counter of edge `index`.
+    #[inline]
+    pub(crate) fn get(&self, index: usize) -> Option<&AtomicU64> {
+        if index >= self.edges {
+            return None;
+        }
+        self.lines
+            .get(index / EDGES_PER_LINE)
+            .map(|line| &line.0[index % EDGES_PER_LINE])
     }
 }
 
