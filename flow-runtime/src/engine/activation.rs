@@ -2,7 +2,7 @@
 //! and the commit that writes one step to the store.
 
 use std::borrow::Cow;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use flow_core::{Context, InstanceId};
 use serde::Serialize;
@@ -18,6 +18,14 @@ use crate::outcome::{Outcome, Status};
 use crate::plugin::{FlowEvent, StepEvent};
 use crate::stats::{FlowStats, LabelSlot};
 use crate::store::{Commit, HeldRecord, InstanceRecord, Lease, PendingRequest, StepCommit, Store};
+
+/// How long step commits may be collected in the activation on the memory store's hold
+/// before they are written to the record: a reader of a running instance (another task's
+/// `engine.record(id)`, the HTTP API) sees it at most this far behind, never more.
+const COLLECT_FOR: Duration = Duration::from_millis(1);
+
+/// Step commits collected at most before they are written, whatever the time.
+const COLLECT_AT_MOST: usize = 64;
 
 /// Journal entries most flows finish within: the activation's journal starts with this much
 /// room, so it does not regrow on the way (the store gives its own copy room of its own).
@@ -75,6 +83,124 @@ pub(crate) struct Activation<F: FlowMachine> {
     /// The time step `.0` became ready to start (its previous step's commit, done in
     /// process), so that measuring it takes no clock read of its own. Taken by that step.
     pub(crate) step_ready: Option<(u64, SystemTime)>,
+    /// Step commits made in the activation only, on the memory store's hold.
+    pub(crate) collecting: Collecting,
+}
+
+/// Step commits the activation made without writing them to the store yet: on the memory
+/// store, where the record lives in this process and is read by nobody but it, a running
+/// instance's steps are written to its record in one go, not one lock each. They are written
+/// whenever anything else could look: before any other commit (a rest, a wait, a failure,
+/// compensation), when an operator request waits in the record (the hold's flag, read after
+/// every step), when the action awaits (before the drive yields), when the drive stops short
+/// of a rest ([`Driving`]), and at least every [`COLLECT_FOR`] and [`COLLECT_AT_MOST`] steps.
+/// Every step is journaled in the activation as it commits; the record gets the same entries,
+/// a revision each, as if they had been committed one by one.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Collecting {
+    /// The last collected step commit's fields and how many there are (the journal's last
+    /// entries); `None` when the record has them all.
+    steps: Option<CollectedSteps>,
+    /// Steps may be collected until then (a step's commit time).
+    until: SystemTime,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct CollectedSteps {
+    count: usize,
+    /// The engine's journal cap, for the record's compaction when they are written.
+    journal_cap: usize,
+    state: &'static str,
+    step: u64,
+    lease_expires_at: SystemTime,
+}
+
+impl Collecting {
+    /// Nothing collected, and nothing may be until something is written.
+    const NONE: Self = Self {
+        steps: None,
+        until: SystemTime::UNIX_EPOCH,
+    };
+
+    /// Nothing collected; steps committed before `written + COLLECT_FOR` may be.
+    fn written_at(written: SystemTime) -> Self {
+        Self {
+            steps: None,
+            until: written + COLLECT_FOR,
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.steps.is_none()
+    }
+}
+
+/// Writes the collected step commits of the activation's parts through `held`, done at once;
+/// `None` when nothing was collected or the record needs its store for it (a timer in the due
+/// index, which a held, running record does not have).
+fn write_collected(
+    held: &HeldRecord,
+    journal: &[JournalEntry],
+    collecting: &mut Collecting,
+    revision: &mut u64,
+    lease: Lease,
+    id: InstanceId,
+) -> Option<Result<(), crate::store::StoreError>> {
+    let step = collected_commit(journal, collecting, *revision, lease, id, held)?;
+    let written = held.commit_step(step)?;
+    Some(written.map(|ack| {
+        *revision = ack.revision;
+        *collecting = Collecting::NONE;
+    }))
+}
+
+/// The activation's parts [`write_collected_before_waiting`] writes: taken apart, since the
+/// waiting action holds the context.
+pub(crate) type CollectedParts<'a> = (
+    &'a Option<HeldRecord>,
+    &'a Vec<JournalEntry>,
+    &'a mut Collecting,
+    &'a mut u64,
+    Lease,
+);
+
+/// Writes the collected step commits before the drive yields to an action that waits. A
+/// refusal is left for the step's own commit to meet and report.
+pub(crate) fn write_collected_before_waiting(id: InstanceId, parts: CollectedParts<'_>) {
+    let (held, journal, collecting, revision, lease) = parts;
+    if let Some(held) = held
+        && !collecting.is_empty()
+    {
+        let _refused_later_too = write_collected(held, journal, collecting, revision, lease, id);
+    }
+}
+
+/// The one step commit that writes what `collecting` holds: the last collected step, with the
+/// entries before it as its `earlier` ones.
+fn collected_commit<'a>(
+    journal: &'a [JournalEntry],
+    collecting: &Collecting,
+    revision: u64,
+    lease: Lease,
+    id: InstanceId,
+    held: &'a HeldRecord,
+) -> Option<StepCommit<'a>> {
+    let collected = collecting.steps?;
+    let start = journal.len().checked_sub(collected.count)?;
+    let (last, earlier) = journal[start..].split_last()?;
+    Some(StepCommit {
+        id,
+        expected_revision: revision,
+        lease_token: lease.token,
+        state: collected.state,
+        step: collected.step,
+        context: None,
+        journal: last,
+        earlier,
+        held: Some(held),
+        journal_cap: collected.journal_cap,
+        lease_expires_at: collected.lease_expires_at,
+    })
 }
 
 impl<F: FlowMachine> Activation<F> {
@@ -173,6 +299,8 @@ impl<F: FlowMachine> Activation<F> {
             running: None,
             chaos: crate::chaos::FlowChaos::default(),
             step_ready: None,
+            // The insert, at `now`, is the last write.
+            collecting: Collecting::written_at(now),
         });
         Ok((activation, record))
     }
@@ -222,6 +350,7 @@ impl<F: FlowMachine> Activation<F> {
             running: None,
             chaos: crate::chaos::FlowChaos::default(),
             step_ready: None,
+            collecting: Collecting::NONE,
         })
     }
 
@@ -249,10 +378,36 @@ impl<F: FlowMachine> Activation<F> {
         } else {
             None
         };
-        let entry = self
+        let journal_cap = inner.config.journal_cap;
+        let (entry, before) = self
             .journal
-            .last()
+            .split_last()
             .expect("`append_step` appends the entry `commit_step` commits");
+        let lease_expires_at = entry.at + inner.config.lease_ttl;
+        let collected = self.collecting.steps.map_or(0, |steps| steps.count);
+        // On the memory store's hold, collect the step instead of writing it (`Collecting`),
+        // unless a request waits, the time or count is up, or the journal is at its cap
+        // (compaction must not drop an entry the record has not had).
+        if context.is_none()
+            && let Some(held) = &self.held
+            && entry.at < self.collecting.until
+            && collected < COLLECT_AT_MOST
+            && self.journal.len() <= journal_cap
+            && !held.request_posted()
+        {
+            self.collecting.steps = Some(CollectedSteps {
+                count: collected + 1,
+                journal_cap,
+                state: self.state.name(),
+                step: self.step,
+                lease_expires_at,
+            });
+            self.compensation_boundary = None;
+            self.cancelled = false;
+            self.error = None;
+            return Ok(None);
+        }
+        let written_at = entry.at;
         let committed = inner
             .store
             .commit_step(StepCommit {
@@ -263,20 +418,23 @@ impl<F: FlowMachine> Activation<F> {
                 step: self.step,
                 context,
                 journal: entry,
+                earlier: &before[before.len() - collected..],
                 held: self.held.as_ref(),
-                journal_cap: inner.config.journal_cap,
-                lease_expires_at: entry.at + inner.config.lease_ttl,
+                journal_cap,
+                lease_expires_at,
             })
             .await;
         let ack = match committed {
             Ok(ack) => ack,
             Err(error) => {
-                // Not committed: not journaled either.
+                // Not committed: not journaled either (the steps collected before it stay
+                // collected, and are refused the same way when written).
                 self.journal.pop();
                 return Err(error.into());
             }
         };
         self.revision = ack.revision;
+        self.collecting = Collecting::written_at(written_at);
         // What a step commit clears in the store.
         self.compensation_boundary = None;
         self.cancelled = false;
@@ -295,6 +453,7 @@ impl<F: FlowMachine> Activation<F> {
         release: bool,
         clear_request: bool,
     ) -> Result<Option<PendingRequest>, EngineError> {
+        self.write_collected(inner).await?;
         let context = if inner.store.keeps_running_context() || release {
             Some(encode(&self.context)?)
         } else {
@@ -345,6 +504,46 @@ impl<F: FlowMachine> Activation<F> {
 impl<F: FlowMachine> Activation<F> {
     pub(crate) fn id(&self) -> InstanceId {
         self.context.instance()
+    }
+
+    /// Writes the step commits collected so far (`Collecting`), if any.
+    pub(crate) async fn write_collected<S: Store>(
+        &mut self,
+        inner: &Inner<S>,
+    ) -> Result<(), EngineError> {
+        let Some(held) = &self.held else {
+            return Ok(());
+        };
+        if self.collecting.is_empty() {
+            return Ok(());
+        }
+        let id = self.id();
+        if let Some(written) = write_collected(
+            held,
+            &self.journal,
+            &mut self.collecting,
+            &mut self.revision,
+            self.lease,
+            id,
+        ) {
+            return written.map_err(EngineError::from);
+        }
+        // The record needs its store (not the case for a held, running record; kept for
+        // whatever changes that).
+        let Some(step) = collected_commit(
+            &self.journal,
+            &self.collecting,
+            self.revision,
+            self.lease,
+            id,
+            held,
+        ) else {
+            return Ok(());
+        };
+        let ack = inner.store.commit_step(step).await?;
+        self.revision = ack.revision;
+        self.collecting = Collecting::NONE;
+        Ok(())
     }
 
     /// Starts compensating: every step completed before the current one will be undone.
@@ -406,12 +605,35 @@ impl<F: FlowMachine> Drop for Driving<'_, F> {
         // the record then keeps no context, and adopting it fails as undecodable, which
         // quarantines it.
         if self.0.held.is_some() && !std::thread::panicking() {
+            self.0.write_collected_now();
             self.0.store_context_if_held();
         }
     }
 }
 
 impl<F: FlowMachine> Activation<F> {
+    /// Writes the collected step commits through the hold, done at once (the drive stops
+    /// short of a rest, and cannot wait): they were committed, so the record must have them.
+    fn write_collected_now(&mut self) {
+        let Some(held) = &self.held else {
+            return;
+        };
+        let id = self.id();
+        match write_collected(
+            held,
+            &self.journal,
+            &mut self.collecting,
+            &mut self.revision,
+            self.lease,
+            id,
+        ) {
+            None | Some(Ok(())) => {}
+            Some(Err(error)) => {
+                tracing::warn!(instance = %id, %error, "the steps of an instance left mid-flow could not be written to its record")
+            }
+        }
+    }
+
     /// Writes the context to the record this activation still holds (it stopped without
     /// resting), for whoever adopts the instance next.
     fn store_context_if_held(&self) {

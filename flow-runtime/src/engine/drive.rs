@@ -214,23 +214,40 @@ async fn run_step<F: FlowMachine, S: Store, const CHAOS: bool>(
     let (id, token) = (activation.id(), activation.lease.token);
     let timeout = inner.step_timeout(activation.flow.key(), policy);
     let mut injection = Injection::NONE;
+    let fast = !CHAOS && !inner.plugins.wraps_actions() && timeout.is_none() && !querying;
+    if !fast {
+        // Off the common path, whatever the step's user code does starts from a written
+        // record.
+        activation.write_collected(inner).await?;
+    }
     let result = if CHAOS {
         let call = pin!(chaos_attempt(inner, activation, policy, timeout, querying));
-        let (result, injected) = keep_leased(inner, id, token, call).await;
+        let (result, injected) = keep_leased(inner, id, token, call, || {}).await;
         injection = injected;
         result
     } else if inner.plugins.wraps_actions() {
         let call = pin!(wrapped_attempt(
             inner, activation, policy, timeout, querying
         ));
-        keep_leased(inner, id, token, call).await
-    } else if timeout.is_none() && !querying {
+        keep_leased(inner, id, token, call, || {}).await
+    } else if fast {
         // The common case without the timeout wrapper: one await less per step.
         let call = pin!(activation.flow.step(state, &mut activation.context));
-        keep_leased(inner, id, token, call).await
+        // An action that waits lets others look at the record: write what was collected.
+        let collected = (
+            &activation.held,
+            &activation.journal,
+            &mut activation.collecting,
+            &mut activation.revision,
+            activation.lease,
+        );
+        keep_leased(inner, id, token, call, move || {
+            super::activation::write_collected_before_waiting(id, collected);
+        })
+        .await
     } else {
         let call = pin!(attempt(activation, policy, timeout, querying));
-        keep_leased(inner, id, token, call).await
+        keep_leased(inner, id, token, call, || {}).await
     };
     activation.running = None;
     let now = inner.clock.now();

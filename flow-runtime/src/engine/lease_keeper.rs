@@ -17,18 +17,23 @@ use crate::store::Store;
 
 /// Runs `work` (user code of instance `id`, leased with `token`), renewing the lease while
 /// it waits. `work` is pinned by the caller, where it is: moving an action's future here
-/// would copy it on every step.
+/// would copy it on every step. `before_waiting` runs once if `work` does not finish in its
+/// first poll, before the drive yields (the drive writes the steps it collected then).
 #[inline]
 pub(crate) async fn keep_leased<S: Store, T>(
     inner: &Inner<S>,
     id: InstanceId,
     token: u64,
     mut work: Pin<&mut (impl Future<Output = T> + Send)>,
+    before_waiting: impl FnOnce(),
 ) -> T {
     match poll_fn(|cx| Poll::Ready(work.as_mut().poll(cx))).await {
         Poll::Ready(value) => value,
         // Boxed, so the renewal's timer and state do not make every step's future larger.
-        Poll::Pending => Box::pin(renew_while(inner, id, token, work)).await,
+        Poll::Pending => {
+            before_waiting();
+            Box::pin(renew_while(inner, id, token, work)).await
+        }
     }
 }
 

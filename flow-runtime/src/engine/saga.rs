@@ -101,14 +101,14 @@ pub(crate) async fn compensate_next<F: FlowMachine, S: Store>(
     let (id, token) = (activation.id(), activation.lease.token);
     let (result, injected) = if inner.chaos.is_armed() {
         let mut call = Box::pin(chaos_compensation(inner, activation, step, state, answered));
-        keep_leased(inner, id, token, call.as_mut()).await
+        keep_leased(inner, id, token, call.as_mut(), || {}).await
     } else if answered {
         // Chaos answered for the step's action (chaos since switched off): it never ran,
         // so there is nothing to undo.
         (Ok(()), false)
     } else {
         let call = std::pin::pin!(activation.flow.compensate(state, &mut activation.context));
-        (keep_leased(inner, id, token, call).await, false)
+        (keep_leased(inner, id, token, call, || {}).await, false)
     };
     activation.running = None;
     let entry = match result {

@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::future::Future;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
@@ -59,17 +59,54 @@ struct Definitions {
 /// instance on insert passes back in [`StepCommit::held`]. Cloning it clones the hold, not
 /// the record.
 #[derive(Clone)]
-pub struct HeldRecord(Arc<Mutex<InstanceRecord>>);
+pub struct HeldRecord(Arc<RecordSlot>);
+
+/// One record, and what its holder reads without taking the record's lock.
+struct RecordSlot {
+    record: Mutex<InstanceRecord>,
+    /// Set (under the record's lock) when an operator request is left in the record, cleared
+    /// by the commit that clears the request: the engine that collects step commits (see
+    /// [`StepCommit::earlier`]) looks here after every step, and writes what it collected as
+    /// soon as a request waits.
+    request_posted: AtomicBool,
+}
 
 impl HeldRecord {
     fn new(record: InstanceRecord) -> Self {
-        Self(Arc::new(Mutex::new(record)))
+        let request_posted = AtomicBool::new(record.request.is_some());
+        Self(Arc::new(RecordSlot {
+            record: Mutex::new(record),
+            request_posted,
+        }))
     }
 
     fn lock(&self) -> MutexGuard<'_, InstanceRecord> {
         // Every write to a record leaves it consistent before it can panic, so a poisoned
         // lock holds valid data.
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        self.0
+            .record
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether an operator request may be waiting in the record: a load, so that the holder
+    /// need not lock the record after every step to find out.
+    #[inline]
+    pub(crate) fn request_posted(&self) -> bool {
+        self.0.request_posted.load(Ordering::Acquire)
+    }
+
+    /// [`Store::commit_step`] through the hold, done at once; `None` when the record has a
+    /// timer in the due index, which only the store (the record's shard) can take out.
+    pub(crate) fn commit_step(
+        &self,
+        step: StepCommit<'_>,
+    ) -> Option<Result<CommitAck, StoreError>> {
+        let mut record = self.lock();
+        if indexed_due(&record).is_some() {
+            return None;
+        }
+        Some(apply_step(&mut record, step))
     }
 }
 
@@ -211,6 +248,7 @@ impl MemoryStore {
         record.error = commit.error;
         if commit.clear_request {
             record.request = None;
+            held.0.request_posted.store(false, Ordering::Release);
         }
         match (&mut record.lease, commit.release_lease) {
             (lease, true) => {
@@ -306,8 +344,9 @@ impl Shard {
         if self.spare_journals.len() >= SPARE_JOURNALS {
             return;
         }
-        if let Ok(record) = Arc::try_unwrap(held.0) {
-            let mut journal = record
+        if let Ok(slot) = Arc::try_unwrap(held.0) {
+            let mut journal = slot
+                .record
                 .into_inner()
                 .unwrap_or_else(PoisonError::into_inner)
                 .journal;
@@ -354,6 +393,9 @@ fn apply_step(record: &mut InstanceRecord, step: StepCommit<'_>) -> Result<Commi
     if let Some(context) = step.context {
         record.context = context;
     }
+    // The steps collected before this one count a revision each, as if committed one by one.
+    record.revision += step.earlier.len() as u64;
+    record.journal.extend_from_slice(step.earlier);
     // Cloned straight into the buffer, not through a temporary on the stack.
     record
         .journal
@@ -606,12 +648,10 @@ impl Store for MemoryStore {
 
     async fn request(&self, id: InstanceId, request: PendingRequest) -> Result<(), StoreError> {
         let shard = self.shard(id);
-        let mut record = shard
-            .records
-            .get(&id)
-            .ok_or(StoreError::NotFound(id))?
-            .lock();
+        let held = shard.records.get(&id).ok_or(StoreError::NotFound(id))?;
+        let mut record = held.lock();
         record.request = Some(request);
+        held.0.request_posted.store(true, Ordering::Release);
         Ok(())
     }
 

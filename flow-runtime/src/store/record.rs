@@ -202,6 +202,11 @@ pub struct StepCommit<'a> {
     pub context: Option<Vec<u8>>,
     /// The entry to append to the journal.
     pub journal: &'a JournalEntry,
+    /// Step commits the engine collected before this one, oldest first, each with its entry:
+    /// they are written with it, a revision each, as if committed one by one. Only a store
+    /// that gave a hold on the record ([`StepCommit::held`]) receives any: the engine
+    /// collects steps only on a hold, where nothing but its own process reads the record.
+    pub earlier: &'a [JournalEntry],
     /// The store's hold on the record, from [`Store::insert_held`](super::Store::insert_held),
     /// if it gave one; stores that gave none ignore it.
     pub held: Option<&'a super::HeldRecord>,
@@ -255,6 +260,7 @@ impl StepCommit<'_> {
             attempt: cleared.attempt,
             step: self.step,
             context: self.context,
+            // (No `earlier` here: only a store's hold receives collected steps.)
             journal: Some(self.journal.clone()),
             journal_cap: self.journal_cap,
             due_at: cleared.due_at,
