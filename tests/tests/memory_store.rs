@@ -120,7 +120,10 @@ async fn a_running_instance_shows_the_steps_it_committed_while_its_action_waits(
     assert_eq!(record.state, "Packed");
     assert_eq!(record.status, Status::Running);
     assert_eq!(record.step, 2);
-    assert_eq!(record.revision, 2, "one revision per step, as if committed one by one");
+    assert_eq!(
+        record.revision, 2,
+        "one revision per step, as if committed one by one"
+    );
     let actions: Vec<&str> = record.journal.iter().map(|e| e.action.as_ref()).collect();
     assert_eq!(actions, ["weigh", "pack"]);
 
@@ -130,7 +133,10 @@ async fn a_running_instance_shows_the_steps_it_committed_while_its_action_waits(
     assert_eq!(done.data.weight, 1);
     let record = engine.record(id).await.unwrap();
     assert_eq!(record.revision, 3);
-    assert_eq!(record.journal, done.journal, "the record has every entry the caller has");
+    assert_eq!(
+        record.journal, done.journal,
+        "the record has every entry the caller has"
+    );
 }
 
 /// The engine the `pause_myself` action posts its request through.
@@ -172,15 +178,26 @@ async fn a_request_left_during_a_step_stops_the_instance_after_that_step() {
     assert!(self_pausing_engine().set(engine.clone()).is_ok());
     let outcome = engine.run::<SelfPausing>(Parcel::default()).await.unwrap();
     assert_eq!(outcome.status, Status::Paused);
-    assert_eq!(outcome.state, SelfPausingState::Holding, "stopped after the running step");
+    assert_eq!(
+        outcome.state,
+        SelfPausingState::Holding,
+        "stopped after the running step"
+    );
     let record = engine.record(outcome.instance).await.unwrap();
     assert_eq!(record.status, Status::Paused);
     assert_eq!(record.step, 2);
     let actions: Vec<&str> = record.journal.iter().map(|e| e.action.as_ref()).collect();
     assert_eq!(actions[..2], ["weigh", "pause_myself"]);
 
-    engine.operator("ops").resume(outcome.instance).await.unwrap();
-    let done = engine.wait_ended::<SelfPausing>(outcome.instance).await.unwrap();
+    engine
+        .operator("ops")
+        .resume(outcome.instance)
+        .await
+        .unwrap();
+    let done = engine
+        .wait_ended::<SelfPausing>(outcome.instance)
+        .await
+        .unwrap();
     assert_eq!(done.status, Status::Completed);
     assert_eq!(done.data.weight, 1);
 }

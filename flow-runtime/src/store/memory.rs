@@ -83,10 +83,7 @@ impl HeldRecord {
     fn lock(&self) -> MutexGuard<'_, InstanceRecord> {
         // Every write to a record leaves it consistent before it can panic, so a poisoned
         // lock holds valid data.
-        self.0
-            .record
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        self.0.record.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Whether an operator request may be waiting in the record: a load, so that the holder
