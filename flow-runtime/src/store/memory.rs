@@ -40,7 +40,7 @@ const DEFAULT_FINISHED_RETENTION: usize = 1_000;
 /// Finished instances (completed, failed, cancelled) are kept up to a retention count, the
 /// oldest forgotten first; instances still going are never dropped.
 pub struct MemoryStore {
-    shards: Box<[Mutex<Shard>]>,
+    shards: Box<[PaddedShard]>,
     next_token: AtomicU64,
     finished_per_shard: usize,
     /// One lock for all definitions: they are saved once per document change and read once
@@ -122,6 +122,20 @@ impl std::fmt::Debug for HeldRecord {
     }
 }
 
+/// A shard's lock on cache lines of its own: two threads working in neighbouring shards do
+/// not take each other's lines on every lock.
+#[derive(Default)]
+#[repr(align(128))]
+struct PaddedShard(Mutex<Shard>);
+
+impl std::ops::Deref for PaddedShard {
+    type Target = Mutex<Shard>;
+
+    fn deref(&self) -> &Mutex<Shard> {
+        &self.0
+    }
+}
+
 #[derive(Default)]
 struct Shard {
     /// Lock order: a shard, then a record in it; never a shard while holding a record.
@@ -156,7 +170,7 @@ impl MemoryStore {
     /// An empty store keeping about `finished` finished instances (at least one per shard).
     pub fn with_retention(finished: usize) -> Self {
         Self {
-            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            shards: (0..SHARDS).map(|_| PaddedShard::default()).collect(),
             next_token: AtomicU64::new(1),
             finished_per_shard: finished.div_ceil(SHARDS).max(1),
             definitions: Mutex::default(),
