@@ -1,6 +1,5 @@
 //! The per-step counters: one row of plain atomics per state and label set.
 
-use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use super::histogram::LatencyHistogram;
@@ -10,9 +9,10 @@ use super::snapshot::{
     EdgeSnapshot, FlowSnapshot, InjectedFault, InjectedSnapshot, StateSnapshot, ratio,
 };
 
-/// Copies of the counters that one thread each owns, per label set: the first threads that
-/// count a step take one each for good, and add to it with a plain load and store (an atomic
-/// read-modify-write costs a locked instruction, tens of cycles, five times per step).
+/// Copies of the counters that one thread each owns, per label set: a thread that counts a
+/// step takes a free one for as long as it lives, and adds to it with a plain load and store
+/// (an atomic read-modify-write costs a locked instruction, tens of cycles, five times per
+/// step).
 const OWNED_STRIPES: usize = 4;
 
 /// Copies of every counter per label set: the owned ones, then one that every later thread
@@ -50,25 +50,56 @@ impl Adder {
 /// The copy of the counters the current thread adds to, and how.
 #[inline]
 pub(crate) fn stripe() -> (usize, Adder) {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    thread_local! {
-        static STRIPE: Cell<usize> = const { Cell::new(usize::MAX) };
-    }
-    let index = STRIPE.with(|stripe| {
-        let mut index = stripe.get();
-        if index == usize::MAX {
-            // Each owned index goes to one thread only, ever: the counter never wraps back.
-            index = NEXT.fetch_add(1, Ordering::Relaxed).min(OWNED_STRIPES);
-            stripe.set(index);
-        }
-        index
-    });
+    let index = STRIPE.with(|stripe| stripe.0);
     let adder = if index < OWNED_STRIPES {
         Adder::Owned
     } else {
         Adder::Shared
     };
     (index, adder)
+}
+
+/// Which owned stripes a thread holds now, one bit each.
+static OWNED: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static STRIPE: StripeHold = StripeHold::take();
+}
+
+/// A thread's hold on its stripe: an owned one while one is free, the shared one otherwise.
+/// A thread that ends gives its owned stripe back, so that runtimes that come and go (each
+/// with threads of its own) do not use the owned stripes up.
+struct StripeHold(usize);
+
+impl StripeHold {
+    fn take() -> Self {
+        let mut taken = OWNED.load(Ordering::Relaxed);
+        loop {
+            let free = (!taken).trailing_zeros() as usize;
+            if free >= OWNED_STRIPES {
+                return Self(OWNED_STRIPES);
+            }
+            // Acquire: the thread that gave the stripe back wrote its last adds before.
+            match OWNED.compare_exchange_weak(
+                taken,
+                taken | (1 << free),
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Self(free),
+                Err(now) => taken = now,
+            }
+        }
+    }
+}
+
+impl Drop for StripeHold {
+    fn drop(&mut self) {
+        if self.0 < OWNED_STRIPES {
+            // Release: this thread's adds come before the next owner's.
+            OWNED.fetch_and(!(1 << self.0), Ordering::Release);
+        }
+    }
 }
 
 /// The counters of one state under one label set, in one stripe. Every field is bumped with
@@ -289,5 +320,25 @@ impl SlotTable {
                 })
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stats_threads_that_end_give_their_owned_stripe_back() {
+        // Threads one after another, as runtimes that come and go make them: without giving
+        // stripes back, all but the first few would share one and add atomically. (Other
+        // tests' threads may hold a stripe or two meanwhile, hence the margin.)
+        let owned = (0..50)
+            .filter(|_| {
+                std::thread::spawn(|| stripe().1 == Adder::Owned)
+                    .join()
+                    .expect("the thread ends")
+            })
+            .count();
+        assert!(owned >= 45, "only {owned} of 50 threads owned a stripe");
     }
 }
