@@ -224,62 +224,56 @@ impl MemoryStore {
     /// [`Store::commit`], done at once: the memory store never waits, so its futures are
     /// ready ones, with no state machine to move on every step.
     pub(crate) fn commit_now(&self, commit: Commit) -> Result<CommitAck, StoreError> {
-        let mut shard = self.shard(commit.id);
-        let held = shard
-            .records
-            .get(&commit.id)
-            .ok_or(StoreError::NotFound(commit.id))?
-            .clone();
-        let mut record = held.lock();
-        check_writer(
-            &record,
-            commit.id,
-            commit.lease_token,
-            commit.expected_revision,
-        )?;
-        let old_due = indexed_due(&record);
-        let was_final = record.status.is_final();
-        record.revision += 1;
-        record.state = commit.state;
-        record.status = commit.status;
-        record.attempt = commit.attempt;
-        record.step = commit.step;
-        if let Some(context) = commit.context {
-            record.context = context;
-        }
-        if let Some(entry) = commit.journal {
-            record.journal.push(entry);
-            compact(&mut record.journal, commit.journal_cap);
-        }
-        record.due_at = commit.due_at;
-        record.compensation_boundary = commit.compensation_boundary;
-        record.paused_from = commit.paused_from;
-        record.cancelled = commit.cancelled;
-        record.queries = commit.queries;
-        record.error = commit.error;
-        if commit.clear_request {
-            record.request = None;
-            held.0.request_posted.store(false, Ordering::Release);
-        }
-        match (&mut record.lease, commit.release_lease) {
-            (lease, true) => {
-                *lease = None;
-                // At rest the journal stops growing for a while: give back its spare room.
-                record.journal.shrink_to_fit();
+        let (id, status) = (commit.id, commit.status);
+        let mut shard = self.shard(id);
+        // The record's part in a scope of its own: the shard is then free for its
+        // bookkeeping without a clone of the hold (two atomic operations).
+        let (ack, old_due, new_due, was_final) = {
+            let held = shard.records.get(&id).ok_or(StoreError::NotFound(id))?;
+            let mut record = held.lock();
+            check_writer(&record, id, commit.lease_token, commit.expected_revision)?;
+            let old_due = indexed_due(&record);
+            let was_final = record.status.is_final();
+            record.revision += 1;
+            record.state = commit.state;
+            record.status = commit.status;
+            record.attempt = commit.attempt;
+            record.step = commit.step;
+            if let Some(context) = commit.context {
+                record.context = context;
             }
-            (Some(lease), false) => lease.expires_at = commit.lease_expires_at,
-            (None, false) => {}
-        }
-        let ack = CommitAck {
-            revision: record.revision,
-            request: record.request.clone(),
+            if let Some(entry) = commit.journal {
+                record.journal.push(entry);
+                compact(&mut record.journal, commit.journal_cap);
+            }
+            record.due_at = commit.due_at;
+            record.compensation_boundary = commit.compensation_boundary;
+            record.paused_from = commit.paused_from;
+            record.cancelled = commit.cancelled;
+            record.queries = commit.queries;
+            record.error = commit.error;
+            if commit.clear_request {
+                record.request = None;
+                held.0.request_posted.store(false, Ordering::Release);
+            }
+            match (&mut record.lease, commit.release_lease) {
+                (lease, true) => {
+                    *lease = None;
+                    // At rest the journal stops growing for a while: give back its spare room.
+                    record.journal.shrink_to_fit();
+                }
+                (Some(lease), false) => lease.expires_at = commit.lease_expires_at,
+                (None, false) => {}
+            }
+            let ack = CommitAck {
+                revision: record.revision,
+                request: record.request.clone(),
+            };
+            (ack, old_due, indexed_due(&record), was_final)
         };
-        let new_due = indexed_due(&record);
-        drop(record);
-        let finished = commit.status.is_final() && !was_final;
-        shard.set_due(commit.id, old_due, new_due);
-        if finished {
-            shard.finished(commit.id, self.finished_per_shard);
+        shard.set_due(id, old_due, new_due);
+        if status.is_final() && !was_final {
+            shard.finished(id, self.finished_per_shard);
         }
         Ok(ack)
     }
