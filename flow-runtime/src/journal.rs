@@ -95,6 +95,10 @@ impl Clone for JournalEntry {
 
 /// A name of an entry: a borrowed one (the flow table's) is copied, an owned one cloned.
 #[inline]
+#[expect(
+    clippy::ptr_arg,
+    reason = "which of the two the name is decides the copy, so it takes the `Cow`"
+)]
 fn clone_name(name: &Cow<'static, str>) -> Cow<'static, str> {
     match name {
         Cow::Borrowed(name) => Cow::Borrowed(name),
