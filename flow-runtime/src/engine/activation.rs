@@ -356,6 +356,7 @@ impl<F: FlowMachine> Activation<F> {
 
     /// Appends a step's entry to the journal, for [`Activation::commit_step`] to commit:
     /// built straight into the journal, the entry is not moved again on the way.
+    #[inline]
     pub(crate) fn append_step(&mut self, entry: JournalEntry) {
         self.journal.push(entry);
     }

@@ -39,7 +39,11 @@ pub(crate) async fn drive<F: FlowMachine, S: Store>(
     let driving = Driving(activation);
     let activation = &mut *driving.0;
     loop {
-        match catch(drive_until_rest(inner, activation)).await {
+        let caught = {
+            let work = pin!(drive_until_rest(inner, activation));
+            catch(work).await
+        };
+        match caught {
             Ok(result) => return result,
             Err(message) => {
                 if !recover_from_panic(inner, activation, message).await? {
@@ -283,34 +287,36 @@ async fn run_step<F: FlowMachine, S: Store, const CHAOS: bool>(
                     );
                 });
             }
-            let entry = JournalEntry {
-                step: activation.step,
+            if injection.crash == Some(CrashPoint::BeforeCommit) {
+                return Ok(crash(activation, CrashPoint::BeforeCommit));
+            }
+            // Built where it is stored (the journal's buffer), not aside and copied there.
+            let (step, attempt) = (activation.step, activation.attempt);
+            let entry = || JournalEntry {
+                step,
                 kind: JournalKind::Step,
                 action: Cow::Borrowed(policy.action),
                 instruction: Cow::Borrowed(transition.instruction),
                 from: Cow::Borrowed(state.name()),
                 to: Cow::Borrowed(transition.next.name()),
-                attempt: activation.attempt,
+                attempt,
                 compensable: policy.compensation.is_some(),
                 injected: injection.journal_mark(),
                 at: now,
                 signal: None,
             };
-            if injection.crash == Some(CrashPoint::BeforeCommit) {
-                return Ok(crash(activation, CrashPoint::BeforeCommit));
-            }
             // Arrive before counting the step: a failure end undoes the steps before this one.
             arrive(activation, transition.next, now);
             activation.step += 1;
             activation.attempt = 1;
             activation.queries = 0;
             let request = if activation.status == Status::Running {
-                activation.append_step(entry);
+                activation.append_step(entry());
                 activation.commit_step(inner).await?
             } else {
                 let release = activation.status != Status::Compensating;
                 activation
-                    .commit(inner, Some(entry), release, false)
+                    .commit(inner, Some(entry()), release, false)
                     .await?
             };
             if let Some((stats, slot)) = &activation.stats {

@@ -14,7 +14,7 @@
 use std::any::Any;
 use std::future::{Future, poll_fn};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::pin;
+use std::pin::Pin;
 use std::task::Poll;
 
 use flow_core::StepPolicy;
@@ -35,9 +35,9 @@ pub(crate) enum UserCall<State> {
     },
 }
 
-/// Runs `work`, returning the message of a panic instead of unwinding.
-pub(crate) async fn catch<T>(work: impl Future<Output = T>) -> Result<T, String> {
-    let mut work = pin!(work);
+/// Runs `work`, returning the message of a panic instead of unwinding. `work` is pinned by
+/// the caller, where it is: the drive's future is large, and moving it here copied it.
+pub(crate) async fn catch<T>(mut work: Pin<&mut impl Future<Output = T>>) -> Result<T, String> {
     // Unwind safety: after a panic the future is dropped, never polled again; what it
     // borrowed is read afterwards only as the activation's last known state, which the
     // engine commits (or the failure path handles) as the docs above say.
