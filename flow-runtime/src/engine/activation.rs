@@ -147,7 +147,7 @@ fn write_collected(
     id: InstanceId,
 ) -> Option<Result<(), crate::store::StoreError>> {
     let step = collected_commit(journal, collecting, *revision, lease, id, held)?;
-    let written = held.commit_step(step)?;
+    let written = held.commit_step(step).ok()?;
     Some(written.map(|ack| {
         *revision = ack.revision;
         *collecting = Collecting::NONE;

@@ -1,10 +1,11 @@
 //! The default store: instances in process memory, sharded so that concurrent instances
 //! rarely wait on one another's lock.
 
+use std::cell::Cell;
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::future::Future;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
@@ -20,6 +21,9 @@ use crate::journal::{JournalEntry, compact};
 use crate::outcome::Status;
 
 const SHARDS: usize = 16;
+
+/// The bits of a fencing token that name its shard.
+const SHARD_BITS: u32 = SHARDS.trailing_zeros();
 
 /// Finished instances kept by default, so a long-running process does not grow forever.
 /// Kept small on purpose: every finished record costs about 2 KB (its journal mostly), and
@@ -41,7 +45,6 @@ const DEFAULT_FINISHED_RETENTION: usize = 1_000;
 /// oldest forgotten first; instances still going are never dropped.
 pub struct MemoryStore {
     shards: Box<[PaddedShard]>,
-    next_token: AtomicU64,
     finished_per_shard: usize,
     /// One lock for all definitions: they are saved once per document change and read once
     /// per activation of an instance, never on the per-step path.
@@ -69,14 +72,20 @@ struct RecordSlot {
     /// [`StepCommit::earlier`]) looks here after every step, and writes what it collected as
     /// soon as a request waits.
     request_posted: AtomicBool,
+    /// Whether the record's status is final: written by the commits that change the status
+    /// to or from a final one, which hold the shard's lock, so that the retention reads it
+    /// under that lock without locking the (by then cold) record.
+    finished: AtomicBool,
 }
 
 impl HeldRecord {
     fn new(record: InstanceRecord) -> Self {
         let request_posted = AtomicBool::new(record.request.is_some());
+        let finished = AtomicBool::new(record.status.is_final());
         Self(Arc::new(RecordSlot {
             record: Mutex::new(record),
             request_posted,
+            finished,
         }))
     }
 
@@ -93,17 +102,19 @@ impl HeldRecord {
         self.0.request_posted.load(Ordering::Acquire)
     }
 
-    /// [`Store::commit_step`] through the hold, done at once; `None` when the record has a
-    /// timer in the due index, which only the store (the record's shard) can take out.
-    pub(crate) fn commit_step(
+    /// [`Store::commit_step`] through the hold, done at once; the step back when the record
+    /// needs its shard for it (a timer in the due index, a finished record).
+    pub(crate) fn commit_step<'a>(
         &self,
-        step: StepCommit<'_>,
-    ) -> Option<Result<CommitAck, StoreError>> {
+        step: StepCommit<'a>,
+    ) -> Result<Result<CommitAck, StoreError>, StepCommit<'a>> {
         let mut record = self.lock();
-        if indexed_due(&record).is_some() {
-            return None;
+        // A timer to take out of the due index, or a finished record that the step revives
+        // (the retention's mark), needs the shard: the step goes back for the general way.
+        if indexed_due(&record).is_some() || record.status.is_final() {
+            return Err(step);
         }
-        Some(apply_step(&mut record, step))
+        Ok(apply_step(&mut record, step))
     }
 }
 
@@ -124,7 +135,6 @@ impl std::fmt::Debug for HeldRecord {
 
 /// A shard's lock on cache lines of its own: two threads working in neighbouring shards do
 /// not take each other's lines on every lock.
-#[derive(Default)]
 #[repr(align(128))]
 struct PaddedShard(Mutex<Shard>);
 
@@ -136,7 +146,6 @@ impl std::ops::Deref for PaddedShard {
     }
 }
 
-#[derive(Default)]
 struct Shard {
     /// Lock order: a shard, then a record in it; never a shard while holding a record.
     records: HashMap<InstanceId, HeldRecord, BuildHasherDefault<IdHasher>>,
@@ -147,6 +156,13 @@ struct Shard {
     /// a journal of a dozen entries is too large for the allocator's per-thread cache, so
     /// reusing one spares an allocation and a free on its slow path per instance.
     spare_journals: Vec<Vec<JournalEntry>>,
+    /// The shard's number, the low bits of every fencing token it gives.
+    index: u64,
+    /// The next lease's count in this shard (from 1): tokens are counted per shard, under its
+    /// lock, so that starting an instance takes no process-wide atomic counter (a cache line
+    /// every thread that starts instances would take in turn). A record never changes
+    /// shards, so its tokens grow as before, and no two shards give the same token.
+    next_token: Cell<u64>,
 }
 
 /// Room a new record's journal gets when no spare buffer is left: a typical flow's length.
@@ -170,8 +186,9 @@ impl MemoryStore {
     /// An empty store keeping about `finished` finished instances (at least one per shard).
     pub fn with_retention(finished: usize) -> Self {
         Self {
-            shards: (0..SHARDS).map(|_| PaddedShard::default()).collect(),
-            next_token: AtomicU64::new(1),
+            shards: (0..SHARDS)
+                .map(|index| PaddedShard(Mutex::new(Shard::new(index))))
+                .collect(),
             finished_per_shard: finished.div_ceil(SHARDS).max(1),
             definitions: Mutex::default(),
         }
@@ -205,11 +222,11 @@ impl MemoryStore {
         now: SystemTime,
         lease_to: Option<(u64, Duration)>,
     ) -> Result<(Option<Lease>, Option<HeldRecord>), StoreError> {
-        let lease = lease_to.map(|(owner, ttl)| self.new_lease(owner, now + ttl));
-        record.lease = lease;
         let id = record.id;
         let due = indexed_due(&record);
         let mut shard = self.shard(id);
+        let lease = lease_to.map(|(owner, ttl)| shard.new_lease(owner, now + ttl));
+        record.lease = lease;
         // (A spare buffer given to a record refused below is simply dropped with it.)
         shard.journal_room(&mut record);
         let std::collections::hash_map::Entry::Vacant(vacant) = shard.records.entry(id) else {
@@ -269,6 +286,9 @@ impl MemoryStore {
                 revision: record.revision,
                 request: record.request.clone(),
             };
+            if status.is_final() != was_final {
+                held.0.finished.store(status.is_final(), Ordering::Relaxed);
+            }
             (ack, old_due, indexed_due(&record), was_final)
         };
         shard.set_due(id, old_due, new_due);
@@ -282,23 +302,23 @@ impl MemoryStore {
     /// ready ones, with no state machine to move on every step. With the engine's hold on the
     /// record, it writes the record without the shard.
     pub(crate) fn commit_step_now(&self, step: StepCommit<'_>) -> Result<CommitAck, StoreError> {
-        if let Some(held) = step.held {
-            let mut record = held.lock();
-            // A timer to take out of the due index needs the shard: the general way.
-            if indexed_due(&record).is_none() {
-                return apply_step(&mut record, step);
-            }
-        }
+        let step = match step.held {
+            Some(held) => match held.commit_step(step) {
+                Ok(committed) => return committed,
+                Err(step) => step,
+            },
+            None => step,
+        };
         let id = step.id;
         let mut shard = self.shard(id);
         let (ack, had_due) = {
-            let mut record = shard
-                .records
-                .get(&id)
-                .ok_or(StoreError::NotFound(id))?
-                .lock();
+            let held = shard.records.get(&id).ok_or(StoreError::NotFound(id))?;
+            let mut record = held.lock();
             let had_due = indexed_due(&record);
-            (apply_step(&mut record, step)?, had_due)
+            let ack = apply_step(&mut record, step)?;
+            // A step leaves the record running: no longer finished, if it was.
+            held.0.finished.store(false, Ordering::Relaxed);
+            (ack, had_due)
         };
         if had_due.is_some() {
             shard.set_due(id, had_due, None);
@@ -313,17 +333,31 @@ impl MemoryStore {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
+}
 
+impl Shard {
+    fn new(index: usize) -> Self {
+        Self {
+            records: HashMap::default(),
+            due: BTreeSet::new(),
+            finished: VecDeque::new(),
+            spare_journals: Vec::new(),
+            index: index as u64,
+            next_token: Cell::new(1),
+        }
+    }
+
+    /// A new lease of this shard, to `owner` until `expires_at`.
     fn new_lease(&self, owner: u64, expires_at: SystemTime) -> Lease {
+        let count = self.next_token.get();
+        self.next_token.set(count + 1);
         Lease {
-            token: self.next_token.fetch_add(1, Ordering::Relaxed),
+            token: (count << SHARD_BITS) | self.index,
             owner,
             expires_at,
         }
     }
-}
 
-impl Shard {
     /// Records that `id` finished, forgetting the oldest finished instances past `keep`.
     fn finished(&mut self, id: InstanceId, keep: usize) {
         self.finished.push_back(id);
@@ -335,7 +369,7 @@ impl Shard {
             if self
                 .records
                 .get(&oldest)
-                .is_some_and(|held| held.lock().status.is_final())
+                .is_some_and(|held| held.0.finished.load(Ordering::Relaxed))
                 && let Some(held) = self.records.remove(&oldest)
             {
                 self.keep_journal_buffer(held);
@@ -511,8 +545,8 @@ impl Store for MemoryStore {
         now: SystemTime,
         ttl: Duration,
     ) -> Result<Option<(InstanceRecord, Lease)>, StoreError> {
-        let lease = self.new_lease(owner, now + ttl);
         let shard = self.shard(id);
+        let lease = shard.new_lease(owner, now + ttl);
         let mut record = shard
             .records
             .get(&id)
@@ -600,7 +634,7 @@ impl Store for MemoryStore {
             if lease_is_live(record.lease.as_ref(), now) {
                 continue;
             }
-            let lease = self.new_lease(owner, now + ttl);
+            let lease = shard.new_lease(owner, now + ttl);
             record.lease = Some(lease);
             // The claim consumes the timer; the activation sets a new one if it needs one.
             let due = record.due_at.take();
@@ -630,7 +664,7 @@ impl Store for MemoryStore {
                     && record.due_at.is_none()
                     && record.lease.is_some_and(|lease| lease.expires_at <= now);
                 if orphaned {
-                    let lease = self.new_lease(owner, now + ttl);
+                    let lease = shard.new_lease(owner, now + ttl);
                     record.lease = Some(lease);
                     claimed.push((record.clone(), lease));
                 }
