@@ -31,6 +31,7 @@ use flow_core::InstanceId;
 
 pub use any::AnyStore;
 pub use definition::StoredDefinition;
+pub(crate) use memory::HeldCommit;
 pub use memory::{HeldRecord, MemoryStore};
 pub use query::InstanceQuery;
 pub use record::{Commit, CommitAck, InstanceRecord, InstanceSummary, Lease, StepCommit};

@@ -147,7 +147,9 @@ fn write_collected(
     id: InstanceId,
 ) -> Option<Result<(), crate::store::StoreError>> {
     let step = collected_commit(journal, collecting, *revision, lease, id, held)?;
-    let written = held.commit_step(step).ok()?;
+    let crate::store::HeldCommit::Done(written) = held.commit_step(step) else {
+        return None;
+    };
     Some(written.map(|ack| {
         *revision = ack.revision;
         *collecting = Collecting::NONE;

@@ -64,6 +64,14 @@ struct Definitions {
 #[derive(Clone)]
 pub struct HeldRecord(Arc<RecordSlot>);
 
+/// What a step commit through the hold came to.
+pub(crate) enum HeldCommit<'a> {
+    /// Written (or refused, as the store would have refused it).
+    Done(Result<CommitAck, StoreError>),
+    /// Not written: the record needs its shard for it.
+    NeedsShard(StepCommit<'a>),
+}
+
 /// One record, and what its holder reads without taking the record's lock.
 struct RecordSlot {
     record: Mutex<InstanceRecord>,
@@ -104,17 +112,14 @@ impl HeldRecord {
 
     /// [`Store::commit_step`] through the hold, done at once; the step back when the record
     /// needs its shard for it (a timer in the due index, a finished record).
-    pub(crate) fn commit_step<'a>(
-        &self,
-        step: StepCommit<'a>,
-    ) -> Result<Result<CommitAck, StoreError>, StepCommit<'a>> {
+    pub(crate) fn commit_step<'a>(&self, step: StepCommit<'a>) -> HeldCommit<'a> {
         let mut record = self.lock();
         // A timer to take out of the due index, or a finished record that the step revives
         // (the retention's mark), needs the shard: the step goes back for the general way.
         if indexed_due(&record).is_some() || record.status.is_final() {
-            return Err(step);
+            return HeldCommit::NeedsShard(step);
         }
-        Ok(apply_step(&mut record, step))
+        HeldCommit::Done(apply_step(&mut record, step))
     }
 }
 
@@ -304,8 +309,8 @@ impl MemoryStore {
     pub(crate) fn commit_step_now(&self, step: StepCommit<'_>) -> Result<CommitAck, StoreError> {
         let step = match step.held {
             Some(held) => match held.commit_step(step) {
-                Ok(committed) => return committed,
-                Err(step) => step,
+                HeldCommit::Done(committed) => return committed,
+                HeldCommit::NeedsShard(step) => step,
             },
             None => step,
         };
