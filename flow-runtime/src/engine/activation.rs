@@ -363,8 +363,46 @@ impl<F: FlowMachine> Activation<F> {
         self.journal.push(entry);
     }
 
+    /// Collects the step whose entry [`Activation::append_step`] appended last instead of
+    /// writing it (`Collecting`), on the memory store's hold, unless a request waits, the time
+    /// or count is up, or the journal is at its cap (compaction must not drop an entry the
+    /// record has not had). Returns whether it did; if not, [`Activation::commit_step`]
+    /// writes it. Not async, so that the common step awaits no commit at all.
+    #[inline]
+    pub(crate) fn collect_step<S: Store>(&mut self, inner: &Inner<S>) -> bool {
+        let journal_cap = inner.config.journal_cap;
+        let Some(held) = &self.held else {
+            return false;
+        };
+        let Some(entry) = self.journal.last() else {
+            return false;
+        };
+        let collected = self.collecting.steps.map_or(0, |steps| steps.count);
+        if inner.store.keeps_running_context()
+            || entry.at >= self.collecting.until
+            || collected >= COLLECT_AT_MOST
+            || self.journal.len() > journal_cap
+            || held.request_posted()
+        {
+            return false;
+        }
+        self.collecting.steps = Some(CollectedSteps {
+            count: collected + 1,
+            journal_cap,
+            state: self.state.name(),
+            step: self.step,
+            lease_expires_at: entry.at + inner.config.lease_ttl,
+        });
+        // What a step commit clears.
+        self.compensation_boundary = None;
+        self.cancelled = false;
+        self.error = None;
+        true
+    }
+
     /// Commits the step whose entry [`Activation::append_step`] appended last, after which
-    /// the instance runs on: the hot path's lighter commit.
+    /// the instance runs on: the hot path's lighter commit (with the steps collected before
+    /// it, if any).
     pub(crate) async fn commit_step<S: Store>(
         &mut self,
         inner: &Inner<S>,
@@ -388,28 +426,6 @@ impl<F: FlowMachine> Activation<F> {
             .expect("`append_step` appends the entry `commit_step` commits");
         let lease_expires_at = entry.at + inner.config.lease_ttl;
         let collected = self.collecting.steps.map_or(0, |steps| steps.count);
-        // On the memory store's hold, collect the step instead of writing it (`Collecting`),
-        // unless a request waits, the time or count is up, or the journal is at its cap
-        // (compaction must not drop an entry the record has not had).
-        if context.is_none()
-            && let Some(held) = &self.held
-            && entry.at < self.collecting.until
-            && collected < COLLECT_AT_MOST
-            && self.journal.len() <= journal_cap
-            && !held.request_posted()
-        {
-            self.collecting.steps = Some(CollectedSteps {
-                count: collected + 1,
-                journal_cap,
-                state: self.state.name(),
-                step: self.step,
-                lease_expires_at,
-            });
-            self.compensation_boundary = None;
-            self.cancelled = false;
-            self.error = None;
-            return Ok(None);
-        }
         let written_at = entry.at;
         let committed = inner
             .store

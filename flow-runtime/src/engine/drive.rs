@@ -312,7 +312,11 @@ async fn run_step<F: FlowMachine, S: Store, const CHAOS: bool>(
             activation.queries = 0;
             let request = if activation.status == Status::Running {
                 activation.append_step(entry());
-                activation.commit_step(inner).await?
+                if activation.collect_step(inner) {
+                    None
+                } else {
+                    activation.commit_step(inner).await?
+                }
             } else {
                 let release = activation.status != Status::Compensating;
                 activation
