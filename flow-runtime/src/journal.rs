@@ -75,7 +75,8 @@ pub struct JournalEntry {
 /// instructions where the common entry (names from the flow's table, no signal) needs a
 /// dozen stores.
 impl Clone for JournalEntry {
-    #[inline]
+    // Always inlined: built where the clone goes (a journal's buffer), not aside and copied.
+    #[inline(always)]
     fn clone(&self) -> Self {
         Self {
             step: self.step,

@@ -359,8 +359,9 @@ impl<F: FlowMachine> Activation<F> {
     /// Appends a step's entry to the journal, for [`Activation::commit_step`] to commit:
     /// built straight into the journal, the entry is not moved again on the way.
     #[inline]
-    pub(crate) fn append_step(&mut self, entry: JournalEntry) {
-        self.journal.push(entry);
+    pub(crate) fn append_step(&mut self, entry: impl FnOnce() -> JournalEntry) {
+        // Made after the room is reserved, so that it is built in the buffer, not aside.
+        self.journal.extend(std::iter::once_with(entry));
     }
 
     /// Collects the step whose entry [`Activation::append_step`] appended last instead of

@@ -311,7 +311,7 @@ async fn run_step<F: FlowMachine, S: Store, const CHAOS: bool>(
             activation.attempt = 1;
             activation.queries = 0;
             let request = if activation.status == Status::Running {
-                activation.append_step(entry());
+                activation.append_step(entry);
                 if activation.collect_step(inner) {
                     None
                 } else {
