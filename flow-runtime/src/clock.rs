@@ -48,11 +48,14 @@ impl Clock {
 /// operating system's clock costs about 30 ns a reading, the counter about 10.
 ///
 /// Each thread takes the operating system's time as its anchor and adds the counter's ticks
-/// since (scaled to nanoseconds, as calibrated by quanta); it reads the operating system's
-/// clock again every few milliseconds, so a step of the wall clock (NTP, an operator) shows
-/// within that time and the counter's drift never adds up to more than microseconds. A
-/// counter that went backwards (another core's, not synchronised) also takes a new reading.
-/// Where the processor has no usable counter, quanta reads the monotonic clock instead.
+/// since, at a rate the thread measures itself against the operating system's clock over at
+/// least [`MEASURE_NANOS`] (not quanta's calibration: one taken on a busy machine can be far
+/// off, and a slow clock made live leases look lapsed). It reads the operating system's clock
+/// again after every [`ANCHOR_NANOS`] of counting, and measures the rate anew each time, so a
+/// step of the wall clock (NTP, an operator) shows within that time and an error never lasts.
+/// Until a thread has a rate, and whenever the counter went backwards (another core's, not
+/// synchronised), it reads the operating system's clock. Where the processor has no usable
+/// counter, quanta counts the monotonic clock instead.
 mod counted {
     use std::cell::Cell;
     use std::sync::OnceLock;
@@ -61,30 +64,94 @@ mod counted {
     /// How long a thread's anchor serves before the operating system's clock is read again.
     const ANCHOR_NANOS: u64 = 5_000_000;
 
+    /// The shortest span of the operating system's clock a rate is measured over.
+    pub(super) const MEASURE_NANOS: u128 = 2_000_000;
+
+    /// The most the counter may move across a reading of the operating system's clock for
+    /// the two to be taken as one instant.
+    const PAIRED_NANOS: u64 = 20_000;
+
     static COUNTER: OnceLock<quanta::Clock> = OnceLock::new();
 
+    /// A thread's reading of both clocks, and the rate between them.
+    #[derive(Clone, Copy)]
+    struct Anchor {
+        /// The operating system's time at `ticks`.
+        time: SystemTime,
+        ticks: u64,
+        /// Nanoseconds per tick, times 2^32, as last measured; `None` until then.
+        rate: Option<u64>,
+        /// The reading the next rate is measured from.
+        from: (SystemTime, u64),
+    }
+
     thread_local! {
-        /// The operating system's time and the counter's reading at that time.
-        static ANCHOR: Cell<Option<(SystemTime, u64)>> = const { Cell::new(None) };
+        static ANCHOR: Cell<Option<Anchor>> = const { Cell::new(None) };
     }
 
     #[inline]
     pub(super) fn now() -> SystemTime {
         let counter = COUNTER.get_or_init(quanta::Clock::new);
         let ticks = counter.raw();
-        ANCHOR.with(|anchor| {
-            if let Some((time, at)) = anchor.get()
+        ANCHOR.with(|cell| {
+            let anchor = cell.get();
+            if let Some(Anchor {
+                time,
+                ticks: at,
+                rate: Some(rate),
+                ..
+            }) = anchor
                 && ticks >= at
             {
-                let since = counter.delta_as_nanos(at, ticks);
-                if since < ANCHOR_NANOS {
-                    return time + Duration::from_nanos(since);
+                let since = (u128::from(ticks - at) * u128::from(rate)) >> 32;
+                if since < u128::from(ANCHOR_NANOS) {
+                    return time + Duration::from_nanos(since as u64);
                 }
             }
             let time = SystemTime::now();
-            anchor.set(Some((time, ticks)));
+            // A thread preempted between the two readings would pair them wrongly: take the
+            // pair only if the counter moved by a few microseconds across the reading (by
+            // quanta's rough rate: a bound, not a measure).
+            let after = counter.raw();
+            if counter.delta_as_nanos(ticks, after) < PAIRED_NANOS {
+                cell.set(Some(reanchor(anchor, time, after)));
+            }
             time
         })
+    }
+
+    /// The anchor after reading the operating system's `time` at `ticks`.
+    fn reanchor(anchor: Option<Anchor>, time: SystemTime, ticks: u64) -> Anchor {
+        let fresh = Anchor {
+            time,
+            ticks,
+            rate: None,
+            from: (time, ticks),
+        };
+        let Some(anchor) = anchor else {
+            return fresh;
+        };
+        let (from_time, from_ticks) = anchor.from;
+        match (
+            time.duration_since(from_time),
+            ticks.checked_sub(from_ticks),
+        ) {
+            (Ok(elapsed), Some(counted)) if counted > 0 && elapsed.as_nanos() >= MEASURE_NANOS => {
+                let rate = (elapsed.as_nanos() << 32) / u128::from(counted);
+                Anchor {
+                    rate: u64::try_from(rate).ok(),
+                    ..fresh
+                }
+            }
+            // Too short a span to measure over: keep the rate, measure on from the same point.
+            (Ok(_), Some(_)) => Anchor {
+                rate: anchor.rate,
+                from: anchor.from,
+                ..fresh
+            },
+            // The wall clock or the counter went back: start over.
+            _ => fresh,
+        }
     }
 
     #[cfg(test)]

@@ -673,7 +673,7 @@ fn engine_adopting_orphans() -> Engine {
 /// Runs a `SlowFlow` (three steps of 40 ms) and drops the run after `after`: the orphan.
 async fn orphan_of_a_run_dropped_after(engine: &Engine, after: Duration) -> InstanceId {
     let dropped = tokio::time::timeout(after, engine.run::<SlowFlow>(Slow::default())).await;
-    assert!(dropped.is_err(), "the caller gave up mid-flow");
+    assert!(dropped.is_err(), "the caller gave up mid-flow: {dropped:?}");
     engine
         .list(&InstanceQuery::new(10).status(Status::Running))
         .await

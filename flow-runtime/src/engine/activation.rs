@@ -526,28 +526,35 @@ impl<F: FlowMachine> Activation<F> {
         self.context.instance()
     }
 
-    /// Writes the step commits collected so far (`Collecting`), if any.
-    pub(crate) async fn write_collected<S: Store>(
-        &mut self,
-        inner: &Inner<S>,
-    ) -> Result<(), EngineError> {
-        let Some(held) = &self.held else {
-            return Ok(());
-        };
-        if self.collecting.is_empty() {
-            return Ok(());
-        }
-        let id = self.id();
-        if let Some(written) = write_collected(
+    /// [`write_collected`] of this activation's parts, through its hold, if it has one.
+    fn write_collected_through_hold(&mut self) -> Option<Result<(), crate::store::StoreError>> {
+        let held = self.held.as_ref()?;
+        let id = self.context.instance();
+        write_collected(
             held,
             &self.journal,
             &mut self.collecting,
             &mut self.revision,
             self.lease,
             id,
-        ) {
+        )
+    }
+
+    /// Writes the step commits collected so far (`Collecting`), if any.
+    pub(crate) async fn write_collected<S: Store>(
+        &mut self,
+        inner: &Inner<S>,
+    ) -> Result<(), EngineError> {
+        if self.collecting.is_empty() {
+            return Ok(());
+        }
+        if let Some(written) = self.write_collected_through_hold() {
             return written.map_err(EngineError::from);
         }
+        let id = self.id();
+        let Some(held) = &self.held else {
+            return Ok(());
+        };
         // The record needs its store (not the case for a held, running record; kept for
         // whatever changes that).
         let Some(step) = collected_commit(
@@ -635,21 +642,10 @@ impl<F: FlowMachine> Activation<F> {
     /// Writes the collected step commits through the hold, done at once (the drive stops
     /// short of a rest, and cannot wait): they were committed, so the record must have them.
     fn write_collected_now(&mut self) {
-        let Some(held) = &self.held else {
-            return;
-        };
-        let id = self.id();
-        match write_collected(
-            held,
-            &self.journal,
-            &mut self.collecting,
-            &mut self.revision,
-            self.lease,
-            id,
-        ) {
+        match self.write_collected_through_hold() {
             None | Some(Ok(())) => {}
             Some(Err(error)) => {
-                tracing::warn!(instance = %id, %error, "the steps of an instance left mid-flow could not be written to its record")
+                tracing::warn!(instance = %self.id(), %error, "the steps of an instance left mid-flow could not be written to its record")
             }
         }
     }
