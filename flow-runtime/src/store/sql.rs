@@ -482,29 +482,62 @@ macro_rules! commit_update {
     };
 }
 
-/// Binds a [`CommitRow`]'s fields to [`commit_update`]'s parameters `$1` to `$18`.
-macro_rules! bind_commit {
-    ($query:expr, $commit:expr, $id:expr) => {
-        $query
-            .bind($id)
-            .bind(signed($commit.expected_revision))
-            .bind(signed($commit.lease_token))
-            .bind($commit.state)
-            .bind($commit.status.name())
-            .bind(i64::from($commit.attempt))
-            .bind(signed($commit.step))
-            .bind($commit.context)
-            .bind($commit.due_at.map(micros))
-            .bind($commit.compensation_boundary.map(signed))
-            .bind($commit.paused_from.map(Status::name))
-            .bind(flag($commit.cancelled))
-            .bind(i64::from($commit.queries))
-            .bind($commit.error.map(error_json))
-            .bind(flag($commit.clear_request))
-            .bind(flag($commit.release_lease))
-            .bind(micros($commit.lease_expires_at))
-            .bind(flag($commit.journal.is_some()))
-    };
+/// A statement's arguments, added in place to `$empty` (an empty set of the dialect's, see
+/// [`no_arguments`]): `Result<Arguments, sqlx::Error>`.
+///
+/// A query's `bind` takes and gives back the whole query at every parameter, and a step's
+/// commit has twenty-two: adding to the arguments first, then building the query once
+/// (`query_with`), saves those copies on every step.
+macro_rules! arguments {
+    ($empty:expr, $bytes:expr; $($value:expr),+ $(,)?) => {{
+        let mut arguments = $empty;
+        sqlx::Arguments::reserve(&mut arguments, [$(stringify!($value)),+].len(), $bytes);
+        let mut added = Ok(());
+        $(if added.is_ok() {
+            added = sqlx::Arguments::add(&mut arguments, $value);
+        })+
+        added.map(|()| arguments).map_err(sqlx::Error::Encode)
+    }};
+}
+
+/// No arguments yet, of the type `pool`'s dialect binds.
+fn no_arguments<DB: sqlx::Database>(_pool: &sqlx::Pool<DB>) -> DB::Arguments {
+    DB::Arguments::default()
+}
+
+/// A [`CommitRow`]'s arguments for `$pool`: [`commit_update`]'s parameters `$1` to `$18`,
+/// then the journal row's `$19` to `$22` (zeros and an empty entry when the commit journals
+/// nothing: the statement's `$18 = 1` skips the row then).
+macro_rules! commit_arguments {
+    ($pool:expr, $commit:expr, $id:expr) => {{
+        let commit = $commit;
+        let entry = commit.journal;
+        arguments!(
+            no_arguments($pool), 256 + commit.context.map_or(0, <[u8]>::len);
+            $id,
+            signed(commit.expected_revision),
+            signed(commit.lease_token),
+            commit.state,
+            commit.status.name(),
+            i64::from(commit.attempt),
+            signed(commit.step),
+            commit.context,
+            commit.due_at.map(micros),
+            commit.compensation_boundary.map(signed),
+            commit.paused_from.map(Status::name),
+            flag(commit.cancelled),
+            i64::from(commit.queries),
+            commit.error.map(error_json),
+            flag(commit.clear_request),
+            flag(commit.release_lease),
+            micros(commit.lease_expires_at),
+            flag(entry.is_some()),
+            entry.map_or(0, |entry| signed(entry.step)),
+            entry.map_or("", |entry| kind_name(entry.kind)),
+            entry.map_or(0, |entry| flag(entry.compensable)),
+            entry.map_or_else(String::new, entry_json),
+        )
+    }};
 }
 
 /// Drops the oldest journal entries past the cap that compensation does not need (a
@@ -580,6 +613,17 @@ macro_rules! claim_orphans {
         )
     };
 }
+
+/// A step's commit on SQLite, in its transaction: [`commit_update`], then the journal row
+/// (`$19` to `$22`) if the commit journals one (`$18`) and the update changed the row
+/// (`changes()` is the count of the statement before).
+#[cfg(feature = "sqlite")]
+const SQLITE_COMMIT: &str = concat!(
+    commit_update!(),
+    "; INSERT INTO flow_journal (instance_id, seq, step, kind, compensable, entry) \
+     SELECT id, journal_seq, $19, $20, $21, $22 FROM flow_instances \
+     WHERE id = $1 AND $18 = 1 AND changes() = 1"
+);
 
 /// The step commit of PostgreSQL: the update and its journal row in one statement, so one
 /// round trip; `$19`.. are the journal row's columns.
@@ -698,32 +742,39 @@ impl SqlStore {
         // Boxed, as a commit's statements are (see `write_commit`): the engine's start future
         // does not carry sqlx's.
         let inserted = on_pool!(self, pool => Box::pin(async {
+            let arguments = arguments!(
+                no_arguments(pool), 256 + record.context.len();
+                &id,
+                record.flow.as_ref(),
+                i64::from(record.flow_version),
+                record.state.as_ref(),
+                record.status.name(),
+                i64::from(record.attempt),
+                signed(record.step),
+                signed(record.revision),
+                record.context.as_slice(),
+                record.due_at.map(micros),
+                record.compensation_boundary.map(signed),
+                record.paused_from.map(Status::name),
+                flag(record.cancelled),
+                i64::from(record.queries),
+                record.request.as_ref().map(PendingRequest::stored),
+                record.error.as_ref().map(error_json),
+                lease.map_or(0, |lease| signed(lease.token)),
+                lease.map(|lease| signed(lease.owner)),
+                lease.map(|lease| micros(lease.expires_at)),
+                journal_len,
+                record.definition.as_deref(),
+            )
+            .map_err(sql_error)?;
+            let insert = sqlx::query_with(INSERT_INSTANCE, arguments);
+            if record.journal.is_empty() {
+                // One statement is atomic on its own: no transaction, one round trip.
+                let done = insert.execute(pool).await.map_err(sql_error)?;
+                return Ok::<_, StoreError>(done.rows_affected() > 0);
+            }
             let mut tx = pool.begin().await.map_err(sql_error)?;
-            let done = sqlx::query(INSERT_INSTANCE)
-                .bind(&id)
-                .bind(record.flow.as_ref())
-                .bind(i64::from(record.flow_version))
-                .bind(record.state.as_ref())
-                .bind(record.status.name())
-                .bind(i64::from(record.attempt))
-                .bind(signed(record.step))
-                .bind(signed(record.revision))
-                .bind(record.context.as_slice())
-                .bind(record.due_at.map(micros))
-                .bind(record.compensation_boundary.map(signed))
-                .bind(record.paused_from.map(Status::name))
-                .bind(flag(record.cancelled))
-                .bind(i64::from(record.queries))
-                .bind(record.request.as_ref().map(PendingRequest::stored))
-                .bind(record.error.as_ref().map(error_json))
-                .bind(lease.map_or(0, |lease| signed(lease.token)))
-                .bind(lease.map(|lease| signed(lease.owner)))
-                .bind(lease.map(|lease| micros(lease.expires_at)))
-                .bind(journal_len)
-                .bind(record.definition.as_deref())
-                .execute(&mut *tx)
-                .await
-                .map_err(sql_error)?;
+            let done = insert.execute(&mut *tx).await.map_err(sql_error)?;
             if done.rows_affected() == 0 {
                 return Ok(false);
             }
@@ -731,7 +782,7 @@ impl SqlStore {
                 insert_journal_row!(&mut *tx, &id, seq as i64 + 1, entry).map_err(sql_error)?;
             }
             tx.commit().await.map_err(sql_error)?;
-            Ok::<_, StoreError>(true)
+            Ok(true)
         })
         .await?);
         if inserted {
@@ -787,17 +838,23 @@ impl SqlStore {
 
 /// A commit on SQLite: the update and its journal row in one `BEGIN IMMEDIATE` transaction;
 /// `None` when the update matched no row.
+///
+/// The update and the journal row are one message to SQLite's worker thread (two statements
+/// of one query), so that a step costs three hand-overs (begin, statements, commit), not four.
 #[cfg(feature = "sqlite")]
 async fn commit_sqlite(
     pool: &SqlitePool,
     commit: &CommitRow<'_>,
     id: &str,
 ) -> Result<Option<Applied>, sqlx::Error> {
+    let arguments = commit_arguments!(pool, commit, id)?;
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    let Some(row) = bind_commit!(sqlx::query(commit_update!()), commit, id)
-        .fetch_optional(&mut *tx)
-        .await?
-    else {
+    // Not `fetch_optional`: it stops the worker at the first row, before the journal's
+    // statement has run.
+    let rows = sqlx::query_with(SQLITE_COMMIT, arguments)
+        .fetch_all(&mut *tx)
+        .await?;
+    let Some(row) = rows.first() else {
         return Ok(None);
     };
     let applied = Applied {
@@ -805,9 +862,6 @@ async fn commit_sqlite(
         request: row.get(2),
         journal_len: row.get(3),
     };
-    if let Some(entry) = commit.journal {
-        insert_journal_row!(&mut *tx, id, row.get::<i64, _>(4), entry)?;
-    }
     let excess = applied.journal_len - commit.journal_cap as i64;
     if excess > 0 {
         Box::pin(compact_journal!(tx, id, excess)).await?;
@@ -824,12 +878,8 @@ async fn commit_postgres(
     commit: &CommitRow<'_>,
     id: &str,
 ) -> Result<Option<Applied>, sqlx::Error> {
-    let entry = commit.journal;
-    let Some(row) = bind_commit!(sqlx::query(POSTGRES_COMMIT), commit, id)
-        .bind(entry.map_or(0, |entry| signed(entry.step)))
-        .bind(entry.map_or("", |entry| kind_name(entry.kind)))
-        .bind(entry.map_or(0, |entry| flag(entry.compensable)))
-        .bind(entry.map_or_else(String::new, entry_json))
+    let arguments = commit_arguments!(pool, commit, id)?;
+    let Some(row) = sqlx::query_with(POSTGRES_COMMIT, arguments)
         .fetch_optional(pool)
         .await?
     else {

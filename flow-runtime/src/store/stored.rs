@@ -58,63 +58,51 @@ pub(crate) fn entry_json(entry: &JournalEntry) -> String {
 
 /// [`entry_json`] of an entry without `injected` and `signal`, recorded `since_epoch`.
 fn plain_entry_json(entry: &JournalEntry, since_epoch: Duration) -> Option<String> {
-    let mut json = Vec::with_capacity(160 + entry.action.len() + entry.instruction.len());
-    json.extend_from_slice(br#"{"step":"#);
-    push_decimal(&mut json, entry.step);
-    json.extend_from_slice(br#","kind":""#);
-    json.extend_from_slice(kind_name(entry.kind).as_bytes());
-    json.extend_from_slice(br#"","action":"#);
+    let mut json = String::with_capacity(
+        160 + entry.action.len() + entry.instruction.len() + entry.from.len() + entry.to.len(),
+    );
+    let mut decimal = itoa::Buffer::new();
+    json.push_str(r#"{"step":"#);
+    json.push_str(decimal.format(entry.step));
+    json.push_str(r#","kind":""#);
+    json.push_str(kind_name(entry.kind));
+    json.push_str(r#"","action":"#);
     push_json_str(&mut json, &entry.action)?;
-    json.extend_from_slice(br#","instruction":"#);
+    json.push_str(r#","instruction":"#);
     push_json_str(&mut json, &entry.instruction)?;
-    json.extend_from_slice(br#","from":"#);
+    json.push_str(r#","from":"#);
     push_json_str(&mut json, &entry.from)?;
-    json.extend_from_slice(br#","to":"#);
+    json.push_str(r#","to":"#);
     push_json_str(&mut json, &entry.to)?;
-    json.extend_from_slice(br#","attempt":"#);
-    push_decimal(&mut json, u64::from(entry.attempt));
-    json.extend_from_slice(if entry.compensable {
-        br#","compensable":true,"at":{"secs_since_epoch":"#
+    json.push_str(r#","attempt":"#);
+    json.push_str(decimal.format(entry.attempt));
+    json.push_str(if entry.compensable {
+        r#","compensable":true,"at":{"secs_since_epoch":"#
     } else {
-        br#","compensable":false,"at":{"secs_since_epoch":"#
+        r#","compensable":false,"at":{"secs_since_epoch":"#
     });
-    push_decimal(&mut json, since_epoch.as_secs());
-    json.extend_from_slice(br#","nanos_since_epoch":"#);
-    push_decimal(&mut json, u64::from(since_epoch.subsec_nanos()));
-    json.extend_from_slice(b"}}");
-    // ASCII and whole UTF-8 strings went in: one check for the lot.
-    String::from_utf8(json).ok()
+    json.push_str(decimal.format(since_epoch.as_secs()));
+    json.push_str(r#","nanos_since_epoch":"#);
+    json.push_str(decimal.format(since_epoch.subsec_nanos()));
+    json.push_str("}}");
+    Some(json)
 }
 
-/// Appends `text` as the JSON string serde_json writes for it.
-fn push_json_str(json: &mut Vec<u8>, text: &str) -> Option<()> {
+/// Appends `text` as the JSON string serde_json writes for it; `None` where serde_json
+/// would escape (the caller falls back to serde_json for the whole entry).
+fn push_json_str(json: &mut String, text: &str) -> Option<()> {
     // serde_json escapes control characters, quotes and backslashes, nothing else.
     if text
         .bytes()
         .all(|byte| byte >= 0x20 && byte != b'"' && byte != b'\\')
     {
-        json.push(b'"');
-        json.extend_from_slice(text.as_bytes());
-        json.push(b'"');
+        json.push('"');
+        json.push_str(text);
+        json.push('"');
         Some(())
     } else {
-        serde_json::to_writer(json, text).ok()
+        None
     }
-}
-
-/// Appends `value` in decimal.
-fn push_decimal(json: &mut Vec<u8>, mut value: u64) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
-    }
-    json.extend_from_slice(&digits[start..]);
 }
 
 /// The stored name of a journal kind: its column in SQL, and its name in the entry's JSON
