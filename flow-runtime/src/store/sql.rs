@@ -469,16 +469,26 @@ async fn open_postgres(_url: &str, _options: &SqlOptions) -> Result<Backend, Str
 /// the token of its live lease (0 when none), and never a quarantined record.
 macro_rules! commit_update {
     () => {
-        "UPDATE flow_instances SET revision = revision + 1, state = $4, status = $5, \
+        concat!(
+            "UPDATE flow_instances SET revision = revision + 1, state = $4, status = $5, \
          attempt = $6, step = $7, context = COALESCE($8, context), due_at = $9, \
          compensation_boundary = $10, paused_from = $11, cancelled = $12, queries = $13, \
          error = $14, request = CASE WHEN $15 = 1 THEN NULL ELSE request END, \
          lease_owner = CASE WHEN $16 = 1 THEN NULL ELSE lease_owner END, \
          lease_expires_at = CASE WHEN $16 = 1 OR lease_expires_at IS NULL THEN NULL ELSE $17 END, \
-         journal_len = journal_len + $18, journal_seq = journal_seq + $18 \
-         WHERE id = $1 AND revision = $2 AND quarantine IS NULL \
-         AND (CASE WHEN lease_expires_at IS NULL THEN 0 ELSE fence END) = $3 \
-         RETURNING id, revision, request, journal_len, journal_seq"
+         journal_len = journal_len + $18, journal_seq = journal_seq + $18 ",
+            commit_match!(),
+            " RETURNING id, revision, request, journal_len, journal_seq"
+        )
+    };
+}
+
+/// The rows a commit applies to: instance `$1` at revision `$2`, not quarantined, leased with
+/// token `$3` (or at rest, unleased, with `$3` zero).
+macro_rules! commit_match {
+    () => {
+        "WHERE id = $1 AND revision = $2 AND quarantine IS NULL \
+         AND (CASE WHEN lease_expires_at IS NULL THEN 0 ELSE fence END) = $3"
     };
 }
 
@@ -614,15 +624,17 @@ macro_rules! claim_orphans {
     };
 }
 
-/// A step's commit on SQLite, in its transaction: [`commit_update`], then the journal row
-/// (`$19` to `$22`) if the commit journals one (`$18`) and the update changed the row
-/// (`changes()` is the count of the statement before).
+/// A step's commit on SQLite, in its transaction: the journal row (`$19` to `$22`) if the
+/// commit journals one (`$18`) and the instance matches the commit, then [`commit_update`]
+/// on the same match. In this order the update's row is the query's first and last: the
+/// engine reads it with `fetch_optional`, which stops SQLite's worker at the first row.
 #[cfg(feature = "sqlite")]
 const SQLITE_COMMIT: &str = concat!(
-    commit_update!(),
-    "; INSERT INTO flow_journal (instance_id, seq, step, kind, compensable, entry) \
-     SELECT id, journal_seq, $19, $20, $21, $22 FROM flow_instances \
-     WHERE id = $1 AND $18 = 1 AND changes() = 1"
+    "INSERT INTO flow_journal (instance_id, seq, step, kind, compensable, entry) \
+     SELECT id, journal_seq + 1, $19, $20, $21, $22 FROM flow_instances ",
+    commit_match!(),
+    " AND $18 = 1; ",
+    commit_update!()
 );
 
 /// The step commit of PostgreSQL: the update and its journal row in one statement, so one
@@ -773,16 +785,22 @@ impl SqlStore {
                 let done = insert.execute(pool).await.map_err(sql_error)?;
                 return Ok::<_, StoreError>(done.rows_affected() > 0);
             }
-            let mut tx = pool.begin().await.map_err(sql_error)?;
-            let done = insert.execute(&mut *tx).await.map_err(sql_error)?;
-            if done.rows_affected() == 0 {
-                return Ok(false);
-            }
-            for (seq, entry) in record.journal.iter().enumerate() {
-                insert_journal_row!(&mut *tx, &id, seq as i64 + 1, entry).map_err(sql_error)?;
-            }
-            tx.commit().await.map_err(sql_error)?;
-            Ok(true)
+            // With entries, a transaction: boxed on its own (a transaction's futures are
+            // kilobytes), so that the common case above does not copy them.
+            Box::pin(async {
+                let mut tx = pool.begin().await.map_err(sql_error)?;
+                let done = insert.execute(&mut *tx).await.map_err(sql_error)?;
+                if done.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                for (seq, entry) in record.journal.iter().enumerate() {
+                    insert_journal_row!(&mut *tx, &id, seq as i64 + 1, entry)
+                        .map_err(sql_error)?;
+                }
+                tx.commit().await.map_err(sql_error)?;
+                Ok(true)
+            })
+            .await
         })
         .await?);
         if inserted {
@@ -849,12 +867,10 @@ async fn commit_sqlite(
 ) -> Result<Option<Applied>, sqlx::Error> {
     let arguments = commit_arguments!(pool, commit, id)?;
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    // Not `fetch_optional`: it stops the worker at the first row, before the journal's
-    // statement has run.
-    let rows = sqlx::query_with(SQLITE_COMMIT, arguments)
-        .fetch_all(&mut *tx)
-        .await?;
-    let Some(row) = rows.first() else {
+    let Some(row) = sqlx::query_with(SQLITE_COMMIT, arguments)
+        .fetch_optional(&mut *tx)
+        .await?
+    else {
         return Ok(None);
     };
     let applied = Applied {
