@@ -83,6 +83,9 @@ pub(crate) struct Activation<F: FlowMachine> {
     /// The time step `.0` became ready to start (its previous step's commit, done in
     /// process), so that measuring it takes no clock read of its own. Taken by that step.
     pub(crate) step_ready: Option<(u64, SystemTime)>,
+    /// The length of the context as last encoded: the next encoding's buffer is made that
+    /// large at once (a durable store encodes the context at every step).
+    encoded_len: usize,
     /// Step commits made in the activation only, on the memory store's hold.
     pub(crate) collecting: Collecting,
 }
@@ -244,6 +247,7 @@ impl<F: FlowMachine> Activation<F> {
             let slot = stats.slot(context.labels());
             (stats, slot)
         });
+        let mut encoded_len = ENCODED_LEN_AT_FIRST;
         let record = InstanceRecord {
             id,
             flow: Cow::Borrowed(flow.name()),
@@ -258,7 +262,7 @@ impl<F: FlowMachine> Activation<F> {
             // Stored from the start where the store keeps running contexts, so the record is
             // readable whatever happens to its driver.
             context: if store_context {
-                encode(&context)?
+                encode(&context, &mut encoded_len)?
             } else {
                 Vec::new()
             },
@@ -301,6 +305,7 @@ impl<F: FlowMachine> Activation<F> {
             running: None,
             chaos: crate::chaos::FlowChaos::default(),
             step_ready: None,
+            encoded_len,
             // The insert, at `now`, is the last write.
             collecting: Collecting::written_at(now),
         });
@@ -352,6 +357,7 @@ impl<F: FlowMachine> Activation<F> {
             running: None,
             chaos: crate::chaos::FlowChaos::default(),
             step_ready: None,
+            encoded_len: ENCODED_LEN_AT_FIRST,
             collecting: Collecting::NONE,
         })
     }
@@ -409,7 +415,7 @@ impl<F: FlowMachine> Activation<F> {
         inner: &Inner<S>,
     ) -> Result<Option<PendingRequest>, EngineError> {
         let context = if inner.store.keeps_running_context() {
-            match encode(&self.context) {
+            match encode(&self.context, &mut self.encoded_len) {
                 Ok(context) => Some(context),
                 Err(error) => {
                     // Not committed: not journaled either.
@@ -475,7 +481,7 @@ impl<F: FlowMachine> Activation<F> {
     ) -> Result<Option<PendingRequest>, EngineError> {
         self.write_collected(inner).await?;
         let context = if inner.store.keeps_running_context() || release {
-            Some(encode(&self.context)?)
+            Some(encode(&self.context, &mut self.encoded_len)?)
         } else {
             None
         };
@@ -656,7 +662,8 @@ impl<F: FlowMachine> Activation<F> {
         let Some(held) = &self.held else {
             return;
         };
-        match encode(&self.context) {
+        let mut encoded_len = self.encoded_len;
+        match encode(&self.context, &mut encoded_len) {
             Ok(context) => held.keep_context(context),
             Err(error) => {
                 tracing::warn!(instance = %self.id(), %error, "the context of an instance left mid-flow could not be stored")
@@ -706,7 +713,15 @@ fn decode<F: FlowMachine>(
     Ok((state, loaded))
 }
 
-fn encode<D: Serialize>(context: &Context<D>) -> Result<Vec<u8>, EngineError> {
+/// The buffer an activation's first encoding of its context starts with.
+const ENCODED_LEN_AT_FIRST: usize = 64;
+
+/// `context` as stored; `encoded_len` is the length of the last encoding (the buffer's size
+/// to start with), and becomes this one's.
+fn encode<D: Serialize>(
+    context: &Context<D>,
+    encoded_len: &mut usize,
+) -> Result<Vec<u8>, EngineError> {
     let codec_error = |error: serde_json::Error| EngineError::Codec {
         instance: context.instance(),
         operation: "encoded",
@@ -724,10 +739,11 @@ fn encode<D: Serialize>(context: &Context<D>) -> Result<Vec<u8>, EngineError> {
     }
     // The same bytes serde writes for a `StoredContext` without labels, without its
     // struct machinery: this runs twice per instance (insert and rest).
-    let mut bytes = Vec::with_capacity(64);
+    let mut bytes = Vec::with_capacity(*encoded_len);
     bytes.extend_from_slice(br#"{"data":"#);
     serde_json::to_writer(&mut bytes, &context.data).map_err(codec_error)?;
     bytes.extend_from_slice(br#","labels":[]}"#);
+    *encoded_len = bytes.len();
     Ok(bytes)
 }
 
@@ -758,7 +774,7 @@ mod tests {
             signal: None,
         })
         .expect("encodes");
-        assert_eq!(encode(&context).expect("encodes"), expected);
+        assert_eq!(encode(&context, &mut 0).expect("encodes"), expected);
     }
 
     #[test]
@@ -779,7 +795,7 @@ mod tests {
             actor: Some("rita".to_owned()),
             payload: serde_json::json!({ "amount": 900 }),
         }));
-        let stored = encode(&context).expect("encodes");
+        let stored = encode(&context, &mut 0).expect("encodes");
         let loaded: LoadedContext<u32> = serde_json::from_slice(&stored).expect("decodes");
         assert_eq!(loaded.data, 7);
         assert_eq!(loaded.signal.as_ref(), context.received_signal());

@@ -56,10 +56,20 @@ pub(crate) fn entry_json(entry: &JournalEntry) -> String {
     serde_json::to_string(entry).unwrap_or_else(|_| String::from("{}"))
 }
 
+/// What [`plain_entry_json`] writes besides the four names: field names and punctuation
+/// (146 bytes with `"compensable":false`), a kind (at most 12) and four numbers (at most 20
+/// digits each, but the attempt's and the nanoseconds' at most 10 and 9).
+const PLAIN_ENTRY_FRAME: usize = 146 + 12 + 20 + 10 + 20 + 9;
+
 /// [`entry_json`] of an entry without `injected` and `signal`, recorded `since_epoch`.
 fn plain_entry_json(entry: &JournalEntry, since_epoch: Duration) -> Option<String> {
+    // The field names, punctuation and numbers take at most 215 bytes: one allocation.
     let mut json = String::with_capacity(
-        160 + entry.action.len() + entry.instruction.len() + entry.from.len() + entry.to.len(),
+        PLAIN_ENTRY_FRAME
+            + entry.action.len()
+            + entry.instruction.len()
+            + entry.from.len()
+            + entry.to.len(),
     );
     let mut decimal = itoa::Buffer::new();
     json.push_str(r#"{"step":"#);
@@ -269,6 +279,29 @@ mod tests {
             at: SystemTime::UNIX_EPOCH + Duration::new(1_764_600_000, 123_456_789),
             signal: None,
         }
+    }
+
+    #[test]
+    fn the_widest_plain_entry_is_written_in_one_allocation() {
+        let widest = JournalEntry {
+            step: u64::MAX,
+            attempt: u32::MAX,
+            instruction: "Done".into(),
+            from: "S1".into(),
+            to: "S2".into(),
+            at: SystemTime::UNIX_EPOCH + Duration::new(u64::MAX / 4, 999_999_999),
+            ..entry("reserve", false)
+        };
+        let since_epoch = widest.at.duration_since(SystemTime::UNIX_EPOCH).unwrap();
+        let json = plain_entry_json(&widest, since_epoch).expect("plain names");
+        assert_eq!(json, serde_json::to_string(&widest).unwrap());
+        // Grown, the buffer would be larger than it was made.
+        assert_eq!(json.capacity(), PLAIN_ENTRY_FRAME + "reserveDoneS1S2".len());
+        assert!(
+            json.len() > json.capacity() - 25,
+            "the frame is {} bytes too generous",
+            json.capacity() - json.len()
+        );
     }
 
     #[test]
