@@ -53,13 +53,12 @@ impl Clock {
 /// off, and a slow clock made live leases look lapsed). It reads the operating system's clock
 /// again after every [`ANCHOR_NANOS`] of counting, and measures the rate anew each time, so a
 /// step of the wall clock (NTP, an operator) shows within that time and an error never lasts.
-/// Until quanta has calibrated its counter (on a thread of its own, started by the first
-/// reading), until a thread has a rate, and whenever the counter went backwards (another
-/// core's, not synchronised), it reads the operating system's clock. Where the processor has no usable
+/// Until a thread has a rate, and whenever the counter went backwards (another core's, not
+/// synchronised), it reads the operating system's clock. Where the processor has no usable
 /// counter, quanta counts the monotonic clock instead.
 mod counted {
     use std::cell::Cell;
-    use std::sync::{Once, OnceLock};
+    use std::sync::OnceLock;
     use std::time::{Duration, SystemTime};
 
     /// How long a thread's anchor serves before the operating system's clock is read again.
@@ -92,10 +91,7 @@ mod counted {
 
     #[inline]
     pub(super) fn now() -> SystemTime {
-        let Some(counter) = COUNTER.get() else {
-            calibrate_aside();
-            return SystemTime::now();
-        };
+        let counter = COUNTER.get_or_init(quanta::Clock::new);
         let ticks = counter.raw();
         ANCHOR.with(|cell| {
             let anchor = cell.get();
@@ -122,26 +118,6 @@ mod counted {
             }
             time
         })
-    }
-
-    /// Has quanta calibrate its counter on a thread of its own: that takes about a
-    /// millisecond, and up to 200 on a busy machine, which the first step of a process would
-    /// otherwise wait for. Until it is done, the clock is the operating system's. Where no
-    /// thread can be started, it stays so.
-    #[cold]
-    #[inline(never)]
-    fn calibrate_aside() {
-        static STARTED: Once = Once::new();
-        STARTED.call_once(|| {
-            let started = std::thread::Builder::new()
-                .name("flow-clock-calibration".to_owned())
-                .spawn(|| {
-                    COUNTER.get_or_init(quanta::Clock::new);
-                });
-            if let Err(error) = started {
-                tracing::debug!(%error, "the counted clock stays on the operating system's clock");
-            }
-        });
     }
 
     /// The anchor after reading the operating system's `time` at `ticks`.
@@ -181,20 +157,6 @@ mod counted {
     #[cfg(test)]
     mod tests {
         use super::*;
-
-        #[test]
-        fn the_counter_is_calibrated_aside_from_the_first_reading() {
-            let first = now();
-            let deadline = std::time::Instant::now() + Duration::from_secs(30);
-            while COUNTER.get().is_none() {
-                assert!(
-                    std::time::Instant::now() < deadline,
-                    "the counter was never calibrated"
-                );
-                std::thread::sleep(Duration::from_millis(1));
-            }
-            assert!(now() >= first);
-        }
 
         #[test]
         fn the_counted_clock_keeps_to_the_system_clock() {
