@@ -115,8 +115,18 @@ async fn a_running_instance_shows_the_steps_it_committed_while_its_action_waits(
     let id = at_label.await.unwrap();
 
     // Two steps were committed in the activation without a write each; the action that
-    // waits lets others look, so the record has them now, a revision each.
-    let record = engine.record(id).await.unwrap();
+    // waits lets others look, so the record has them once it waits, a revision each. The
+    // action says it entered just before it waits: the drive writes when the action's first
+    // poll returns, which may come a moment after this task reads. Nothing else writes the
+    // record until the action is let go, so a record that never catches up fails below.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let record = loop {
+        let record = engine.record(id).await.unwrap();
+        if record.step == 2 || std::time::Instant::now() > deadline {
+            break record;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    };
     assert_eq!(record.state, "Packed");
     assert_eq!(record.status, Status::Running);
     assert_eq!(record.step, 2);

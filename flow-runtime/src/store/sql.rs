@@ -830,10 +830,11 @@ impl SqlStore {
 
     /// Applies `commit`: its update (the compare-and-set) and its journal row.
     ///
-    /// sqlx's futures are large (kilobytes, the pool's acquire and a transaction's): each
-    /// dialect's statements run in a future boxed on its own, and the cold paths (refusal,
-    /// quarantine, compaction) too, so that this future stays small and the engine's step
-    /// future, which holds it, is not copied kilobytes at every step.
+    /// sqlx's futures can be large (kilobytes, the pool's acquire and a transaction's):
+    /// SQLite's statements run in a future boxed on its own (they begin a transaction), and
+    /// the cold paths (refusal, quarantine, compaction) too, so that this future stays small
+    /// and the engine's step future, which holds it, is not copied kilobytes at every step.
+    /// PostgreSQL's one statement on the pool is a small future, and runs here unboxed.
     async fn write_commit(&self, written: impl Written) -> Result<CommitAck, StoreError> {
         let commit = written.row();
         // The id as stored (hyphenated, lower case), written without the formatting machinery
