@@ -85,6 +85,12 @@ impl InstanceId {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
         let millis = u64::try_from(since_epoch.as_millis()).unwrap_or(u64::MAX);
+        Self::at_unix_millis(millis)
+    }
+
+    /// [`InstanceId::at`] a time given as milliseconds since 1970 (a caller whose clock
+    /// counts in integers, such as the engine's, need not make a `SystemTime` first).
+    pub fn at_unix_millis(millis: u64) -> Self {
         Self(next_v7(millis))
     }
 
@@ -335,6 +341,13 @@ mod tests {
         assert_eq!(id.get_variant(), uuid::Variant::RFC4122);
         let (secs, nanos) = id.get_timestamp().expect("a v7 id has a time").to_unix();
         assert_eq!((secs, nanos), (1_764_600_000, 123_000_000));
+        let by_millis = InstanceId::at_unix_millis(1_764_600_000_123).as_uuid();
+        let stamped = by_millis.get_timestamp().expect("a v7 id has a time");
+        assert_eq!(stamped.to_unix(), (1_764_600_000, 123_000_000));
+        assert!(
+            by_millis > id,
+            "later ids of a thread sort after earlier ones"
+        );
     }
 
     #[test]

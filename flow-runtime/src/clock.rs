@@ -27,9 +27,31 @@ impl Clock {
     /// The time now.
     #[inline]
     pub fn now(&self) -> SystemTime {
+        self.now_with_nanos().0
+    }
+
+    /// The time now, also as nanoseconds since the Unix epoch (0 before it): what a step's
+    /// latency is measured in, a subtraction instead of a `SystemTime` difference.
+    #[inline]
+    pub(crate) fn now_with_nanos(&self) -> (SystemTime, u64) {
         match self {
-            Clock::System => counted::now(),
-            Clock::Manual(manual) => manual.now(),
+            Clock::System => {
+                let nanos = counted::now_nanos();
+                (SystemTime::UNIX_EPOCH + Duration::from_nanos(nanos), nanos)
+            }
+            Clock::Manual(manual) => {
+                let now = manual.now();
+                (now, nanos_since_epoch(now))
+            }
+        }
+    }
+
+    /// [`Clock::now_with_nanos`]'s nanoseconds alone.
+    #[inline]
+    pub(crate) fn now_nanos(&self) -> u64 {
+        match self {
+            Clock::System => counted::now_nanos(),
+            Clock::Manual(manual) => nanos_since_epoch(manual.now()),
         }
     }
 
@@ -41,6 +63,15 @@ impl Clock {
             Clock::Manual(manual) => manual.moved.notified().await,
         }
     }
+}
+
+/// `time` as nanoseconds since the Unix epoch; 0 before it, the most a `u64` holds after
+/// the year 2554.
+pub(crate) fn nanos_since_epoch(time: SystemTime) -> u64 {
+    time.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |since| {
+            u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
+        })
 }
 
 /// The system clock, read through the processor's time-stamp counter between readings of the
@@ -59,7 +90,7 @@ impl Clock {
 mod counted {
     use std::cell::Cell;
     use std::sync::OnceLock;
-    use std::time::{Duration, SystemTime};
+    use std::time::SystemTime;
 
     /// How long a thread's anchor serves before the operating system's clock is read again.
     const ANCHOR_NANOS: u64 = 5_000_000;
@@ -76,8 +107,8 @@ mod counted {
     /// A thread's reading of both clocks, and the rate between them.
     #[derive(Clone, Copy)]
     struct Anchor {
-        /// The operating system's time at `ticks`.
-        time: SystemTime,
+        /// The operating system's time at `ticks`, in nanoseconds since the Unix epoch.
+        nanos: u64,
         ticks: u64,
         /// Nanoseconds per tick, times 2^32, as last measured; `None` until then.
         rate: Option<u64>,
@@ -89,14 +120,15 @@ mod counted {
         static ANCHOR: Cell<Option<Anchor>> = const { Cell::new(None) };
     }
 
+    /// The time now in nanoseconds since the Unix epoch.
     #[inline]
-    pub(super) fn now() -> SystemTime {
+    pub(super) fn now_nanos() -> u64 {
         let counter = COUNTER.get_or_init(quanta::Clock::new);
         let ticks = counter.raw();
         ANCHOR.with(|cell| {
             let anchor = cell.get();
             if let Some(Anchor {
-                time,
+                nanos,
                 ticks: at,
                 rate: Some(rate),
                 ..
@@ -105,7 +137,7 @@ mod counted {
             {
                 let since = (u128::from(ticks - at) * u128::from(rate)) >> 32;
                 if since < u128::from(ANCHOR_NANOS) {
-                    return time + Duration::from_nanos(since as u64);
+                    return nanos.saturating_add(since as u64);
                 }
             }
             let time = SystemTime::now();
@@ -116,14 +148,20 @@ mod counted {
             if counter.delta_as_nanos(ticks, after) < PAIRED_NANOS {
                 cell.set(Some(reanchor(anchor, time, after)));
             }
-            time
+            super::nanos_since_epoch(time)
         })
+    }
+
+    /// The time now.
+    #[cfg(test)]
+    fn now() -> SystemTime {
+        SystemTime::UNIX_EPOCH + std::time::Duration::from_nanos(now_nanos())
     }
 
     /// The anchor after reading the operating system's `time` at `ticks`.
     fn reanchor(anchor: Option<Anchor>, time: SystemTime, ticks: u64) -> Anchor {
         let fresh = Anchor {
-            time,
+            nanos: super::nanos_since_epoch(time),
             ticks,
             rate: None,
             from: (time, ticks),
@@ -157,6 +195,7 @@ mod counted {
     #[cfg(test)]
     mod tests {
         use super::*;
+        use std::time::Duration;
 
         #[test]
         fn the_counted_clock_keeps_to_the_system_clock() {
@@ -213,5 +252,25 @@ impl ManualClock {
             *now += by;
         }
         self.moved.notify_waiters();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reading_in_nanoseconds_is_the_same_instant_as_the_time() {
+        let (manual, control) = Clock::manual();
+        control.advance(Duration::from_nanos(1_234));
+        for clock in [Clock::System, manual] {
+            let (time, nanos) = clock.now_with_nanos();
+            assert_eq!(nanos, nanos_since_epoch(time), "{clock:?}");
+            assert!(clock.now_nanos() >= nanos, "{clock:?}");
+        }
+        assert_eq!(
+            nanos_since_epoch(SystemTime::UNIX_EPOCH - Duration::from_secs(1)),
+            0
+        );
     }
 }

@@ -203,8 +203,10 @@ impl<S: Store> Engine<S> {
         let stats = self.registered_stats(&flow)?;
         self.ensure_worker();
         // One clock read stamps the id, the record and the lease.
-        let now = self.inner.clock.now();
-        let id = options.id.unwrap_or_else(|| InstanceId::at(now));
+        let (now, now_nanos) = self.inner.clock.now_with_nanos();
+        let id = options
+            .id
+            .unwrap_or_else(|| InstanceId::at_unix_millis(now_nanos / 1_000_000));
         // Driven at once on a store that keeps contexts only at rest: nothing to store yet.
         let store_context = queued || self.inner.store.keeps_running_context();
         let (mut activation, mut record) =
@@ -219,7 +221,7 @@ impl<S: Store> Engine<S> {
             activation.held = held;
             if self.inner.store.commits_in_process() {
                 // Inserted in process just now: the first step is ready as of `now`.
-                activation.step_ready = Some((activation.step, now));
+                activation.step_ready = Some((activation.step, now_nanos));
             }
         }
         if let Some((stats, slot)) = &activation.stats {

@@ -81,8 +81,9 @@ pub(crate) struct Activation<F: FlowMachine> {
     /// Whether the chaos in force has rules for this flow, as last looked up.
     pub(crate) chaos: crate::chaos::FlowChaos,
     /// The time step `.0` became ready to start (its previous step's commit, done in
-    /// process), so that measuring it takes no clock read of its own. Taken by that step.
-    pub(crate) step_ready: Option<(u64, SystemTime)>,
+    /// process), in nanoseconds since the Unix epoch, so that measuring it takes no clock
+    /// read of its own. Taken by that step.
+    pub(crate) step_ready: Option<(u64, u64)>,
     /// The length of the context as last encoded: the next encoding's buffer is made that
     /// large at once (a durable store encodes the context at every step).
     encoded_len: usize,

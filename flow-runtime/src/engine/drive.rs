@@ -212,7 +212,7 @@ async fn run_step<F: FlowMachine, S: Store, const CHAOS: bool>(
     let ready = activation.step_ready.take();
     let started = measured.then(|| match ready {
         Some((step, at)) if step == activation.step => at,
-        _ => inner.clock.now(),
+        _ => inner.clock.now_nanos(),
     });
     activation.running = Some(UserCall::Step { policy, querying });
     let (id, token) = (activation.id(), activation.lease.token);
@@ -254,30 +254,23 @@ async fn run_step<F: FlowMachine, S: Store, const CHAOS: bool>(
         keep_leased(inner, id, token, call, || {}).await
     };
     activation.running = None;
-    let now = inner.clock.now();
-    let latency = started.map_or(Duration::ZERO, |started| {
-        now.duration_since(started).unwrap_or(Duration::ZERO)
-    });
+    let (now, now_nanos) = inner.clock.now_with_nanos();
+    let latency_nanos = started.map_or(0, |started| now_nanos.saturating_sub(started));
+    let latency = || Duration::from_nanos(latency_nanos);
 
     match result {
         Ok(transition) => {
             if injection.crash == Some(CrashPoint::AfterAction) {
                 return Ok(crash(activation, CrashPoint::AfterAction));
             }
-            if let Some((stats, slot)) = &activation.stats {
-                stats.succeeded(
-                    *slot,
-                    state.index(),
-                    transition.instruction,
-                    transition.next.index(),
-                    latency,
-                );
-                if injection.instruction {
-                    stats.injected(*slot, state.index(), InjectedFault::Instruction);
-                }
+            if injection.instruction
+                && let Some((stats, slot)) = &activation.stats
+            {
+                stats.injected(*slot, state.index(), InjectedFault::Instruction);
             }
             if !inner.plugins.is_empty() {
                 let event = activation.step_event(policy.action);
+                let latency = latency();
                 inner.plugins.each(|plugin| {
                     plugin.after_action(&event, Ok(transition.instruction), latency);
                     plugin.on_transition(
@@ -323,20 +316,28 @@ async fn run_step<F: FlowMachine, S: Store, const CHAOS: bool>(
                     .commit(inner, Some(entry()), release, false)
                     .await?
             };
+            // Counted once committed, the step and the arrival in one go.
             if let Some((stats, slot)) = &activation.stats {
-                stats.entered(*slot, transition.next.index());
+                stats.stepped(
+                    *slot,
+                    state.index(),
+                    transition.instruction,
+                    transition.next.index(),
+                    latency_nanos,
+                );
             }
             // Nothing asked and still running (no timer after a step): go on without the
             // general follow-up.
             if request.is_none() && activation.status == Status::Running {
                 if measured && inner.store.commits_in_process() {
-                    activation.step_ready = Some((activation.step, now));
+                    activation.step_ready = Some((activation.step, now_nanos));
                 }
                 return Ok(true);
             }
             after_commit(inner, activation, request).await
         }
         Err(StepError::Action(error)) => {
+            let latency = latency();
             if !inner.plugins.is_empty() {
                 let event = activation.step_event(policy.action);
                 inner

@@ -280,11 +280,20 @@ impl SlotTable {
     /// The counters of `state` in the current thread's stripe, and how to add to them.
     #[inline]
     pub(crate) fn state(&self, state: usize) -> Option<(&StateCounters, Adder)> {
+        let (counters, adder) = self.stripe();
+        counters.get(state).map(|counters| (counters, adder))
+    }
+
+    /// The current thread's copy of every state's counters, and how to add to them.
+    #[inline]
+    pub(crate) fn stripe(&self) -> (&[StateCounters], Adder) {
         let (index, adder) = stripe();
-        self.stripes
+        // `stripe()` gives an index below `STRIPES`, and there are that many copies.
+        let counters = self
+            .stripes
             .get(index)
-            .and_then(|stripe| stripe.get(state))
-            .map(|counters| (counters, adder))
+            .map_or(&[][..], |stripe| &stripe[..]);
+        (counters, adder)
     }
 
     pub(crate) fn new(

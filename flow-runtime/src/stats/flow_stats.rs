@@ -132,6 +132,34 @@ impl FlowStats {
         }
     }
 
+    /// [`Self::succeeded`] and [`Self::entered`] of `next` in one go, the engine's per-step
+    /// call: the thread's copy of the counters is found once, not twice, and the latency comes
+    /// in nanoseconds, the clock's own unit, with no `Duration` made and taken apart again.
+    #[inline]
+    pub(crate) fn stepped(
+        &self,
+        slot: LabelSlot,
+        state: usize,
+        instruction: &'static str,
+        next: usize,
+        latency_nanos: u64,
+    ) {
+        let record = &*self.record;
+        let Some(table) = record.slots.get(slot.index()).and_then(OnceLock::get) else {
+            debug_assert!(false, "stats: slot {slot:?} unknown to {}", record.flow);
+            return;
+        };
+        let (counters, adder) = table.stripe();
+        if let (Some(from), Some(shape)) = (counters.get(state), record.states.get(state)) {
+            adder.add(&from.succeeded, 1);
+            from.transition(shape, instruction, next, adder);
+            from.latency.record_nanos(latency_nanos, adder);
+        }
+        if let Some(to) = counters.get(next) {
+            adder.add(&to.entered, 1);
+        }
+    }
+
     /// The step of `state` failed for good (a permanent error, retries exhausted, a timeout)
     /// after `latency`. Call it once per step, not per attempt, so that the failure rate stays
     /// a share of entries.

@@ -18,14 +18,18 @@ pub fn latency_bucket_bound_micros(index: usize) -> Option<u64> {
     (index < BOUNDED_BUCKETS).then(|| 1_u64 << index)
 }
 
-/// The bucket a latency falls in: the first whose bound is at least the latency, rounded up to
-/// whole microseconds. Integer-only, no division wider than 32 bits: it runs per step.
+/// [`bucket_index_nanos`] of a `Duration`.
+#[cfg(test)]
+fn bucket_index(latency: Duration) -> usize {
+    bucket_index_nanos(u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX))
+}
+
+/// The bucket a latency of `nanos` nanoseconds falls in: the first whose bound is at least the
+/// latency, rounded up to whole microseconds. Integer-only, one division by a constant: it
+/// runs per step.
 #[inline]
-pub(crate) fn bucket_index(latency: Duration) -> usize {
-    let micros = latency
-        .as_secs()
-        .saturating_mul(1_000_000)
-        .saturating_add(u64::from(latency.subsec_nanos().div_ceil(1_000)));
+pub(crate) fn bucket_index_nanos(nanos: u64) -> usize {
+    let micros = nanos.div_ceil(1_000);
     if micros <= 1 {
         return 0;
     }
@@ -46,8 +50,13 @@ impl LatencyHistogram {
     /// Records one sample.
     #[inline]
     pub(crate) fn record(&self, latency: Duration, adder: Adder) {
-        adder.add(&self.buckets[bucket_index(latency)], 1);
-        let nanos = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
+        self.record_nanos(u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX), adder);
+    }
+
+    /// Records one sample of `nanos` nanoseconds.
+    #[inline]
+    pub(crate) fn record_nanos(&self, nanos: u64, adder: Adder) {
+        adder.add(&self.buckets[bucket_index_nanos(nanos)], 1);
         adder.add(&self.sum_nanos, nanos);
     }
 

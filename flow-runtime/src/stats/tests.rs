@@ -353,3 +353,35 @@ fn stats_counts_every_step_of_more_threads_than_there_are_owned_stripes() {
     assert_eq!(cart.latency.count, total);
     assert_eq!(cart.edges[0].count, total);
 }
+
+#[test]
+fn stats_a_step_counted_in_one_go_counts_what_its_outcome_and_arrival_count() {
+    // The engine's per-step call against the public pair it stands for, same steps, same
+    // latencies (across bucket bounds, and the exact microsecond of one).
+    let (one_go, pair) = (Stats::default(), Stats::default());
+    let stepped = one_go.register_flow("checkout", 1, &checkout_shape());
+    let counted = pair.register_flow("checkout", 1, &checkout_shape());
+    let (stepped_slot, counted_slot) = (stepped.slot(&variant("A")), counted.slot(&variant("A")));
+    let steps = [
+        (CART, "Paid", PAID, 0),
+        (CART, "Paid", PAID, 1_000),
+        (CART, "Abandoned", ABANDONED, 1_001),
+        (PAID, "Shipped", WAITING, 3_000_000),
+        (WAITING, "Shipped", PAID, 250),
+        (WAITING, "Unknown", CART, 70_000_000_000),
+    ];
+    for (state, instruction, next, nanos) in steps {
+        stepped.stepped(stepped_slot, state, instruction, next, nanos);
+        counted.succeeded(
+            counted_slot,
+            state,
+            instruction,
+            next,
+            Duration::from_nanos(nanos),
+        );
+        counted.entered(counted_slot, next);
+    }
+    assert_eq!(one_go.snapshot(), pair.snapshot());
+    let cart = one_go.snapshot().node("checkout", 1, "Cart").unwrap();
+    assert_eq!((cart.succeeded, cart.latency.count), (3, 3));
+}
