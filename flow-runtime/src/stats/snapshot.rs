@@ -33,7 +33,9 @@ pub struct StateSnapshot {
     pub state: String,
     /// Times an instance entered it.
     pub entered: u64,
-    /// Times its action returned an instruction.
+    /// Times its action returned an instruction and the step was committed (the engine
+    /// counts a step once its commit is in: a step run again after a crash or a refused
+    /// commit counts once).
     pub succeeded: u64,
     /// Times its step failed for good.
     pub failed: u64,
