@@ -27,7 +27,10 @@ impl Clock {
     /// The time now.
     #[inline]
     pub fn now(&self) -> SystemTime {
-        self.now_with_nanos().0
+        match self {
+            Clock::System => since_epoch(counted::now_nanos()),
+            Clock::Manual(manual) => manual.now(),
+        }
     }
 
     /// The time now, also as nanoseconds since the Unix epoch (0 before it): what a step's
@@ -37,7 +40,7 @@ impl Clock {
         match self {
             Clock::System => {
                 let nanos = counted::now_nanos();
-                (SystemTime::UNIX_EPOCH + Duration::from_nanos(nanos), nanos)
+                (since_epoch(nanos), nanos)
             }
             Clock::Manual(manual) => {
                 let now = manual.now();
@@ -63,6 +66,12 @@ impl Clock {
             Clock::Manual(manual) => manual.moved.notified().await,
         }
     }
+}
+
+/// The time `nanos` nanoseconds after the Unix epoch.
+#[inline]
+fn since_epoch(nanos: u64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_nanos(nanos)
 }
 
 /// `time` as nanoseconds since the Unix epoch; 0 before it, the most a `u64` holds after
@@ -155,7 +164,7 @@ mod counted {
     /// The time now.
     #[cfg(test)]
     fn now() -> SystemTime {
-        SystemTime::UNIX_EPOCH + std::time::Duration::from_nanos(now_nanos())
+        super::since_epoch(now_nanos())
     }
 
     /// The anchor after reading the operating system's `time` at `ticks`.

@@ -137,6 +137,22 @@ impl StateCounters {
         }
     }
 
+    /// Counts a success of this state's action: the success, the edge `instruction` ->
+    /// `next` and the latency of `latency_nanos`.
+    #[inline]
+    pub(crate) fn succeeded(
+        &self,
+        shape: &StateShape,
+        instruction: &'static str,
+        next: usize,
+        latency_nanos: u64,
+        adder: Adder,
+    ) {
+        adder.add(&self.succeeded, 1);
+        self.transition(shape, instruction, next, adder);
+        self.latency.record_nanos(latency_nanos, adder);
+    }
+
     /// Counts a transition along the edge `label` -> `next`, or as unmatched.
     #[inline]
     pub(crate) fn transition(

@@ -126,9 +126,8 @@ impl FlowStats {
         latency: Duration,
     ) {
         if let Some((counters, adder, shape)) = self.counters_and_shape(slot, state) {
-            adder.add(&counters.succeeded, 1);
-            counters.transition(shape, instruction, next, adder);
-            counters.latency.record(latency, adder);
+            let nanos = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
+            counters.succeeded(shape, instruction, next, nanos, adder);
         }
     }
 
@@ -151,9 +150,7 @@ impl FlowStats {
         };
         let (counters, adder) = table.stripe();
         if let (Some(from), Some(shape)) = (counters.get(state), record.states.get(state)) {
-            adder.add(&from.succeeded, 1);
-            from.transition(shape, instruction, next, adder);
-            from.latency.record_nanos(latency_nanos, adder);
+            from.succeeded(shape, instruction, next, latency_nanos, adder);
         }
         if let Some(to) = counters.get(next) {
             adder.add(&to.entered, 1);
