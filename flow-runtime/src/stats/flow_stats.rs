@@ -126,7 +126,7 @@ impl FlowStats {
         latency: Duration,
     ) {
         if let Some((counters, adder, shape)) = self.counters_and_shape(slot, state) {
-            let nanos = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
+            let nanos = super::histogram::saturating_nanos(latency);
             counters.succeeded(shape, instruction, next, nanos, adder);
         }
     }

@@ -18,10 +18,16 @@ pub fn latency_bucket_bound_micros(index: usize) -> Option<u64> {
     (index < BOUNDED_BUCKETS).then(|| 1_u64 << index)
 }
 
+/// `latency` in nanoseconds, the most a `u64` holds for anything longer (some 584 years).
+#[inline]
+pub(crate) fn saturating_nanos(latency: Duration) -> u64 {
+    u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX)
+}
+
 /// [`bucket_index_nanos`] of a `Duration`.
 #[cfg(test)]
 fn bucket_index(latency: Duration) -> usize {
-    bucket_index_nanos(u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX))
+    bucket_index_nanos(saturating_nanos(latency))
 }
 
 /// The bucket a latency of `nanos` nanoseconds falls in: the first whose bound is at least the
@@ -50,7 +56,7 @@ impl LatencyHistogram {
     /// Records one sample.
     #[inline]
     pub(crate) fn record(&self, latency: Duration, adder: Adder) {
-        self.record_nanos(u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX), adder);
+        self.record_nanos(saturating_nanos(latency), adder);
     }
 
     /// Records one sample of `nanos` nanoseconds.
