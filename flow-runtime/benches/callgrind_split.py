@@ -13,7 +13,17 @@ generic code that runs for whoever calls it). An owned function's own instructio
 owner's. A generic function's own instructions are shared among its callers in proportion to
 the instructions of their calls to it, through chains of generic callers (iterated until the
 shares settle); a generic function nobody calls (a thread's start) counts as the runtime's.
-Every instruction is counted once: ours, driver and tokio add up to the total.
+One-off set-up that runs a variable number of instructions (the clock's calibration, which
+loops until the counter's rate settles, and anything else first run through a `OnceCell`,
+`OnceLock` or `Once`) is its own owner, **setup**, with everything it calls: two runs of
+different sizes would otherwise differ by its noise, which the engine does not cost per step.
+Every instruction is counted once: ours, driver, tokio and setup add up to the total.
+
+    callgrind_split.py --minus SMALL[,SMALL..] --per STEPS [--top N] LARGE [LARGE ...]
+
+gives the difference of a larger run (LARGE) and a smaller one (SMALL), divided by the steps
+between them: the cost per step, set-up cancelled. `--top N` adds the N functions that cost
+ours the most (their own instructions and their share of generic code).
 """
 
 import re
@@ -51,7 +61,16 @@ def owner_crate(name):
     return match.group(1) if match else None
 
 
+# One-off initialisation: the first call through these runs a set-up of its own.
+SETUP = re.compile(
+    r"^(once_cell::imp::OnceCell<T>::initialize|std::sync::once_lock::OnceLock<T>::initialize"
+    r"|<?std::sys::sync::once::\w+::Once>?::call|quanta::)"
+)
+
+
 def category(name):
+    if SETUP.match(name):
+        return "setup"
     crate = owner_crate(name)
     if crate is None:
         return "nobody"
@@ -108,8 +127,12 @@ def resolve(names, text):
     return names.get(match.group(1), text)
 
 
+OWNERS = ("ours", "driver", "tokio", "setup")
+
+
 def split(paths):
-    """Instructions of the profile by owner: (total, ours, driver, tokio)."""
+    """Instructions of the profile: the total, and by owner (`OWNERS`), in all and for ours
+    function by function."""
     total, self_cost, edges = parse(paths)
     functions = set(self_cost) | {f for edge in edges for f in edge}
     kind = {f: category(f) for f in functions}
@@ -121,7 +144,7 @@ def split(paths):
     # caused, in proportion to the instructions of those calls; iterated over chains of
     # generic callers (and their cycles) until it settles. A root (a thread's start, the
     # program's entry) counts as the runtime's.
-    owners = ("ours", "driver", "tokio")
+    owners = OWNERS
     share = {}
     for f in functions:
         if kind[f] == "nobody":
@@ -145,20 +168,44 @@ def split(paths):
         if moved < 1e-9:
             break
     split = {owner: 0.0 for owner in owners}
+    ours_by_function = defaultdict(float)
     for f, cost in self_cost.items():
         for owner, part in (share.get(f) or {kind[f]: 1.0}).items():
             split[owner] += part * cost
-    return total, round(split["ours"]), round(split["driver"]), round(split["tokio"])
+            if owner == "ours":
+                ours_by_function[f] += part * cost
+    return total, split, ours_by_function
 
 
 def main():
-    if len(sys.argv) < 2:
+    args = sys.argv[1:]
+    minus, per, top = [], 1.0, 0
+    while args and args[0].startswith("--"):
+        if len(args) < 2:
+            sys.exit(__doc__)
+        flag, value, args = args[0], args[1], args[2:]
+        if flag == "--minus":
+            minus = value.split(",")
+        elif flag == "--per":
+            per = float(value)
+        elif flag == "--top":
+            top = int(value)
+        else:
+            sys.exit(f"callgrind_split: unknown flag {flag}\n{__doc__}")
+    if not args:
         sys.exit(__doc__)
-    total, ours, driver, runtime = split(sys.argv[1:])
-    print(f"total  {total}")
-    print(f"ours   {ours}")
-    print(f"driver {driver}")
-    print(f"tokio  {runtime}")
+    total, owners, functions = split(args)
+    if minus:
+        small_total, small_owners, small_functions = split(minus)
+        total -= small_total
+        owners = {owner: owners[owner] - small_owners[owner] for owner in OWNERS}
+        for f, cost in small_functions.items():
+            functions[f] -= cost
+    print(f"total  {round(total / per)}")
+    for owner in OWNERS:
+        print(f"{owner:<6} {round(owners[owner] / per)}")
+    for f, cost in sorted(functions.items(), key=lambda item: -item[1])[:top]:
+        print(f"  {round(cost / per):>10}  {f}")
 
 
 if __name__ == "__main__":
