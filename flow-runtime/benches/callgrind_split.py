@@ -9,7 +9,11 @@ driver's, per the method of benches/README.md (issue 13, item 3).
 Every function is owned by a crate, read off its demangled name: the driver (sqlx, the
 bundled SQLite, flume and the other crates sqlx brings), tokio (and mio), ours (flow_runtime,
 flow_core, the bench), or nobody (core, alloc, std, libc, serde, serde_json, uuid, futures:
-generic code that runs for whoever calls it). An owned function's own instructions are its
+generic code that runs for whoever calls it). Ours is split in two: the stores' own code
+(`flow_runtime::store::...`: binding a statement's parameters, writing the journal entry and
+the id as text, the memory store's maps and copies), **store**, and the rest, **engine** (the
+drive loop, the activation, the saga, the context's encoding, the flow's dispatch, the bench
+itself). An owned function's own instructions are its
 owner's. A generic function's own instructions are shared among its callers in proportion to
 the instructions of their calls to it, through chains of generic callers (iterated until the
 shares settle); a generic function nobody calls (a thread's start) counts as the runtime's.
@@ -17,7 +21,7 @@ One-off set-up that runs a variable number of instructions (the clock's calibrat
 loops until the counter's rate settles, and anything else first run through a `OnceCell`,
 `OnceLock` or `Once`) is its own owner, **setup**, with everything it calls: two runs of
 different sizes would otherwise differ by its noise, which the engine does not cost per step.
-Every instruction is counted once: ours, driver, tokio and setup add up to the total.
+Every instruction is counted once: engine, store, driver, tokio and setup add up to the total.
 
     callgrind_split.py --minus SMALL[,SMALL..] --per STEPS [--top N] LARGE [LARGE ...]
 
@@ -68,16 +72,24 @@ SETUP = re.compile(
 )
 
 
+# The stores' own code (`flow_runtime::store::...`: binding a statement's parameters, the
+# journal entry's and the id's text, the memory store's maps): "ours" by crate, told apart
+# so that the engine's part can be read without it.
+STORE = re.compile(r"^<?(core::ptr::drop_in_place<)?flow_runtime::store::")
+
+
 def category(name):
     if SETUP.match(name):
         return "setup"
+    if STORE.match(name):
+        return "store"
     crate = owner_crate(name)
     if crate is None:
         return "nobody"
     if DRIVER_CRATES.match(crate):
         return "driver"
     if OURS_CRATES.match(crate):
-        return "ours"
+        return "engine"
     if crate == "tokio" or crate == "mio":
         return "tokio"
     return "nobody"
@@ -127,7 +139,7 @@ def resolve(names, text):
     return names.get(match.group(1), text)
 
 
-OWNERS = ("ours", "driver", "tokio", "setup")
+OWNERS = ("engine", "store", "driver", "tokio", "setup")
 
 
 def split(paths):
@@ -172,7 +184,7 @@ def split(paths):
     for f, cost in self_cost.items():
         for owner, part in (share.get(f) or {kind[f]: 1.0}).items():
             split[owner] += part * cost
-            if owner == "ours":
+            if owner in ("engine", "store"):
                 ours_by_function[f] += part * cost
     return total, split, ours_by_function
 
@@ -202,8 +214,9 @@ def main():
         for f, cost in small_functions.items():
             functions[f] -= cost
     print(f"total  {round(total / per)}")
+    print(f"ours   {round((owners['engine'] + owners['store']) / per)}")
     for owner in OWNERS:
-        print(f"{owner:<6} {round(owners[owner] / per)}")
+        print(f"{'  ' if owner in ('engine', 'store') else ''}{owner:<6} {round(owners[owner] / per)}")
     for f, cost in sorted(functions.items(), key=lambda item: -item[1])[:top]:
         print(f"  {round(cost / per):>10}  {f}")
 
