@@ -29,7 +29,9 @@ const SHARD_BITS: u32 = SHARDS.trailing_zeros();
 /// Kept small on purpose: every finished record costs about 2 KB (its journal mostly), and
 /// forgetting the oldest touches it again. At 10,000 the kept records (some 20 MB) fell out of
 /// the processor's caches, and forgetting one cost a quarter of a 10-step instance's time;
-/// at 1,000 they stay cached. `with_retention` keeps more where a process needs them.
+/// at 1,000 (some 2 MB) they stay in a core's L2 of 2 MiB, though not in one of 1 MiB, where
+/// they cost 12-19 % of a no-op instance's time on a busy host (benches/README.md, eighth
+/// pass). `with_retention` keeps more where a process needs them.
 const DEFAULT_FINISHED_RETENTION: usize = 1_000;
 
 /// Instances kept in memory: no setup, nothing survives the process.
