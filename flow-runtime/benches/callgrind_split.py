@@ -140,6 +140,8 @@ def resolve(names, text):
 
 
 OWNERS = ("engine", "store", "driver", "tokio", "setup")
+# The owners that are ours: what the fourth pass called "ours" in all.
+OURS = ("engine", "store")
 
 
 def split(paths):
@@ -156,11 +158,10 @@ def split(paths):
     # caused, in proportion to the instructions of those calls; iterated over chains of
     # generic callers (and their cycles) until it settles. A root (a thread's start, the
     # program's entry) counts as the runtime's.
-    owners = OWNERS
     share = {}
     for f in functions:
         if kind[f] == "nobody":
-            share[f] = {owner: 0.0 for owner in owners}
+            share[f] = {owner: 0.0 for owner in OWNERS}
             if not incoming[f]:
                 share[f]["tokio"] = 1.0
     for _ in range(200):
@@ -170,21 +171,21 @@ def split(paths):
             if not calls:
                 continue
             weight = sum(cost for _, cost in calls)
-            new = {owner: 0.0 for owner in owners}
+            new = {owner: 0.0 for owner in OWNERS}
             for caller, cost in calls:
                 source = share.get(caller) or {kind[caller]: 1.0}
                 for owner, part in source.items():
                     new[owner] += part * cost / weight
-            moved += sum(abs(new[owner] - parts[owner]) for owner in owners)
+            moved += sum(abs(new[owner] - parts[owner]) for owner in OWNERS)
             share[f] = new
         if moved < 1e-9:
             break
-    split = {owner: 0.0 for owner in owners}
+    split = {owner: 0.0 for owner in OWNERS}
     ours_by_function = defaultdict(float)
     for f, cost in self_cost.items():
         for owner, part in (share.get(f) or {kind[f]: 1.0}).items():
             split[owner] += part * cost
-            if owner in ("engine", "store"):
+            if owner in OURS:
                 ours_by_function[f] += part * cost
     return total, split, ours_by_function
 
@@ -214,9 +215,9 @@ def main():
         for f, cost in small_functions.items():
             functions[f] -= cost
     print(f"total  {round(total / per)}")
-    print(f"ours   {round((owners['engine'] + owners['store']) / per)}")
+    print(f"ours   {round(sum(owners[owner] for owner in OURS) / per)}")
     for owner in OWNERS:
-        print(f"{'  ' if owner in ('engine', 'store') else ''}{owner:<6} {round(owners[owner] / per)}")
+        print(f"{'  ' if owner in OURS else ''}{owner:<6} {round(owners[owner] / per)}")
     for f, cost in sorted(functions.items(), key=lambda item: -item[1])[:top]:
         print(f"  {round(cost / per):>10}  {f}")
 
