@@ -216,14 +216,21 @@ async fn weights_answer_for_the_action_at_the_rates_given() {
         );
         ids.push(outcome.instance);
     }
-    assert!((540..660).contains(&declined), "30% declined: {declined}");
+    // Instance ids are random, so the count is binomial (mean 600, sd 20.5): the band is
+    // six sd wide each way, which a fair draw leaves about once in 10^9 runs, while 70/30
+    // read as 50/50 (1,000) or swapped (1,400) still fall far outside it.
+    assert!((480..=720).contains(&declined), "30% declined: {declined}");
     assert!(
         ids.iter().all(|id| attempts_of(*id).is_empty()),
         "chaos answered: charge never ran"
     );
     let node = stats.snapshot().node("Pay", 1, "Reserved").unwrap();
     assert_eq!(node.injected.instructions, 2_000);
-    assert!((node.conversion_to("Paid") - 0.7).abs() < 0.03);
+    // The statistics count exactly what the outcomes showed.
+    assert_eq!(
+        node.conversion_to("Paid"),
+        f64::from(2_000 - declined) / 2_000.0
+    );
 }
 
 #[tokio::test]
